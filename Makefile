@@ -1,0 +1,44 @@
+# Warga: `make run` serves the demo API, `make test` runs the whole suite. Both set up a fresh
+# machine (virtual environment, install) on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+PORT ?= $(or $(WARGA_PORT),8000)
+
+# The suite runs on SQLite and on this PostgreSQL; set it empty to run on SQLite alone.
+WARGA_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export WARGA_TEST_DATABASE_URL
+
+.PHONY: install run test app lint format bench clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,app]'
+	touch $@
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/warga db upgrade
+	$(BIN)/warga demo
+	WARGA_PORT=$(PORT) $(BIN)/warga serve
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+app: $(INSTALLED)
+	$(BIN)/python -m mobile --api http://127.0.0.1:$(PORT)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check backend shared mobile tests bench
+	$(BIN)/ruff format --check backend shared mobile tests bench
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix backend shared mobile tests bench
+	$(BIN)/ruff format backend shared mobile tests bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

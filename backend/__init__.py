@@ -1,0 +1,1 @@
+"""Warga's API server: one FastAPI application organised by domain."""

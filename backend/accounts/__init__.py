@@ -1,0 +1,1 @@
+"""Accounts: residents who register themselves, staff created by admins, and their profiles."""

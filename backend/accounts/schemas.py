@@ -1,0 +1,123 @@
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from shared.roles import Role
+from shared.validators import normalize_phone, validate_nik
+
+Language = Literal["id", "en"]
+FullName = Field(min_length=2, max_length=120)
+
+
+class _ContactFields(BaseModel):
+    """Email and phone, normalised on the way in (email lower-case, phone +62…)."""
+
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=32)
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+    @field_validator("phone")
+    @classmethod
+    def _normalise_phone(cls, value: str | None) -> str | None:
+        return normalize_phone(value) if value else None
+
+
+class _NikField(BaseModel):
+    nik: str | None = Field(default=None, max_length=32, description="16-digit NIK (optional).")
+
+    @field_validator("nik")
+    @classmethod
+    def _check_nik(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        cleaned = value.replace(" ", "")
+        validate_nik(cleaned)
+        return cleaned
+
+
+class ResidentRegistration(_ContactFields, _NikField):
+    full_name: str = FullName
+    password: str = Field(max_length=256)
+    language: Language = "id"
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Siti Rahmawati",
+                    "email": "siti@example.id",
+                    "phone": "0812-3456-7890",
+                    "password": "kopi-susu-di-serpong",
+                    "nik": "3674016501900003",
+                    "language": "id",
+                }
+            ]
+        },
+    )
+
+
+class ProfileUpdate(_ContactFields, _NikField):
+    full_name: str | None = Field(default=None, min_length=2, max_length=120)
+    language: Language | None = None
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"full_name": "Siti R.", "language": "en"}]},
+    )
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"current_password": "kopi-susu-di-serpong", "new_password": "teh-tarik-bintaro"}
+            ]
+        }
+    )
+
+
+class StaffCreate(_ContactFields):
+    full_name: str = FullName
+    password: str = Field(max_length=256)
+    role: Literal[Role.OFFICER, Role.SUPERVISOR, Role.ADMIN]
+    agency_code: str | None = Field(
+        default=None, description="Required for officers and supervisors; empty for admins."
+    )
+    language: Language = "id"
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Agus Setiawan",
+                    "email": "agus@dpu.example.go.id",
+                    "password": "jalan-mulus-2026",
+                    "role": "officer",
+                    "agency_code": "DPU",
+                }
+            ]
+        },
+    )
+
+
+class UserRead(BaseModel):
+    id: int
+    full_name: str
+    email: str | None
+    phone: str | None
+    nik: str | None
+    role: Role
+    agency_code: str | None
+    language: str
+    is_active: bool
+    created_at: datetime

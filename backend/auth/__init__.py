@@ -1,0 +1,1 @@
+"""Authentication: signed JWTs, rotating refresh tokens in revocable sessions, login throttling."""

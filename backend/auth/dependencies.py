@@ -1,0 +1,58 @@
+"""Who is calling: the bearer token's user, and role checks attached to routes."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from backend.accounts.models import User
+from backend.accounts.passwords import PasswordHashing
+from backend.auth import service
+from backend.dependencies import SessionDep, SettingsDep
+from backend.errors import Forbidden, Unauthorized
+from shared.roles import Role
+
+# auto_error=False: a missing token becomes our own problem+json 401, not FastAPI's plain one.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    session_id: str
+
+
+def get_caller(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Caller:
+    if not token:
+        raise Unauthorized("Log in to use this endpoint.")
+    user, session_id = service.authenticate(session, settings=settings, access_token=token)
+    return Caller(user=user, session_id=session_id)
+
+
+def get_current_user(caller: Annotated[Caller, Depends(get_caller)]) -> User:
+    return caller.user
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    allowed = frozenset(roles)
+
+    def check(user: Annotated[User, Depends(get_current_user)]) -> User:
+        if user.role not in allowed:
+            raise Forbidden("Your role may not use this endpoint.")
+        return user
+
+    return check
+
+
+def get_password_hashing(request: Request) -> PasswordHashing:
+    return request.app.state.password_hashing
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
+HashingDep = Annotated[PasswordHashing, Depends(get_password_hashing)]

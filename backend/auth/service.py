@@ -1,0 +1,239 @@
+"""Logging in, refreshing with rotation and reuse detection, logging out, throttling.
+
+Functions flush but never commit: the router decides when the request's work is durable.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from backend.accounts.models import User
+from backend.accounts.passwords import PasswordHashing
+from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
+from backend.auth.tokens import decode_token, issue_token
+from backend.config import Settings
+from backend.db import utcnow
+from backend.errors import TooManyRequests, Unauthorized
+from shared.errors import ErrorCode
+from shared.validators import InvalidValue, normalize_phone
+
+# A shared office or school NAT sends many residents' logins from one address.
+ADDRESS_LIMIT_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user_by_login(session: Session, username: str) -> User | None:
+    """``username`` is an email address or an Indonesian mobile number in any common form."""
+    name = username.strip()
+    if "@" in name:
+        return session.scalar(select(User).where(User.email == name.lower()))
+    try:
+        phone = normalize_phone(name)
+    except InvalidValue:
+        return None
+    return session.scalar(select(User).where(User.phone == phone))
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+
+def _throttle_keys(username: str, client_address: str | None) -> list[tuple[str, int]]:
+    return [
+        ("account:" + username.strip().lower(), 1),
+        ("address:" + (client_address or "unknown"), ADDRESS_LIMIT_FACTOR),
+    ]
+
+
+def _ensure_not_locked(session: Session, keys: list[tuple[str, int]]) -> None:
+    now = utcnow()
+    rows = session.scalars(
+        select(LoginThrottle).where(LoginThrottle.key.in_([key for key, _ in keys]))
+    )
+    waits = [(row.locked_until - now).total_seconds() for row in rows if row.locked_until]
+    if waits and max(waits) > 0:
+        raise TooManyRequests(
+            "Too many failed logins; try again later.", retry_after=int(max(waits)) + 1
+        )
+
+
+def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, int]]) -> None:
+    now = utcnow()
+    window = timedelta(seconds=settings.login_window_seconds)
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    for key, factor in keys:
+        window_expired = LoginThrottle.window_started_at < now - window
+        # One atomic upsert, so concurrent failures neither race nor collide on the key.
+        statement = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case((window_expired, 1), else_=LoginThrottle.failures + 1),
+                "window_started_at": case(
+                    (window_expired, now), else_=LoginThrottle.window_started_at
+                ),
+            },
+        )
+        session.execute(statement)
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .where(LoginThrottle.failures >= settings.login_max_failures * factor)
+            .values(locked_until=now + window, failures=0, window_started_at=now)
+        )
+
+
+def _clear_failures(session: Session, key: str) -> None:
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .values(failures=0, locked_until=None)
+    )
+
+
+# --- sessions and tokens ----------------------------------------------------------------------
+
+
+def _issue_pair(
+    session: Session, settings: Settings, *, user: User, auth_session: AuthSession
+) -> TokenPair:
+    extra = {"role": str(user.role)}
+    access, _ = issue_token(
+        settings, user_id=user.id, session_id=auth_session.id, token_type="access", extra=extra
+    )
+    refresh, refresh_expires = issue_token(
+        settings, user_id=user.id, session_id=auth_session.id, token_type="refresh"
+    )
+    session.add(
+        RefreshToken(
+            session_id=auth_session.id, token_hash=_hash_token(refresh), expires_at=refresh_expires
+        )
+    )
+    session.flush()
+    return TokenPair(access, refresh, settings.access_token_minutes * 60, user)
+
+
+def login(
+    session: Session,
+    *,
+    settings: Settings,
+    hashing: PasswordHashing,
+    username: str,
+    password: str,
+    client_address: str | None,
+    user_agent: str | None,
+) -> TokenPair:
+    """Check the password and open a new session. Failures are flushed before raising, so the
+    caller must commit even when this raises (the throttle counts them)."""
+    keys = _throttle_keys(username, client_address)
+    _ensure_not_locked(session, keys)
+    user = find_user_by_login(session, username)
+    if not hashing.verify(user.password_hash if user else None, password):
+        _record_failure(session, settings, keys)
+        raise Unauthorized(
+            "Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS
+        )
+    if not user.is_active:
+        raise Unauthorized("This account has been deactivated.", code=ErrorCode.ACCOUNT_INACTIVE)
+    _clear_failures(session, keys[0][0])
+    if hashing.needs_rehash(user.password_hash):
+        user.password_hash = hashing.hash(password)
+    auth_session = AuthSession(
+        id=uuid.uuid4().hex, user_id=user.id, user_agent=(user_agent or "")[:255] or None
+    )
+    session.add(auth_session)
+    session.flush()
+    return _issue_pair(session, settings, user=user, auth_session=auth_session)
+
+
+def refresh(session: Session, *, settings: Settings, refresh_token: str) -> TokenPair:
+    """Swap a refresh token for a new pair. A token presented twice means it was stolen (or the
+    thief used it first): the whole session is revoked. Flushes before raising; commit anyway."""
+    claims = decode_token(settings, refresh_token, expected_type="refresh")
+    stored = session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == _hash_token(refresh_token))
+    )
+    auth_session = session.get(AuthSession, claims.session_id)
+    if stored is None or auth_session is None or stored.session_id != auth_session.id:
+        raise Unauthorized("The refresh token is not valid.", code=ErrorCode.INVALID_TOKEN)
+    if auth_session.revoked_at is not None:
+        raise Unauthorized("This session has ended.", code=ErrorCode.TOKEN_REVOKED)
+    now = utcnow()
+    # Mark used only if still unused: of two concurrent refreshes exactly one wins.
+    marked = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if marked.rowcount != 1:
+        _revoke(auth_session, reason="refresh_reuse", now=now)
+        session.flush()
+        raise Unauthorized(
+            "This refresh token was already used; the session has been ended for safety.",
+            code=ErrorCode.REFRESH_TOKEN_REUSED,
+        )
+    user = session.get(User, auth_session.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("This account has been deactivated.", code=ErrorCode.ACCOUNT_INACTIVE)
+    auth_session.last_used_at = now
+    return _issue_pair(session, settings, user=user, auth_session=auth_session)
+
+
+def _revoke(auth_session: AuthSession, *, reason: str, now: datetime) -> None:
+    if auth_session.revoked_at is None:
+        auth_session.revoked_at = now
+        auth_session.revoked_reason = reason
+
+
+def logout(session: Session, *, session_id: str) -> None:
+    auth_session = session.get(AuthSession, session_id)
+    if auth_session is not None:
+        _revoke(auth_session, reason="logout", now=utcnow())
+        session.flush()
+
+
+def revoke_user_sessions(
+    session: Session, *, user_id: int, reason: str, keep_session_id: str | None = None
+) -> None:
+    statement = (
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    if keep_session_id:
+        statement = statement.where(AuthSession.id != keep_session_id)
+    session.execute(statement)
+
+
+def authenticate(session: Session, *, settings: Settings, access_token: str) -> tuple[User, str]:
+    """The user behind an access token, checked against the database on every request so a
+    logout, password change or deactivation takes effect at once."""
+    claims = decode_token(settings, access_token, expected_type="access")
+    row = session.execute(
+        select(User, AuthSession.revoked_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.id == claims.session_id, User.id == claims.user_id)
+    ).first()
+    if row is None:
+        raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN)
+    user, revoked_at = row
+    if revoked_at is not None:
+        raise Unauthorized("This session has ended.", code=ErrorCode.TOKEN_REVOKED)
+    if not user.is_active:
+        raise Unauthorized("This account has been deactivated.", code=ErrorCode.ACCOUNT_INACTIVE)
+    return user, claims.session_id

@@ -1,0 +1,89 @@
+"""JWT creation and verification (python-jose, HS256 pinned).
+
+Every token carries ``iss``, ``aud``, ``exp``, ``iat``, ``sub``, ``jti`` and ``type``; decoding
+requires all of them, accepts only the pinned algorithm (so ``alg: none`` and key confusion fail)
+and checks the type, so a refresh token cannot be used as an access token or the reverse.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from jose import ExpiredSignatureError, JWTError, jwt
+
+from backend.config import Settings
+from backend.errors import Unauthorized
+from shared.errors import ErrorCode
+
+ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+_REQUIRED = ("iss", "aud", "exp", "iat", "sub", "jti")
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    session_id: str
+    token_type: TokenType
+    issued_at: datetime
+    expires_at: datetime
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    user_id: int,
+    session_id: str,
+    token_type: TokenType,
+    extra: dict | None = None,
+) -> tuple[str, datetime]:
+    now = datetime.now(UTC)
+    lifetime = (
+        timedelta(minutes=settings.access_token_minutes)
+        if token_type == "access"
+        else timedelta(days=settings.refresh_token_days)
+    )
+    expires_at = now + lifetime
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": uuid.uuid4().hex,
+        "sid": session_id,
+        "type": token_type,
+        **(extra or {}),
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_at
+
+
+def decode_token(settings: Settings, token: str, *, expected_type: TokenType) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={f"require_{claim}": True for claim in _REQUIRED},
+        )
+    except ExpiredSignatureError:
+        raise Unauthorized("The token has expired.", code=ErrorCode.TOKEN_EXPIRED) from None
+    except JWTError:
+        raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN) from None
+    if claims.get("type") != expected_type:
+        raise Unauthorized(
+            f"An {expected_type} token is required here.", code=ErrorCode.INVALID_TOKEN
+        )
+    try:
+        return TokenClaims(
+            user_id=int(claims["sub"]),
+            session_id=str(claims["sid"]),
+            token_type=expected_type,
+            issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN) from None

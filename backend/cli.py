@@ -1,0 +1,161 @@
+"""The ``warga`` command: serve, migrate, load a region pack, create staff, install the demo."""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from backend.config import get_settings
+
+
+def _session() -> Session:
+    from backend.db import make_engine
+
+    return Session(make_engine(get_settings().database_url), expire_on_commit=False)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "backend.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        workers=args.workers,
+        access_log=False,  # our middleware writes structured access logs with the request id
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from backend.migrations import upgrade
+
+    upgrade(get_settings().database_url, args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def cmd_region_load(args: argparse.Namespace) -> int:
+    from backend.region.pack import RegionPackError, load_pack_file
+    from backend.region.service import load_pack
+
+    try:
+        pack = load_pack_file(args.path)
+    except RegionPackError as error:
+        print(f"{args.path}: the region pack is not valid:", file=sys.stderr)
+        for path, message in error.problems:
+            print(f"  {path}: {message}", file=sys.stderr)
+        return 2
+    if args.check:
+        print(f"{args.path}: valid ({pack.region.code})")
+        return 0
+    with _session() as session:
+        report = load_pack(session, pack=pack)
+        session.commit()
+    print(f"loaded {pack.region.code}: {report}")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from backend.accounts.passwords import PasswordHashing
+    from backend.accounts.schemas import StaffCreate
+    from backend.accounts.service import create_staff
+    from backend.errors import Problem
+
+    password = args.password or os.environ.get("WARGA_NEW_USER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("give --password or WARGA_NEW_USER_PASSWORD", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+    try:
+        data = StaffCreate(
+            full_name=args.name, email=args.email, phone=args.phone, password=password,
+            role=args.role, agency_code=args.agency,
+        )
+        with _session() as session:
+            user = create_staff(session, hashing=PasswordHashing(get_settings()), data=data)
+            session.commit()
+    except ValidationError as error:
+        for item in error.errors():
+            print(f"{'.'.join(map(str, item['loc']))}: {item['msg']}", file=sys.stderr)
+        return 2
+    except Problem as problem:
+        print(problem.detail, file=sys.stderr)
+        for field_error in problem.errors or []:
+            print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
+        return 2
+    print(f"created {user.role} #{user.id} {user.email or user.phone}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from backend.accounts.passwords import PasswordHashing
+    from backend.demo import as_json_rows, install_demo
+
+    with _session() as session:
+        accounts = install_demo(session, hashing=PasswordHashing(get_settings()))
+        session.commit()
+    if args.json:
+        print(json.dumps(as_json_rows(accounts), indent=2))
+        return 0
+    print("Demo accounts (username / password / role / agency):")
+    for a in accounts:
+        print(f"  {a.username:42} {a.password:20} {a.role:11} {a.agency or ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warga", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", default=os.environ.get("WARGA_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("WARGA_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    db_upgrade = db.add_parser("upgrade", help="apply migrations")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    region = commands.add_parser("region", help="region packs").add_subparsers(
+        dest="region", required=True
+    )
+    region_load = region.add_parser("load", help="validate and load (or reload) a region pack")
+    region_load.add_argument("path")
+    region_load.add_argument("--check", action="store_true", help="validate only, load nothing")
+    region_load.set_defaults(handler=cmd_region_load)
+
+    users = commands.add_parser("users", help="accounts").add_subparsers(dest="users", required=True)
+    users_create = users.add_parser("create", help="create a staff account")
+    users_create.add_argument("--role", required=True, choices=["officer", "supervisor", "admin"])
+    users_create.add_argument("--agency", help="agency code (officers and supervisors)")
+    users_create.add_argument("--name", required=True)
+    users_create.add_argument("--email")
+    users_create.add_argument("--phone")
+    users_create.add_argument("--password", help="prompted for when omitted")
+    users_create.set_defaults(handler=cmd_users_create)
+
+    demo = commands.add_parser("demo", help="load the demo region and demo accounts")
+    demo.add_argument("--json", action="store_true", help="print the accounts as JSON")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

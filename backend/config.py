@@ -1,0 +1,54 @@
+"""Settings from environment variables prefixed ``WARGA_`` (or a ``.env`` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Known to everyone who reads this file: fine on a laptop, refused in production.
+DEVELOPMENT_SECRET = "warga-development-secret-change-me-0123456789"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WARGA_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'warga.db'}"
+    secret_key: str = Field(DEVELOPMENT_SECRET, min_length=32)
+    jwt_issuer: str = "warga"
+    jwt_audience: str = "warga-api"
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    cors_origins: list[str] = []
+    # Login throttling: this many failures inside the window lock the account or address.
+    login_max_failures: int = Field(5, ge=1)
+    login_window_seconds: int = Field(15 * 60, ge=1)
+    # Argon2id cost; the defaults follow RFC 9106's second recommended option.
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(64 * 1024, ge=64)
+    log_level: str = "INFO"
+    # Uploaded photos and documents (content-addressed files).
+    media_dir: Path = PROJECT_ROOT / "var" / "media"
+    max_photo_mb: int = Field(10, ge=1, le=50)
+    max_document_mb: int = Field(20, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _refuse_development_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "WARGA_SECRET_KEY is the development secret; set a long random value in production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

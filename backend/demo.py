@@ -1,0 +1,79 @@
+"""The demo deployment: the demo region pack plus one account per role (and per agency)."""
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from backend.accounts.models import User
+from backend.accounts.passwords import PasswordHashing
+from backend.region import service as region_service
+from backend.region.models import Agency
+from backend.region.pack import load_pack_file
+from shared.roles import Role
+
+DEMO_PACK = Path(__file__).parent / "region" / "packs" / "demo.yaml"
+STAFF_DOMAIN = "harapanbaru.go.id"
+
+RESIDENT_PASSWORD = "warga-demo-2026"
+OFFICER_PASSWORD = "petugas-demo-2026"
+SUPERVISOR_PASSWORD = "kepala-demo-2026"
+ADMIN_PASSWORD = "admin-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    agency: str | None
+    full_name: str
+    phone: str | None = None
+
+
+def demo_accounts(agency_codes: list[str]) -> list[DemoAccount]:
+    accounts = [
+        DemoAccount("siti@example.com", RESIDENT_PASSWORD, Role.RESIDENT, None,
+                    "Siti Rahmawati", "+6281234567890"),
+        DemoAccount("budi@example.com", RESIDENT_PASSWORD, Role.RESIDENT, None,
+                    "Budi Santoso", "+6285711112222"),
+        DemoAccount(f"admin@{STAFF_DOMAIN}", ADMIN_PASSWORD, Role.ADMIN, None, "Admin Diskominfo"),
+    ]
+    for code in agency_codes:
+        slug = code.lower()
+        accounts.append(DemoAccount(f"petugas.{slug}@{STAFF_DOMAIN}", OFFICER_PASSWORD,
+                                    Role.OFFICER, code, f"Petugas {code}"))
+        accounts.append(DemoAccount(f"kepala.{slug}@{STAFF_DOMAIN}", SUPERVISOR_PASSWORD,
+                                    Role.SUPERVISOR, code, f"Kepala {code}"))
+    return accounts
+
+
+def install_demo(session: Session, *, hashing: PasswordHashing) -> list[DemoAccount]:
+    """Load the demo pack and create the demo accounts; running it again changes nothing."""
+    region_service.load_pack(session, pack=load_pack_file(DEMO_PACK))
+    agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
+    accounts = demo_accounts(sorted(agencies))
+    existing = set(session.scalars(select(User.email)))
+    for account in accounts:
+        if account.username in existing:
+            continue
+        session.add(
+            User(
+                full_name=account.full_name,
+                email=account.username,
+                phone=account.phone,
+                password_hash=hashing.hash(account.password),
+                role=account.role,
+                agency_id=agencies.get(account.agency) if account.agency else None,
+            )
+        )
+    session.flush()
+    return accounts
+
+
+def as_json_rows(accounts: list[DemoAccount]) -> list[dict]:
+    return [
+        {k: v for k, v in asdict(a).items() if k in {"username", "password", "role", "agency"}}
+        for a in accounts
+    ]

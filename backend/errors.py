@@ -1,0 +1,235 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Services raise ``Problem`` subclasses; the handlers here turn them, FastAPI's validation errors,
+Starlette's 404/405 and any unexpected exception into ``application/problem+json`` with a stable
+``code`` from ``shared.errors`` and, for validation, an ``errors`` list naming each field.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import ErrorCode, message
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://warga.example/problems/"
+
+logger = logging.getLogger("warga.errors")
+
+
+class FieldError(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response (documented in OpenAPI)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str
+    errors: list[FieldError] | None = None
+
+
+class Problem(Exception):
+    status: int = 400
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: ErrorCode | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or "")
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(Problem):
+    status = 400
+
+
+class Unauthorized(Problem):
+    status = 401
+    code = ErrorCode.NOT_AUTHENTICATED
+
+    def __init__(self, detail: str | None = None, *, code: ErrorCode | None = None) -> None:
+        super().__init__(detail, code=code, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(Problem):
+    status = 403
+    code = ErrorCode.FORBIDDEN
+
+
+class NotFound(Problem):
+    status = 404
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(Problem):
+    status = 409
+    code = ErrorCode.CONFLICT
+
+
+class Unprocessable(Problem):
+    status = 422
+    code = ErrorCode.VALIDATION_FAILED
+
+    @classmethod
+    def for_field(cls, field: str, code: ErrorCode, detail: str) -> "Unprocessable":
+        return cls(detail, code=code, errors=[FieldError(field=field, code=code, message=detail)])
+
+
+class TooManyRequests(Problem):
+    status = 429
+    code = ErrorCode.TOO_MANY_ATTEMPTS
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class Unavailable(Problem):
+    status = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entry declaring problem+json bodies for the given statuses."""
+    return {
+        status: {"model": ProblemDetail, "content": {PROBLEM_JSON: {}}, "description": "Problem"}
+        for status in statuses
+    }
+
+
+def preferred_language(request: Request) -> str:
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("id") or tag.startswith("in"):
+            return "id"
+    return "id"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: ErrorCode,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ProblemDetail(
+        type=PROBLEM_TYPE_BASE + code.value.replace("_", "-"),
+        title=message(code, preferred_language(request)),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        code=code.value,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # ("body", "address", "city") -> "address.city"; list indexes as [n].
+    parts = list(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header", "form"} else list(loc)
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or str(loc[0] if loc else "")
+
+
+async def _on_problem(request: Request, exc: Problem) -> JSONResponse:
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for error in exc.errors():
+        ctx_error = (error.get("ctx") or {}).get("error")
+        code = getattr(ctx_error, "code", None) or ErrorCode.VALIDATION_FAILED
+        errors.append(
+            FieldError(field=_field_name(tuple(error["loc"])), code=code, message=error["msg"])
+        )
+    return problem_response(
+        request,
+        status=422,
+        code=ErrorCode.VALIDATION_FAILED,
+        detail="; ".join(f"{e.field}: {e.message}" for e in errors),
+        errors=errors,
+    )
+
+
+_HTTP_CODES = {
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+}
+
+
+async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, ErrorCode.VALIDATION_FAILED)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        request, status=exc.status_code, code=code, detail=detail, headers=headers
+    )
+
+
+async def _on_stale_row(request: Request, exc: StaleDataError) -> JSONResponse:
+    # A row-version check failed: someone else changed the item between our read and write.
+    return problem_response(
+        request,
+        status=409,
+        code=ErrorCode.VERSION_CONFLICT,
+        detail="Someone else changed this item at the same time; reload it and try again.",
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem_response(request, status=500, code=ErrorCode.INTERNAL_ERROR)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(StaleDataError, _on_stale_row)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,1 @@
+"""The notification inbox: one entry per event a user should hear about."""

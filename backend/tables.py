@@ -1,0 +1,14 @@
+"""Imports every domain's tables so ``SQLModel.metadata`` is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from backend.accounts import models as accounts_models
+from backend.auth import models as auth_models
+from backend.idempotency import IdempotencyRecord
+from backend.notifications import models as notifications_models
+from backend.region import models as region_models
+
+DOMAIN_MODELS = (region_models, accounts_models, auth_models, notifications_models)
+SHARED_TABLES = (IdempotencyRecord,)
+
+metadata = SQLModel.metadata

@@ -1,0 +1,1 @@
+"""Contract shared by the Warga backend and app: enums, state machines, validators, working days."""

@@ -1,0 +1,130 @@
+"""Stable, machine-readable error codes and their short titles in both app languages.
+
+The backend puts a code in every problem-details response; clients branch on the code and
+never on the wording, so a code's value must never change once released.
+"""
+
+from enum import StrEnum
+
+# Order of the texts in every (Indonesian, English) pair; Bahasa Indonesia comes first.
+LANGUAGES = ("id", "en")
+
+
+class ErrorCode(StrEnum):
+    # Generic HTTP-level failures.
+    VALIDATION_FAILED = "validation_failed"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    # Authentication and sessions.
+    NOT_AUTHENTICATED = "not_authenticated"
+    INVALID_TOKEN = "invalid_token"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_REVOKED = "token_revoked"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    ACCOUNT_INACTIVE = "account_inactive"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    FORBIDDEN = "forbidden"
+    # Accounts.
+    CONFLICT = "conflict"
+    EMAIL_TAKEN = "email_taken"
+    PHONE_TAKEN = "phone_taken"
+    WEAK_PASSWORD = "weak_password"
+    COMMON_PASSWORD = "common_password"
+    # Field validators (see shared.validators).
+    INVALID_PHONE = "invalid_phone"
+    INVALID_NIK = "invalid_nik"
+    INVALID_COORDINATES = "invalid_coordinates"
+    OUTSIDE_REGION = "outside_region"
+    # Workflow and concurrency.
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed"
+    REOPEN_WINDOW_CLOSED = "reopen_window_closed"
+    VERSION_CONFLICT = "version_conflict"
+    PRECONDITION_REQUIRED = "precondition_required"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    INVALID_CURSOR = "invalid_cursor"
+    # Uploads.
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_FILE = "invalid_file"
+    # Administration.
+    REGION_PACK_INVALID = "region_pack_invalid"
+
+
+# Short human titles, (Indonesian, English), used as the problem-details `title`.
+MESSAGES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.VALIDATION_FAILED: ("Data tidak valid", "Invalid data"),
+    ErrorCode.NOT_FOUND: ("Data tidak ditemukan", "Not found"),
+    ErrorCode.METHOD_NOT_ALLOWED: ("Metode tidak diizinkan", "Method not allowed"),
+    ErrorCode.INTERNAL_ERROR: ("Terjadi kesalahan pada server", "Internal server error"),
+    ErrorCode.SERVICE_UNAVAILABLE: ("Layanan sedang tidak tersedia", "Service unavailable"),
+    ErrorCode.NOT_AUTHENTICATED: ("Silakan masuk terlebih dahulu", "Not authenticated"),
+    ErrorCode.INVALID_TOKEN: ("Token tidak valid", "Invalid token"),
+    ErrorCode.TOKEN_EXPIRED: ("Sesi sudah berakhir", "Token expired"),
+    ErrorCode.TOKEN_REVOKED: ("Sesi sudah dicabut", "Token revoked"),
+    ErrorCode.REFRESH_TOKEN_REUSED: (
+        "Token penyegaran sudah pernah dipakai",
+        "Refresh token already used",
+    ),
+    ErrorCode.INVALID_CREDENTIALS: (
+        "Nama pengguna atau kata sandi salah",
+        "Incorrect username or password",
+    ),
+    ErrorCode.ACCOUNT_INACTIVE: ("Akun tidak aktif", "Account inactive"),
+    ErrorCode.TOO_MANY_ATTEMPTS: (
+        "Terlalu banyak percobaan, coba lagi nanti",
+        "Too many attempts, try again later",
+    ),
+    ErrorCode.FORBIDDEN: ("Akses ditolak", "Forbidden"),
+    ErrorCode.CONFLICT: ("Data bertentangan dengan data yang ada", "Conflict"),
+    ErrorCode.EMAIL_TAKEN: ("Email sudah terdaftar", "Email already registered"),
+    ErrorCode.PHONE_TAKEN: ("Nomor HP sudah terdaftar", "Phone number already registered"),
+    ErrorCode.WEAK_PASSWORD: ("Kata sandi terlalu lemah", "Password too weak"),
+    ErrorCode.COMMON_PASSWORD: ("Kata sandi terlalu umum", "Password too common"),
+    ErrorCode.INVALID_PHONE: ("Nomor HP tidak valid", "Invalid phone number"),
+    ErrorCode.INVALID_NIK: ("NIK tidak valid", "Invalid NIK"),
+    ErrorCode.INVALID_COORDINATES: ("Koordinat tidak valid", "Invalid coordinates"),
+    ErrorCode.OUTSIDE_REGION: (
+        "Lokasi di luar wilayah layanan",
+        "Location outside the service area",
+    ),
+    ErrorCode.TRANSITION_NOT_ALLOWED: (
+        "Tindakan tidak diizinkan pada status ini",
+        "Action not allowed in this status",
+    ),
+    ErrorCode.REOPEN_WINDOW_CLOSED: (
+        "Batas waktu membuka kembali sudah lewat",
+        "Reopen period has ended",
+    ),
+    ErrorCode.VERSION_CONFLICT: (
+        "Data sudah diubah oleh pengguna lain",
+        "Changed by someone else meanwhile",
+    ),
+    ErrorCode.PRECONDITION_REQUIRED: (
+        "Versi data (If-Match) wajib dikirim",
+        "If-Match header required",
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "Kunci idempotensi sudah dipakai untuk permintaan lain",
+        "Idempotency key already used for another request",
+    ),
+    ErrorCode.INVALID_CURSOR: ("Penanda halaman tidak valid", "Invalid page cursor"),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: ("Jenis berkas tidak didukung", "Unsupported media type"),
+    ErrorCode.FILE_TOO_LARGE: ("Berkas terlalu besar", "File too large"),
+    ErrorCode.INVALID_FILE: ("Berkas rusak atau tidak valid", "Invalid or damaged file"),
+    ErrorCode.REGION_PACK_INVALID: ("Paket wilayah tidak valid", "Invalid region pack"),
+}
+
+
+def localize(texts: tuple[str, str], lang: str = "id") -> str:
+    """Pick one text of an (Indonesian, English) pair; an unknown language is a caller bug."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}, expected one of {LANGUAGES}")
+    return texts[LANGUAGES.index(lang)]
+
+
+def message(code: ErrorCode, lang: str = "id") -> str:
+    """The short human title of an error code in `lang` ("id" or "en")."""
+    return localize(MESSAGES[code], lang)
