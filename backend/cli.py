@@ -50,9 +50,7 @@ def cmd_region_load(args: argparse.Namespace) -> int:
     try:
         pack = load_pack_file(args.path)
     except RegionPackError as error:
-        print(f"{args.path}: the region pack is not valid:", file=sys.stderr)
-        for path, message in error.problems:
-            print(f"  {path}: {message}", file=sys.stderr)
+        print(error, file=sys.stderr)
         return 2
     if args.check:
         print(f"{args.path}: valid ({pack.region.code})")

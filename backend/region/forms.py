@@ -56,7 +56,8 @@ def _invalid(message_id: str, message_en: str) -> InvalidValue:
 
 
 def _number_text(value: float) -> str:
-    return f"{value:g}"
+    """10.0 -> "10", 1000000.0 -> "1000000", 0.5 -> "0.5" (never "1e+06")."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _check_range(field: FormField, value: float) -> None:

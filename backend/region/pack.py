@@ -78,7 +78,7 @@ def _raise_if_any(problems: list[tuple[Loc, str]]) -> None:
 
 
 def _duplicates(items: list[Any], attribute: str, within: Loc = ()) -> list[tuple[Loc, str]]:
-    """An issue for every item whose `attribute` repeats an earlier item's."""
+    """A problem for every item whose `attribute` repeats an earlier item's."""
     first_index: dict[Any, int] = {}
     problems: list[tuple[Loc, str]] = []
     for index, item in enumerate(items):
@@ -175,7 +175,7 @@ class FieldValidation(PackModel):
         _raise_if_any(problems)
         return self
 
-    def rules_set(self) -> list[str]:
+    def rules_given(self) -> list[str]:
         return [rule for rule in RULE_TYPES if getattr(self, rule) is not None]
 
 
@@ -198,7 +198,7 @@ class FormField(PackModel):
         if self.type not in CHOICE_TYPES and self.choices:
             problems.append((("choices",), f"a {self.type} field has no choices"))
         problems += _duplicates(self.choices, "value", within=("choices",))
-        for rule in self.validation.rules_set():
+        for rule in self.validation.rules_given():
             if self.type not in RULE_TYPES[rule]:
                 message = f"{rule} does not apply to a {self.type} field"
                 problems.append((("validation", rule), message))
@@ -528,7 +528,7 @@ def _parse_text(text: str, suffix: str, source: str) -> Any:
     if suffix not in {".yaml", ".yml"}:
         raise fail("a region pack is a .yaml, .yml or .json file")
     try:
-        return yaml.load(text, Loader=_PackLoader)  # a SafeLoader: builds no Python objects
+        return yaml.load(text, Loader=_PackLoader)  # safe: plain data only, never objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -108,7 +108,7 @@ def _sync(
             session.delete(row)
             changes.deleted += 1
         elif row.active:
-            session.delete(row)
+            row.active = False
             row.updated_at = now
             changes.deactivated += 1
     session.flush()

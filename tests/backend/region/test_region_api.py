@@ -114,7 +114,10 @@ async def test_complaint_categories_carry_routing_deadlines_and_questions(client
         },
     }
     assert (flooding["verify_working_days"], flooding["follow_up_working_days"]) == (1, 3)
-    assert (categories["sampah"]["verify_working_days"], categories["sampah"]["follow_up_working_days"]) == (3, 5)
+    assert (
+        categories["sampah"]["verify_working_days"],
+        categories["sampah"]["follow_up_working_days"],
+    ) == (3, 5)
     depth = flooding["questions"][0]
     assert depth["code"] == "kedalaman_air" and depth["type"] == "choice" and depth["required"]
     assert [c["value"] for c in depth["choices"]] == ["semata-kaki", "selutut", "sepinggang"]

@@ -47,7 +47,9 @@ def errors_of(fields, answers, **options) -> dict[str, str]:
     ],
 )
 def test_each_type_accepts_and_cleans_a_good_answer(form_field, given, cleaned):
-    assert validate_form_answers([form_field], {form_field.code: given}) == {form_field.code: cleaned}
+    assert validate_form_answers([form_field], {form_field.code: given}) == {
+        form_field.code: cleaned
+    }
 
 
 @pytest.mark.parametrize(
@@ -64,6 +66,11 @@ def test_each_type_accepts_and_cleans_a_good_answer(form_field, given, cleaned):
         (field("width", "number"), "2.5", "Must be a number."),
         (field("width", "number"), True, "Must be a number."),
         (field("width", "number", validation={"max_value": 20}), 20.5, "Must be at most 20."),
+        (
+            field("area", "number", validation={"min_value": 10, "max_value": 1000000}),
+            1000001,
+            "Must be at most 1000000.",
+        ),
         (field("faces", "integer"), 1.5, "Must be a whole number."),
         (field("faces", "integer", validation={"min_value": 1}), 0, "Must be at least 1."),
         (field("day", "date"), "17-08-2026", "Dates are written YYYY-MM-DD."),
@@ -112,7 +119,10 @@ def test_every_bad_field_is_reported_at_once():
 
 
 def test_blank_answers_count_as_unanswered():
-    fields = [field("name", "text", required=True), field("tags", "multichoice", choices=choices("a"))]
+    fields = [
+        field("name", "text", required=True),
+        field("tags", "multichoice", choices=choices("a")),
+    ]
     assert set(errors_of(fields, {"name": "   ", "tags": []})) == {"name"}
     assert validate_form_answers(fields, {"name": "Siti", "tags": None}) == {"name": "Siti"}
 

@@ -1,9 +1,12 @@
 """The region-pack format: the demo pack is valid, and every bad pack names the bad field."""
 
 import json
+import re
 
 import pytest
+import yaml
 
+from backend.config import PROJECT_ROOT
 from backend.region.pack import (
     FieldType,
     RegionPackError,
@@ -38,6 +41,12 @@ def test_demo_pack_describes_a_complete_city(demo_pack):
     assert len(demo_pack.information_pages) >= 3
 
 
+def test_the_documented_example_is_a_valid_pack():
+    text = (PROJECT_ROOT / "docs" / "region-pack.md").read_text(encoding="utf-8")
+    example = re.search(r"### Example\n\n```yaml\n(.*?)```", text, re.DOTALL).group(1)
+    assert parse_pack(yaml.safe_load(example)).permit_types[0].code == "izin-tebang-pohon"
+
+
 def test_tiny_pack_fills_in_defaults(tiny_pack):
     region = tiny_pack.region
     assert (region.reopen_window_days, region.verify_working_days) == (7, 3)
@@ -63,7 +72,9 @@ def test_bad_regular_expression_is_named_by_path(tiny_data):
     tiny_data["permit_types"][0]["form"][0]["validation"]["pattern"] = "[A-Z"
     problems = problems_of(tiny_data)
     assert list(problems) == ["permit_types[0].form[0].validation.pattern"]
-    assert "not a valid regular expression" in problems["permit_types[0].form[0].validation.pattern"]
+    assert (
+        "not a valid regular expression" in problems["permit_types[0].form[0].validation.pattern"]
+    )
 
 
 def test_duplicate_codes_point_at_the_repeat(tiny_data):
@@ -84,9 +95,9 @@ def test_duplicate_codes_point_at_the_repeat(tiny_data):
 
 def test_bad_time_zone(tiny_data):
     tiny_data["region"]["time_zone"] = "Asia/Harapan"
-    problems = problems_of(tiny_data)
-    assert problems == {
-        "region.time_zone": "unknown time zone 'Asia/Harapan'; use an IANA name such as Asia/Jakarta"
+    assert problems_of(tiny_data) == {
+        "region.time_zone": "unknown time zone 'Asia/Harapan'; "
+        "use an IANA name such as Asia/Jakarta"
     }
 
 
@@ -116,7 +127,10 @@ def test_wrong_value_type_and_misspelt_key(tiny_data):
             lambda d: d["agencies"][0]["opening_hours"].update(caturday="08:00-12:00"),
             "agencies[0].opening_hours.caturday",
         ),
-        (lambda d: d["agencies"][0]["contacts"].update(email="pu-at-kota"), "agencies[0].contacts.email"),
+        (
+            lambda d: d["agencies"][0]["contacts"].update(email="pu-at-kota"),
+            "agencies[0].contacts.email",
+        ),
         (
             lambda d: d["complaint_categories"][0]["questions"][0].update(choices=[]),
             "complaint_categories[0].questions[0].choices",
@@ -147,7 +161,10 @@ def test_wrong_value_type_and_misspelt_key(tiny_data):
             "permit_types[0].documents[0].media_types[0]",
         ),
         (lambda d: d["permit_types"][0].update(fee=-1), "permit_types[0].fee"),
-        (lambda d: d["information_pages"][0].update(slug="Tentang Kami"), "information_pages[0].slug"),
+        (
+            lambda d: d["information_pages"][0].update(slug="Tentang Kami"),
+            "information_pages[0].slug",
+        ),
     ],
 )
 def test_each_rule_reports_the_exact_path(tiny_data, change, path):
