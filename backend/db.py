@@ -21,9 +21,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
 def _sqlite_engine(url, *, echo: bool) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
-    )
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):

@@ -34,18 +34,44 @@ class DemoAccount:
 
 def demo_accounts(agency_codes: list[str]) -> list[DemoAccount]:
     accounts = [
-        DemoAccount("siti@example.com", RESIDENT_PASSWORD, Role.RESIDENT, None,
-                    "Siti Rahmawati", "+6281234567890"),
-        DemoAccount("budi@example.com", RESIDENT_PASSWORD, Role.RESIDENT, None,
-                    "Budi Santoso", "+6285711112222"),
+        DemoAccount(
+            "siti@example.com",
+            RESIDENT_PASSWORD,
+            Role.RESIDENT,
+            None,
+            "Siti Rahmawati",
+            "+6281234567890",
+        ),
+        DemoAccount(
+            "budi@example.com",
+            RESIDENT_PASSWORD,
+            Role.RESIDENT,
+            None,
+            "Budi Santoso",
+            "+6285711112222",
+        ),
         DemoAccount(f"admin@{STAFF_DOMAIN}", ADMIN_PASSWORD, Role.ADMIN, None, "Admin Diskominfo"),
     ]
     for code in agency_codes:
         slug = code.lower()
-        accounts.append(DemoAccount(f"petugas.{slug}@{STAFF_DOMAIN}", OFFICER_PASSWORD,
-                                    Role.OFFICER, code, f"Petugas {code}"))
-        accounts.append(DemoAccount(f"kepala.{slug}@{STAFF_DOMAIN}", SUPERVISOR_PASSWORD,
-                                    Role.SUPERVISOR, code, f"Kepala {code}"))
+        accounts.append(
+            DemoAccount(
+                f"petugas.{slug}@{STAFF_DOMAIN}",
+                OFFICER_PASSWORD,
+                Role.OFFICER,
+                code,
+                f"Petugas {code}",
+            )
+        )
+        accounts.append(
+            DemoAccount(
+                f"kepala.{slug}@{STAFF_DOMAIN}",
+                SUPERVISOR_PASSWORD,
+                Role.SUPERVISOR,
+                code,
+                f"Kepala {code}",
+            )
+        )
     return accounts
 
 

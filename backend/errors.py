@@ -6,6 +6,7 @@ Starlette's 404/405 and any unexpected exception into ``application/problem+json
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -155,13 +156,27 @@ def problem_response(
     )
 
 
+_LOCATIONS = {"body", "query", "path", "header", "form", "cookie"}
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """("permit_types", 2, "form", 0, "code") -> "permit_types[2].form[0].code"."""
+    path = ""
+    for part in loc:
+        if part == "[key]":  # pydantic's marker for "the key of this mapping is wrong"
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
-    # ("body", "address", "city") -> "address.city"; list indexes as [n].
-    parts = list(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header", "form"} else list(loc)
-    name = ""
-    for part in parts:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or str(loc[0] if loc else "")
+    # FastAPI prefixes where the value came from: ("body", "address", "city") -> "address.city".
+    if len(loc) > 1 and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    return field_path(loc)
 
 
 async def _on_problem(request: Request, exc: Problem) -> JSONResponse:

@@ -70,7 +70,9 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> JSONResponse:
             "This Idempotency-Key was already used for a different request.",
         )
     return JSONResponse(
-        record.response_body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
+        record.response_body,
+        status_code=record.status_code,
+        headers={"Idempotent-Replayed": "true"},
     )
 
 
@@ -98,8 +100,12 @@ def run_once(
     if key is not None:
         session.add(
             IdempotencyRecord(
-                user_id=user_id, scope=scope, key=key, request_hash=fingerprint,
-                status_code=status_code, response_body=body,
+                user_id=user_id,
+                scope=scope,
+                key=key,
+                request_hash=fingerprint,
+                status_code=status_code,
+                response_body=body,
             )
         )
     try:

@@ -46,12 +46,16 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
     return values
 
 
-def after_cursor(statement: Select, columns: Sequence[Any], cursor: str | None) -> Select:
-    """Order ``statement`` by ``columns`` (ascending) and start after the cursor's row."""
-    statement = statement.order_by(*columns)
+def after_cursor(
+    statement: Select, columns: Sequence[Any], cursor: str | None, *, descending: bool = False
+) -> Select:
+    """Order ``statement`` by ``columns`` (ascending, or all descending for newest-first lists)
+    and start after the cursor's row."""
+    statement = statement.order_by(*(column.desc() if descending else column for column in columns))
     if cursor:
         values = decode_cursor(cursor, size=len(columns))
-        statement = statement.where(tuple_(*columns) > tuple_(*values))
+        keys, start = tuple_(*columns), tuple_(*values)
+        statement = statement.where(keys < start if descending else keys > start)
     return statement
 
 

@@ -70,8 +70,11 @@ def _open_image(data: bytes, field: str) -> Image.Image:
             if image.width * image.height > MAX_PIXELS:
                 raise _invalid(field, "The image has too many pixels.")
             image.load()  # decodes fully: a truncated file fails here, not later
-        except (UnidentifiedImageError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning):
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ):
             raise _invalid(field, "The file is not a photo that can be read.") from None
         except (OSError, SyntaxError, ValueError):
             raise _invalid(field, "The photo is damaged or truncated.") from None

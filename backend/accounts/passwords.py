@@ -40,7 +40,11 @@ class PasswordHashing:
 @lru_cache
 def _common_passwords() -> frozenset[str]:
     text = resources.files(__package__).joinpath("common_passwords.txt").read_text("utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
 
 
 def password_problem(password: str, *, personal: list[str | None]) -> tuple[str, str, str] | None:

@@ -52,7 +52,10 @@ def change_password(
 ) -> None:
     """Change the password; every other session is logged out."""
     service.change_password(
-        session, hashing=hashing, user=caller.user, change=change,
+        session,
+        hashing=hashing,
+        user=caller.user,
+        change=change,
         current_session_id=caller.session_id,
     )
     session.commit()
@@ -63,7 +66,10 @@ admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 @admin_router.get("/users", response_model=Page[UserRead], responses=error_responses(401, 403))
 def list_users(
-    _: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None,
+    _: AdminUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
     role: Role | None = None,
 ) -> Page[UserRead]:
     users, next_cursor = service.list_users(session, role=role, cursor=cursor, limit=limit)

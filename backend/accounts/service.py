@@ -43,21 +43,37 @@ def to_read(session: Session, user: User) -> UserRead:
     )
 
 
-def _check_password(password: str, *, full_name: str, email: str | None, phone: str | None,
-                    field: str = "password") -> None:
-    personal = [*full_name.split(), email.split("@")[0] if email else None,
-                phone[3:] if phone else None]
+def _check_password(
+    password: str, *, full_name: str, email: str | None, phone: str | None, field: str = "password"
+) -> None:
+    personal = [
+        *full_name.split(),
+        email.split("@")[0] if email else None,
+        phone[3:] if phone else None,
+    ]
     problem = password_problem(password, personal=personal)
     if problem:
         code, _, detail_en = problem
         raise Unprocessable.for_field(field, ErrorCode(code), detail_en)
 
 
-def _check_unique(session: Session, *, email: str | None, phone: str | None, nik: str | None,
-                  except_user_id: int | None = None) -> None:
+def _check_unique(
+    session: Session,
+    *,
+    email: str | None,
+    phone: str | None,
+    nik: str | None,
+    except_user_id: int | None = None,
+) -> None:
     checks = [
         ("email", email, User.email, ErrorCode.EMAIL_TAKEN, "This email is already registered."),
-        ("phone", phone, User.phone, ErrorCode.PHONE_TAKEN, "This phone number is already registered."),
+        (
+            "phone",
+            phone,
+            User.phone,
+            ErrorCode.PHONE_TAKEN,
+            "This phone number is already registered.",
+        ),
         ("nik", nik, User.nik, ErrorCode.CONFLICT, "This NIK is already registered."),
     ]
     for field, value, column, code, detail in checks:
@@ -65,7 +81,9 @@ def _check_unique(session: Session, *, email: str | None, phone: str | None, nik
             continue
         owner = session.scalar(select(User.id).where(column == value))
         if owner is not None and owner != except_user_id:
-            raise Conflict(detail, code=code, errors=[FieldError(field=field, code=code, message=detail)])
+            raise Conflict(
+                detail, code=code, errors=[FieldError(field=field, code=code, message=detail)]
+            )
 
 
 def _require_contact(email: str | None, phone: str | None) -> None:
@@ -104,7 +122,9 @@ def _agency_id_for(session: Session, role: Role, agency_code: str | None) -> int
     if not belongs_to_agency(role):
         if agency_code:
             raise Unprocessable.for_field(
-                "agency_code", ErrorCode.VALIDATION_FAILED, "Only officers and supervisors belong to an agency."
+                "agency_code",
+                ErrorCode.VALIDATION_FAILED,
+                "Only officers and supervisors belong to an agency.",
             )
         return None
     if not agency_code:
@@ -147,8 +167,13 @@ def update_profile(session: Session, *, user: User, changes: ProfileUpdate) -> U
     email = values.get("email", user.email)
     phone = values.get("phone", user.phone)
     _require_contact(email, phone)
-    _check_unique(session, email=values.get("email"), phone=values.get("phone"),
-                  nik=values.get("nik"), except_user_id=user.id)
+    _check_unique(
+        session,
+        email=values.get("email"),
+        phone=values.get("phone"),
+        nik=values.get("nik"),
+        except_user_id=user.id,
+    )
     for name, value in values.items():
         setattr(user, name, value)
     user.updated_at = utcnow()
@@ -158,19 +183,29 @@ def update_profile(session: Session, *, user: User, changes: ProfileUpdate) -> U
 
 
 def change_password(
-    session: Session, *, hashing: PasswordHashing, user: User, change: PasswordChange,
+    session: Session,
+    *,
+    hashing: PasswordHashing,
+    user: User,
+    change: PasswordChange,
     current_session_id: str,
 ) -> None:
     """Set a new password and end every other session (a stolen session is cut off)."""
     if not hashing.verify(user.password_hash, change.current_password):
         raise Unauthorized("The current password is wrong.", code=ErrorCode.INVALID_CREDENTIALS)
-    _check_password(change.new_password, full_name=user.full_name, email=user.email,
-                    phone=user.phone, field="new_password")
+    _check_password(
+        change.new_password,
+        full_name=user.full_name,
+        email=user.email,
+        phone=user.phone,
+        field="new_password",
+    )
     user.password_hash = hashing.hash(change.new_password)
     user.updated_at = utcnow()
     session.add(user)
-    revoke_user_sessions(session, user_id=user.id, reason="password_changed",
-                         keep_session_id=current_session_id)
+    revoke_user_sessions(
+        session, user_id=user.id, reason="password_changed", keep_session_id=current_session_id
+    )
     session.flush()
 
 

@@ -100,9 +100,7 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
 
 def _clear_failures(session: Session, key: str) -> None:
     session.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == key)
-        .values(failures=0, locked_until=None)
+        update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=None)
     )
 
 
@@ -145,9 +143,7 @@ def login(
     user = find_user_by_login(session, username)
     if not hashing.verify(user.password_hash if user else None, password):
         _record_failure(session, settings, keys)
-        raise Unauthorized(
-            "Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS
-        )
+        raise Unauthorized("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
     if not user.is_active:
         raise Unauthorized("This account has been deactivated.", code=ErrorCode.ACCOUNT_INACTIVE)
     _clear_failures(session, keys[0][0])

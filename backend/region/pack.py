@@ -10,7 +10,7 @@ paths relative to the model; `parse_pack` joins them to the model's own location
 
 import json
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from backend.errors import field_path
 from shared.roles import STAFF_ROLES, Role
 from shared.validators import BoundingBox
 
@@ -51,24 +52,11 @@ MediaType = Literal["application/pdf", "image/jpeg", "image/png"]
 Loc = tuple[str | int, ...]
 
 
-def format_path(loc: Iterable[str | int]) -> str:
-    """("permit_types", 2, "form", 0, "code") -> "permit_types[2].form[0].code"."""
-    path = ""
-    for part in loc:
-        if part == "[key]":  # pydantic's marker for "the key of this mapping is wrong"
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
 class CrossReferenceError(ValueError):
     """Problems a model validator found, each at a location relative to the validated model."""
 
     def __init__(self, problems: list[tuple[Loc, str]]) -> None:
-        super().__init__("; ".join(f"{format_path(loc)}: {message}" for loc, message in problems))
+        super().__init__("; ".join(f"{field_path(loc)}: {message}" for loc, message in problems))
         self.problems = problems
 
 
@@ -469,11 +457,11 @@ def _problems_from(error: ValidationError) -> list[PackProblem]:
         loc = tuple(detail["loc"])
         cause = (detail.get("ctx") or {}).get("error")
         if isinstance(cause, CrossReferenceError):
-            problems += [PackProblem(format_path(loc + sub), text) for sub, text in cause.problems]
+            problems += [PackProblem(field_path(loc + sub), text) for sub, text in cause.problems]
         elif isinstance(cause, ValueError):  # our own validators' message, without "Value error, "
-            problems.append(PackProblem(format_path(loc), str(cause)))
+            problems.append(PackProblem(field_path(loc), str(cause)))
         else:
-            problems.append(PackProblem(format_path(loc), detail["msg"]))
+            problems.append(PackProblem(field_path(loc), detail["msg"]))
     return problems
 
 

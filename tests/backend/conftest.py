@@ -32,7 +32,9 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
-        print(f"\n{len(deselected)} PostgreSQL-only tests deselected: WARGA_TEST_DATABASE_URL is empty")
+        print(
+            f"\n{len(deselected)} PostgreSQL-only tests deselected (WARGA_TEST_DATABASE_URL empty)"
+        )
 
 
 @pytest.fixture(scope="session", params=ENGINES)

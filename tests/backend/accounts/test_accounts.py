@@ -134,12 +134,14 @@ async def test_admin_creates_staff_in_an_agency(client, demo):
     assert token.json()["role"] == "officer" and token.json()["agency_code"] == agency
 
     no_agency = await client.post(
-        "/api/v1/admin/users", headers=headers,
+        "/api/v1/admin/users",
+        headers=headers,
         json={**body, "email": "x@harapanbaru.go.id", "agency_code": None},
     )
     assert no_agency.status_code == 422 and no_agency.json()["errors"][0]["field"] == "agency_code"
     unknown = await client.post(
-        "/api/v1/admin/users", headers=headers,
+        "/api/v1/admin/users",
+        headers=headers,
         json={**body, "email": "y@harapanbaru.go.id", "agency_code": "NOPE"},
     )
     assert unknown.status_code == 422
