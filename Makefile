@@ -32,6 +32,11 @@ test: $(INSTALLED)
 app: $(INSTALLED)
 	$(BIN)/python -m mobile --api http://127.0.0.1:$(PORT)
 
+# Benchmarks need wrk (Debian package); installed here when missing.
+bench: $(INSTALLED)
+	command -v wrk >/dev/null || apt-get install -y -q wrk || sudo apt-get install -y -q wrk
+	$(BIN)/python -m bench.foundation
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check backend shared mobile tests bench
 	$(BIN)/ruff format --check backend shared mobile tests bench

@@ -17,7 +17,9 @@ class PasswordHashing:
 
     def __init__(self, settings: Settings) -> None:
         self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=1,
         )
         # Verified against when the account does not exist, so both paths do one Argon2 run.
         self._decoy_hash = self._hasher.hash("decoy password that never matches")
