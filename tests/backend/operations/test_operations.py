@@ -131,9 +131,12 @@ async def test_openapi_describes_the_api(client):
     assert "application/problem+json" in register["responses"]["422"]["content"]
 
 
-async def test_docs_page_is_served(client):
+async def test_docs_page_works_without_internet(client):
     response = await client.get("/docs")
     assert response.status_code == 200 and "swagger" in response.text.lower()
+    assert "cdn." not in response.text  # every asset comes from this server
+    script = await client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
 
 
 def test_production_refuses_the_development_secret():
