@@ -1,0 +1,126 @@
+"""Cold start of the Warga app to its first interactive screen, headless, and its peak memory.
+
+Each run is a fresh process (interpreter start included) with an empty data directory, so the
+app opens on the login screen; the clock stops when that screen's first frame has been drawn.
+The ceiling beside it is a bare Kivy App showing one label, measured the same way in the same
+run, so the ratio says what Warga itself adds. Targets: under 1.5 s and under 150 MB.
+
+    .venv/bin/python bench/app_start.py [--runs 5]
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TARGET_SECONDS = 1.5
+TARGET_MB = 150
+
+
+def child(kind: str, started: float) -> None:
+    """Runs in the measured process: start the app, report when the first frame is drawn."""
+    import asyncio
+
+    def report() -> None:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        print(json.dumps({"seconds": time.time() - started, "peak_mb": peak_mb}), flush=True)
+
+    if kind == "bare":
+        from kivy.app import App
+        from kivy.clock import Clock
+        from kivy.uix.label import Label
+
+        class Bare(App):
+            def build(self):
+                return Label(text="Warga")
+
+            def on_start(self):
+                # The next frame after start is the first one drawn.
+                Clock.schedule_once(lambda _dt: (report(), self.stop()), 0)
+
+        asyncio.run(Bare().async_run(async_lib="asyncio"))
+        return
+
+    from mobile.__main__ import run
+    from mobile.screenshot import next_frames
+
+    async def first_frame(app) -> None:
+        await app.screen("login").ready.wait()
+        await next_frames(1)
+        report()
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        run(size=(412, 860), data_dir=Path(data_dir), script=first_frame)
+
+
+def measure(kind: str) -> dict:
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_ARGS": "1",
+        "KIVY_LOG_LEVEL": "warning",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    started = time.time()
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--started", repr(started)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", choices=("bare", "warga"))
+    parser.add_argument("--started", type=float)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.started)
+        return
+
+    rows = {}
+    for kind in ("bare", "warga"):
+        measure(kind)  # warm the file system cache: "cold" means a new process, not a new disk
+        samples = [measure(kind) for _ in range(args.runs)]
+        rows[kind] = {
+            "median_s": statistics.median(s["seconds"] for s in samples),
+            "max_s": max(s["seconds"] for s in samples),
+            "peak_mb": max(s["peak_mb"] for s in samples),
+        }
+    bare, warga = rows["bare"], rows["warga"]
+    print(f"App cold start to the first interactive screen, headless, {args.runs} runs each")
+    print(f"{'':34} {'median s':>9} {'max s':>7} {'peak MB':>8}")
+    for label, row in (("ceiling: bare Kivy App + label", bare), ("Warga, login screen", warga)):
+        print(f"{label:34} {row['median_s']:9.2f} {row['max_s']:7.2f} {row['peak_mb']:8.0f}")
+    print(
+        f"{'ratio to ceiling':34} {warga['median_s'] / bare['median_s']:9.2f} {'':7}"
+        f" {warga['peak_mb'] / bare['peak_mb']:8.2f}"
+    )
+    # Headless, the window's memory is Mesa's software renderer; show what Warga adds to it.
+    print(
+        f"{'Warga over the ceiling':34} {warga['median_s'] - bare['median_s']:9.2f} {'':7}"
+        f" {warga['peak_mb'] - bare['peak_mb']:8.0f}"
+    )
+    for what, value, target, unit in (
+        ("start (max)", warga["max_s"], TARGET_SECONDS, "s"),
+        ("peak memory", warga["peak_mb"], TARGET_MB, "MB"),
+    ):
+        verdict = "met" if value < target else "MISSED"
+        print(f"target {what} < {target} {unit}: {verdict} ({value:.2f} {unit})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""Async client for the Warga API on `httpx.AsyncClient`.
+
+Every failure reaches callers as one of two exceptions: `ApiError` for an answer from the server
+(parsed from its RFC 9457 problem+json body) and `Offline` when no answer came at all. An expired
+access token is refreshed through the `TokenStore` and the request retried exactly once.
+"""
+
+import json
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mobile.core.cache import ResponseCache
+from mobile.core.tokens import Session, TokenStore
+from shared.errors import ErrorCode
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    code: str
+    message: str
+
+
+class ApiError(Exception):
+    """The server answered with an error; `code` is a stable `shared.errors.ErrorCode` value."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str = "",
+        detail: str | None = None,
+        errors: Sequence[FieldProblem] = (),
+    ) -> None:
+        super().__init__(f"{status} {code}: {detail or title}")
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors)
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> "ApiError":
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or "code" not in body:
+            # Not one of ours (a proxy's HTML page, say): keep the status, use a generic code.
+            code = ErrorCode.SERVICE_UNAVAILABLE if response.status_code >= 500 else "http_error"
+            return cls(response.status_code, code, response.reason_phrase)
+        errors = [
+            FieldProblem(e.get("field", ""), e.get("code", ""), e.get("message", ""))
+            for e in body.get("errors") or []
+        ]
+        return cls(
+            response.status_code, body["code"], body.get("title", ""), body.get("detail"), errors
+        )
+
+    @property
+    def permanent(self) -> bool:
+        """Sending the same request again cannot succeed (as opposed to 5xx, 408 or 429)."""
+        return 400 <= self.status < 500 and self.status not in (401, 408, 429)
+
+    def field_errors(self) -> dict[str, FieldProblem]:
+        """The first problem for each field, keyed by the server's field name."""
+        found: dict[str, FieldProblem] = {}
+        for problem in self.errors:
+            found.setdefault(problem.field, problem)
+        return found
+
+
+class Offline(Exception):
+    """The server could not be reached (no network, server down, timeout)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A GET's data; `stale` when it comes from the cache because the server was unreachable."""
+
+    data: Any
+    stale: bool = False
+    saved_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: Path
+
+    def part(self) -> tuple[str, bytes, str]:
+        """The multipart (name, content, type); the server checks the content, not the name."""
+        media_type = mimetypes.guess_type(self.path.name)[0] or "application/octet-stream"
+        return self.path.name, self.path.read_bytes(), media_type
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        tokens: TokenStore,
+        cache: ResponseCache | None = None,
+        language: str = "id",
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self.tokens = tokens
+        self.cache = cache
+        self.language = language
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), transport=transport, timeout=timeout
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- the one place requests are sent ---
+
+    async def _send(self, method: str, path: str, *, token: str | None, **kwargs) -> httpx.Response:
+        headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            return await self._http.request(method, API_PREFIX + path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:  # connect, read, timeouts, protocol errors
+            raise Offline(str(exc) or type(exc).__name__) from exc
+
+    async def request(
+        self, method: str, path: str, *, auth: bool = True, **kwargs
+    ) -> httpx.Response:
+        """Send a request; return the response if it succeeded (2xx or 304), else raise."""
+        session = self.tokens.session if auth else None
+        token = session.access_token if session else None
+        response = await self._send(method, path, token=token, **kwargs)
+        if (
+            response.status_code == 401
+            and token
+            and _problem_code(response) == ErrorCode.TOKEN_EXPIRED
+        ):
+            try:
+                session = await self.tokens.refresh(token, self._refresh)
+            except LookupError:  # logged out while this request was on its way
+                raise ApiError(401, ErrorCode.NOT_AUTHENTICATED) from None
+            response = await self._send(method, path, token=session.access_token, **kwargs)
+        if response.is_success or response.status_code == 304:
+            return response
+        raise ApiError.from_response(response)
+
+    async def _refresh(self, refresh_token: str) -> Session:
+        response = await self._send(
+            "POST", "/auth/refresh", token=None, json={"refresh_token": refresh_token}
+        )
+        if response.status_code == 401:
+            self.forget_session()  # revoked or reused: only a new login helps
+        if not response.is_success:
+            raise ApiError.from_response(response)
+        return Session.from_token_response(response.json())
+
+    async def get(self, path: str, *, auth: bool = False) -> Fetched:
+        """GET JSON, revalidated with the cached ETag; the cached copy, stale, when offline."""
+        cached = self.cache.get(path) if self.cache else None
+        headers = {"If-None-Match": cached.etag} if cached and cached.etag else {}
+        try:
+            response = await self.request("GET", path, auth=auth, headers=headers)
+        except Offline:
+            if cached is None:
+                raise
+            return Fetched(cached.data, stale=True, saved_at=cached.saved_at)
+        if response.status_code == 304 and cached is not None:
+            return Fetched(cached.data, saved_at=cached.saved_at)
+        data = response.json()
+        if self.cache:
+            self.cache.put(path, data, response.headers.get("etag"))
+        return Fetched(data)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict | None,
+        uploads: Sequence[Upload] = (),
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """A write with an optional Idempotency-Key.
+
+        With files it is multipart: the JSON body as the `data` field, the files as `files`.
+        """
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        if uploads:
+            kwargs: dict[str, Any] = {
+                "data": {"data": json.dumps(body or {})},
+                "files": [("files", upload.part()) for upload in uploads],
+            }
+        else:
+            kwargs = {"json": body}
+        response = await self.request(method, path, headers=headers, **kwargs)
+        return response.json() if response.content else None
+
+    # --- auth and accounts ---
+
+    async def login(self, username: str, password: str) -> Session:
+        response = await self.request(
+            "POST", "/auth/token", auth=False, data={"username": username, "password": password}
+        )
+        session = Session.from_token_response(response.json())
+        self.tokens.save(session)
+        return session
+
+    async def logout(self) -> None:
+        """End the session on the server if it can be reached; locally in every case."""
+        try:
+            if self.tokens.session:
+                await self.request("POST", "/auth/logout")
+        except (ApiError, Offline):
+            pass  # the tokens are dropped below; an unreachable server lets them expire
+        finally:
+            self.forget_session()
+
+    def forget_session(self) -> None:
+        self.tokens.clear()
+        if self.cache:
+            self.cache.clear()
+
+    async def register(
+        self,
+        *,
+        full_name: str,
+        password: str,
+        email: str | None = None,
+        phone: str | None = None,
+        nik: str | None = None,
+        language: str = "id",
+    ) -> dict:
+        body = {
+            "full_name": full_name,
+            "password": password,
+            "email": email or None,
+            "phone": phone or None,
+            "nik": nik or None,
+            "language": language,
+        }
+        response = await self.request("POST", "/accounts", auth=False, json=body)
+        return response.json()
+
+    async def me(self) -> Fetched:
+        return await self.get("/me", auth=True)
+
+    async def update_me(self, **changes: Any) -> dict:
+        response = await self.request("PATCH", "/me", json=changes)
+        return response.json()
+
+    # --- the region's public catalogue ---
+
+    async def region(self) -> Fetched:
+        return await self.get("/region")
+
+    async def agencies(self) -> Fetched:
+        return await self.get("/agencies")
+
+    async def agency(self, code: str) -> Fetched:
+        return await self.get(f"/agencies/{code}")
+
+    async def complaint_categories(self) -> Fetched:
+        return await self.get("/complaint-categories")
+
+    async def permit_types(self) -> Fetched:
+        return await self.get("/permit-types")
+
+    async def permit_type(self, code: str) -> Fetched:
+        return await self.get(f"/permit-types/{code}")
+
+
+def _problem_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None

@@ -1,0 +1,190 @@
+"""Draws a region pack form (permit application, complaint questions) and collects its answers.
+
+`FormView(fields)` takes the API's form definition: a list of fields with `code`, `label` (both
+languages), `type`, `required`, `help`, `choices` and `validation`. It checks answers on the
+device with `mobile.core.answers` and shows each problem under its field, including the ones the
+server sends back (`show_server_errors`).
+"""
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from kivymd.uix.boxlayout import MDBoxLayout
+from kivymd.uix.textfield import MDTextField
+
+from mobile.core.answers import clean_answers
+from mobile.core.api import ApiError, FieldProblem, Offline
+from mobile.core.i18n import Translator, translator
+
+Builder.load_file(str(Path(__file__).with_name("forms.kv")))
+
+_TEXT_TYPES = {"text", "textarea", "number", "integer", "date", "email", "phone", "nik", "password"}
+
+
+class FieldInput(MDBoxLayout):
+    """One field: caption, help, the input itself, and the problem with the answer, if any."""
+
+    field = DictProperty()
+    caption = StringProperty()
+    help_text = StringProperty()
+    error = StringProperty()
+    enabled = BooleanProperty(True)
+
+    def __init__(self, field: dict, **kwargs) -> None:
+        super().__init__(field=field, **kwargs)
+        self.build_input()
+        self.relabel()
+
+    def relabel(self) -> None:
+        mark = translator.t("common.required") if self.field.get("required") else ""
+        self.caption = translator.pick(self.field["label"]) + (f" ({mark})" if mark else "")
+        self.help_text = translator.pick(self.field.get("help"))
+
+    def build_input(self) -> None:
+        raise NotImplementedError
+
+    def raw(self):
+        raise NotImplementedError
+
+
+class TextFieldInput(FieldInput):
+    def build_input(self) -> None:
+        kind = self.field["type"]
+        self.input = MDTextField(
+            multiline=kind == "textarea",
+            password=kind == "password",
+            write_tab=False,
+            input_type="number" if kind in ("number", "integer", "phone", "nik") else "text",
+        )
+        self.bind(enabled=lambda _w, on: setattr(self.input, "disabled", not on))
+        self.ids.control.add_widget(self.input)
+
+    def relabel(self) -> None:
+        super().relabel()
+        self.input.hint_text = (
+            translator.t("form.date_hint") if self.field["type"] == "date" else ""
+        )
+
+    def raw(self) -> str:
+        return self.input.text
+
+
+class CoordinatesInput(FieldInput):
+    def build_input(self) -> None:
+        self.latitude, self.longitude = MDTextField(write_tab=False), MDTextField(write_tab=False)
+        row = MDBoxLayout(adaptive_height=True, spacing=dp(12))
+        for part in (self.latitude, self.longitude):
+            self.bind(enabled=lambda _w, on, part=part: setattr(part, "disabled", not on))
+            row.add_widget(part)
+        self.ids.control.add_widget(row)
+
+    def relabel(self) -> None:
+        super().relabel()
+        self.latitude.hint_text = translator.t("form.latitude")
+        self.longitude.hint_text = translator.t("form.longitude")
+
+    def raw(self) -> tuple[str, str]:
+        return self.latitude.text, self.longitude.text
+
+
+class OptionRow(MDBoxLayout):
+    """A checkbox (or radio button) with its label; tapping the label ticks it too."""
+
+    text = StringProperty()
+
+
+class ChoicesInput(FieldInput):
+    """`choice` as radio buttons, `multichoice` and `boolean` as checkboxes."""
+
+    def build_input(self) -> None:
+        kind = self.field["type"]
+        group = f"choice-{id(self)}" if kind == "choice" else None
+        self.rows: list[tuple[OptionRow, str | None, dict | None]] = []
+        options = self.field.get("choices") or [{"value": None, "label": None}]
+        for option in options:
+            row = OptionRow()
+            row.ids.box.group = group
+            self.bind(enabled=lambda _w, on, box=row.ids.box: setattr(box, "disabled", not on))
+            self.rows.append((row, option["value"], option["label"]))
+            self.ids.control.add_widget(row)
+
+    def relabel(self) -> None:
+        super().relabel()
+        for row, _value, label in self.rows:
+            row.text = translator.pick(label) if label else translator.t("common.yes")
+
+    def raw(self):
+        ticked = [value for row, value, _label in self.rows if row.ids.box.active]
+        if self.field["type"] == "boolean":
+            return bool(ticked)
+        if self.field["type"] == "choice":
+            return ticked[0] if ticked else None
+        return ticked
+
+
+def field_input(field: dict) -> FieldInput:
+    if field["type"] in _TEXT_TYPES:
+        return TextFieldInput(field)
+    if field["type"] == "coordinates":
+        return CoordinatesInput(field)
+    return ChoicesInput(field)
+
+
+class FormView(MDBoxLayout):
+    """The whole form; `enabled=False` shows it as a preview that cannot be filled in."""
+
+    enabled = BooleanProperty(True)
+
+    def __init__(self, fields: list[dict], **kwargs) -> None:
+        super().__init__(orientation="vertical", adaptive_height=True, spacing=dp(8), **kwargs)
+        self.fields = fields
+        self._errors: dict[str, Callable[[Translator], str]] = {}
+        self.inputs = {field["code"]: field_input(field) for field in fields}
+        for widget in self.inputs.values():
+            self.bind(enabled=widget.setter("enabled"))
+            self.add_widget(widget)
+        translator.bind(self._relabel)
+
+    def _relabel(self, _language: str) -> None:
+        for widget in self.inputs.values():
+            widget.relabel()
+        self._show_errors()
+
+    def raw_answers(self) -> dict:
+        return {code: widget.raw() for code, widget in self.inputs.items()}
+
+    def validate(self) -> dict | None:
+        """The cleaned answers if all are acceptable; otherwise show every problem, return None."""
+        answers, problems = clean_answers(self.fields, self.raw_answers())
+        self.show_errors({code: problem.text for code, problem in problems.items()})
+        return None if problems else answers
+
+    def show_errors(self, errors: dict[str, Callable[[Translator], str]]) -> None:
+        """Show a problem under each named field (and clear the others).
+
+        Each problem is a function of the translator, so it is redrawn on a language switch.
+        """
+        self._errors = errors
+        self._show_errors()
+
+    def _show_errors(self) -> None:
+        for code, widget in self.inputs.items():
+            describe = self._errors.get(code)
+            widget.error = describe(translator) if describe else ""
+
+    def show_server_errors(self, error: ApiError | Offline | None, prefix: str = "") -> None:
+        """Put a problem's per-field errors (named `{prefix}{code}`) under their fields."""
+        found = {}
+        for name, problem in (error.field_errors() if isinstance(error, ApiError) else {}).items():
+            code = name.removeprefix(prefix)
+            if code in self.inputs:
+                found[code] = partial(_server_message, problem)
+        self.show_errors(found)
+
+
+def _server_message(problem: FieldProblem, translator: Translator) -> str:
+    return translator.field_error(problem.code, problem.message)

@@ -1,0 +1,60 @@
+"""One agency: description, address, opening hours and contacts. `AgencyDetail` is also the
+right-hand pane of the agency directory on wide windows."""
+
+from kivy.factory import Factory
+from kivy.properties import ObjectProperty
+from kivymd.uix.boxlayout import MDBoxLayout
+
+from mobile.core.i18n import translator
+from mobile.screens.base import WargaScreen
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CONTACTS = ("phone", "whatsapp", "email", "website")
+
+
+def opening_hours(hours: dict) -> str:
+    lines = []
+    for day in WEEKDAYS:
+        periods = hours.get(day) or []
+        # The API sends "08:00:00"; minutes are precise enough for opening hours.
+        times = ", ".join(f"{p['opens'][:5]}–{p['closes'][:5]}" for p in periods)
+        lines.append(f"{translator.t(f'weekday.{day}')}: {times or translator.t('agency.closed')}")
+    return "\n".join(lines)
+
+
+class AgencyDetail(MDBoxLayout):
+    agency = ObjectProperty(None, allownone=True)
+
+    def on_agency(self, *_args) -> None:
+        self.render()
+
+    def render(self) -> None:
+        self.clear_widgets()
+        agency = self.agency
+        if agency is None:
+            self.add_widget(Factory.HintText(text=translator.t("agencies.pick")))
+            return
+        add = self.add_widget
+        add(
+            Factory.MDLabel(
+                text=translator.pick(agency["name"]), font_style="H6", adaptive_height=True
+            )
+        )
+        add(Factory.BodyText(text=translator.pick(agency["description"])))
+        add(Factory.SectionTitle(text=translator.t("agency.address")))
+        add(Factory.BodyText(text=agency["address"]))
+        add(Factory.SectionTitle(text=translator.t("agency.hours")))
+        add(Factory.BodyText(text=opening_hours(agency["opening_hours"])))
+        contacts = [(k, agency["contacts"][k]) for k in CONTACTS if agency["contacts"].get(k)]
+        if contacts:
+            add(Factory.SectionTitle(text=translator.t("agency.contacts")))
+            lines = (f"{translator.t(f'agency.{kind}')}: {value}" for kind, value in contacts)
+            add(Factory.BodyText(text="\n".join(lines)))
+
+
+class AgencyDetailScreen(WargaScreen):
+    async def load(self) -> None:
+        self.ids.detail.agency = await self.fetch(self.app.api.agency(self.params["code"]))
+
+    def render(self) -> None:
+        self.ids.detail.render()

@@ -1,0 +1,130 @@
+"""Home: service tiles for residents; for staff, their agency and what they may do in it."""
+
+from dataclasses import dataclass
+
+from kivy.factory import Factory
+from kivy.properties import StringProperty
+from kivymd.uix.card import MDCard
+
+from mobile.core.i18n import translator
+from mobile.screens.base import WargaScreen
+from shared.complaints import COMPLAINT_MACHINE
+from shared.permits import PERMIT_MACHINE
+from shared.roles import Role, belongs_to_agency
+
+
+@dataclass(frozen=True)
+class Tile:
+    screen: str  # also the catalogue key: tile.<screen> and tile.<screen>.hint
+    icon: str
+
+
+# The resident's services, in the order they appear; new screens add a tile here.
+RESIDENT_TILES = [
+    Tile("permit_types", "file-document-outline"),
+    Tile("complaint_categories", "alert-circle-outline"),
+    Tile("agencies", "office-building-outline"),
+    Tile("outbox", "tray-arrow-up"),
+    Tile("settings", "cog-outline"),
+]
+STAFF_TILES = [
+    Tile("agencies", "office-building-outline"),
+    Tile("permit_types", "file-document-outline"),
+    Tile("settings", "cog-outline"),
+]
+
+
+class ServiceTile(MDCard):
+    icon = StringProperty()
+    title = StringProperty()
+    hint = StringProperty()
+    screen = StringProperty()
+
+
+def actions_for(machine, role: str) -> list[str]:
+    """Every action `role` may take in some status, in the machine's order."""
+    return [
+        action
+        for action in machine.actions
+        if any(machine.can(action, status, role) for status in machine.statuses)
+    ]
+
+
+class HomeScreen(WargaScreen):
+    title_key = StringProperty("home.title")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.me: dict | None = None
+        self.agency: dict | None = None
+        self.categories: list[dict] = []
+        self.permit_types: list[dict] = []
+
+    @property
+    def role(self) -> str:
+        session = self.app.tokens.session
+        return session.role if session else Role.RESIDENT
+
+    async def load(self) -> None:
+        self.me = await self.fetch(self.app.api.me())
+        session = self.app.tokens.session
+        if session and belongs_to_agency(session.role) and session.agency_code:
+            code = session.agency_code
+            self.agency = await self.fetch(self.app.api.agency(code))
+            categories = await self.fetch(self.app.api.complaint_categories()) or {"items": []}
+            permit_types = await self.fetch(self.app.api.permit_types()) or {"items": []}
+            self.categories = [c for c in categories["items"] if c["agency"]["code"] == code]
+            self.permit_types = [p for p in permit_types["items"] if p["agency"]["code"] == code]
+
+    def render(self) -> None:
+        staff = self.role != Role.RESIDENT
+        self.title_key = "home.staff_title" if staff else "home.title"
+        name = self.me["full_name"] if self.me else ""
+        self.ids.greeting.text = translator.t("home.greeting", name=name) if name else ""
+        self.ids.role.text = translator.t(
+            "home.signed_in_as", role=translator.t(f"role.{self.role}")
+        )
+        tiles = self.ids.tiles
+        tiles.clear_widgets()
+        for tile in STAFF_TILES if staff else RESIDENT_TILES:
+            tiles.add_widget(
+                ServiceTile(
+                    icon=tile.icon,
+                    screen=tile.screen,
+                    title=translator.t(f"tile.{tile.screen}"),
+                    hint=translator.t(f"tile.{tile.screen}.hint"),
+                )
+            )
+        self._render_staff_panel(staff)
+
+    def _render_staff_panel(self, staff: bool) -> None:
+        panel = self.ids.staff
+        panel.clear_widgets()
+        if not staff:
+            return
+        add = panel.add_widget
+        if self.role == Role.ADMIN:
+            add(Factory.BodyText(text=translator.t("home.admin_note")))
+            return
+        if self.agency:
+            add(Factory.SectionTitle(text=translator.t("home.your_agency")))
+            add(Factory.BodyText(text=translator.pick(self.agency["name"]), bold=True))
+            add(Factory.BodyText(text=self.agency["address"]))
+        for key, items in (
+            ("home.categories_routed", self.categories),
+            ("home.permit_types_handled", self.permit_types),
+        ):
+            add(Factory.SectionTitle(text=translator.t(key, count=len(items))))
+            names = [translator.pick(item["name"]) for item in items]
+            add(
+                Factory.BodyText(
+                    text="\n".join(f"• {n}" for n in names) or translator.t("common.none")
+                )
+            )
+        for key, machine in (
+            ("home.complaint_actions", COMPLAINT_MACHINE),
+            ("home.permit_actions", PERMIT_MACHINE),
+        ):
+            add(Factory.SectionTitle(text=translator.t(key)))
+            actions = [translator.t(f"action.{a}") for a in actions_for(machine, self.role)]
+            add(Factory.BodyText(text=", ".join(actions)))

@@ -1,0 +1,105 @@
+"""The app's API client and token store against the real server: problems, refresh, logout."""
+
+import asyncio
+import time
+
+import pytest
+from jose import jwt
+
+from backend.auth.tokens import ALGORITHM
+from backend.config import DEVELOPMENT_SECRET
+from mobile.core.api import ApiClient, ApiError, Offline
+from mobile.core.tokens import TokenStore
+
+
+def expired(token: str) -> str:
+    """The same access token, re-signed as the server would have issued it a while ago."""
+    claims = jwt.get_unverified_claims(token)
+    claims["iat"], claims["exp"] = int(time.time()) - 3600, int(time.time()) - 60
+    return jwt.encode(claims, DEVELOPMENT_SECRET, algorithm=ALGORITHM)
+
+
+@pytest.fixture
+def client(api_server, make_client):
+    return make_client(api_server.base_url)
+
+
+async def login_with_expired_access(api: ApiClient, api_server) -> str:
+    resident = api_server.account("resident")
+    session = await api.login(resident.username, resident.password)
+    stale = expired(session.access_token)
+    api.tokens.save(type(session)(stale, session.refresh_token, session.role, session.agency_code))
+    return session.refresh_token
+
+
+async def test_login_keeps_the_session_across_restarts_and_logout_clears_it(
+    client, api_server, tmp_path
+):
+    officer = api_server.account("officer", "dlh")
+    session = await client.login(officer.username, officer.password)
+    assert (session.role, session.agency_code) == ("officer", "dlh")
+
+    restarted = TokenStore(tmp_path / "tokens")
+    assert restarted.session == session
+    await client.logout()
+    assert client.tokens.session is None and TokenStore(tmp_path / "tokens").session is None
+
+
+async def test_expired_access_token_is_refreshed_once_and_the_request_retried(client, api_server):
+    old_refresh = await login_with_expired_access(client, api_server)
+
+    me = (await client.me()).data
+
+    assert me["email"] == api_server.account("resident").username
+    assert client.transport.count("/api/v1/auth/refresh") == 1
+    assert client.transport.count("/api/v1/me") == 2  # the refused one and the retry
+    assert client.tokens.session.refresh_token != old_refresh  # rotated and saved
+
+
+async def test_concurrent_requests_share_one_refresh(client, api_server):
+    await login_with_expired_access(client, api_server)
+
+    # The server revokes the session when a refresh token is used twice, so this only passes
+    # if exactly one of the five requests refreshed.
+    results = await asyncio.gather(*(client.me() for _ in range(5)))
+
+    assert len({r.data["id"] for r in results}) == 1
+    assert client.transport.count("/api/v1/auth/refresh") == 1
+
+
+async def test_a_refused_refresh_signs_out(client, api_server):
+    await login_with_expired_access(client, api_server)
+    session = client.tokens.session
+    client.tokens.save(type(session)(session.access_token, "not-a-token", session.role, None))
+
+    with pytest.raises(ApiError) as caught:
+        await client.me()
+
+    assert caught.value.status == 401
+    assert client.tokens.session is None
+
+
+async def test_problem_details_are_parsed_with_their_field_errors(client):
+    with pytest.raises(ApiError) as caught:
+        await client.register(full_name="Rina", email="siti@example.com", password="x")
+    error = caught.value
+    assert (error.status, error.code) == (422, "weak_password")
+    assert error.title == "Kata sandi terlalu lemah"  # Accept-Language follows the app: id
+    assert error.field_errors()["password"].code == "weak_password"
+    assert error.permanent
+
+    client.language = "en"
+    with pytest.raises(ApiError) as caught:
+        await client.register(
+            full_name="Rina", email="siti@example.com", password="kopi-susu-di-serpong"
+        )
+    assert (caught.value.status, caught.value.code) == (409, "email_taken")
+    assert caught.value.title == "Email already registered"
+    assert list(caught.value.field_errors()) == ["email"]
+
+
+async def test_unreachable_server_raises_offline(unreachable_url, tmp_path):
+    api = ApiClient(unreachable_url, tokens=TokenStore(tmp_path))
+    with pytest.raises(Offline):
+        await api.agencies()
+    await api.aclose()

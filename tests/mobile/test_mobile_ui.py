@@ -1,0 +1,162 @@
+"""The real app, headless (SDL offscreen), against the real server: one subprocess per scenario,
+since a Kivy App runs once per process (see ui_driver.py)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.mobile.conftest import REPO_ROOT
+
+DRIVER = Path(__file__).with_name("ui_driver.py")
+TIMEOUT_SECONDS = 60
+
+
+def headless_environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_ARGS": "1",
+        "KIVY_LOG_MODE": "PYTHON",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+
+
+@pytest.fixture
+def drive(api_server, tmp_path):
+    accounts = {
+        "resident": api_server.account("resident"),
+        "officer": api_server.account("officer", "dpmptsp"),
+    }
+    accounts = {
+        role: {"username": a.username, "password": a.password} for role, a in accounts.items()
+    }
+
+    def drive(name: str, *extra: str) -> dict:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                str(DRIVER),
+                name,
+                "--api",
+                api_server.base_url,
+                "--data-dir",
+                str(tmp_path / name),
+                "--accounts",
+                json.dumps(accounts),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            env=headless_environment(),
+            cwd=REPO_ROOT,
+        )
+        output = completed.stdout + completed.stderr
+        assert completed.returncode == 0, output[-4000:]
+        [line] = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
+        return json.loads(line.removeprefix("RESULT "))
+
+    return drive
+
+
+def test_logging_in_through_the_form_opens_the_residents_home(drive):
+    seen = drive("login_screen")
+    assert seen["first_screen"] == "login"
+    assert seen["screen"] == "home"
+    assert seen["greeting"] == "Halo, Siti Rahmawati"
+    assert seen["tiles"] == [
+        "Perizinan",
+        "Lapor masalah",
+        "Direktori dinas",
+        "Kotak keluar",
+        "Pengaturan",
+    ]
+
+
+def test_switching_language_changes_the_visible_strings_and_is_remembered(drive):
+    seen = drive("switch_language")
+    assert "Perizinan" in seen["before"] and "Permits" not in seen["before"]
+    assert {"Permits", "Report a problem", "Hello, Siti Rahmawati"} <= set(seen["after"])
+    assert "Perizinan" not in seen["after"]
+    assert {"Settings", "Language", "Log out"} <= set(seen["settings"])
+    assert seen["saved"]["language"] == "en"
+
+
+def test_register_shows_each_problem_next_to_its_field(drive):
+    seen = drive("register_errors")
+    # Checked on the device before sending: a malformed phone number.
+    assert seen["client_side"] == {"phone": "Masukkan nomor HP Indonesia, misalnya 0812-3456-7890."}
+    # Refused by the server: the email is taken. Shown under the email field, translated.
+    assert seen["server_side"] == {"email": "Email sudah terdaftar"}
+    assert seen["notice"] == "Email sudah terdaftar"
+    assert seen["server_side_en"] == {"email": "This email is already registered."}
+
+
+def test_agency_directory_uses_two_panes_on_a_wide_window_and_one_on_a_narrow(drive):
+    seen = drive("agency_panes", "--size", "1280x800")
+    home = " ".join(seen["home"])
+    assert "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu (DPMPTSP)" in home
+    assert "Izin Penyelenggaraan Reklame" in home  # a permit type this agency processes
+    assert "Ambil untuk ditangani" in home  # "claim", from the shared state machines
+
+    wide = seen["wide"]
+    assert wide["wide"] and wide["detail_width"] > wide["list_width"] > 0
+    assert wide["detail"] == ["Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu (DPMPTSP)"]
+    assert seen["wide_choice"] == {
+        "screen": "agencies",
+        "detail": ["Dinas Bina Marga dan Sumber Daya Air (DBMSDA)"],
+    }
+
+    narrow = seen["narrow"]
+    assert narrow["window"] == [600, 900]
+    assert not narrow["wide"] and narrow["detail_width"] == 0 and narrow["list_width"] == 600
+    assert seen["narrow_choice"] == {
+        "screen": "agency_detail",
+        "detail": ["Dinas Bangunan dan Penataan Ruang (DBPR)"],
+    }
+    assert seen["after_back"] == "agencies"
+
+
+def test_back_button_goes_back_and_leaves_from_home(drive):
+    seen = drive("back_button")
+    assert (seen["first_back"], seen["second_back"]) == ("permit_types", "home")
+    assert seen["stopped_from_home"] == 1
+
+
+def test_screenshot_mode_renders_a_screen_with_its_data(api_server, tmp_path):
+    out = tmp_path / "permit_type.png"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mobile",
+            "--api",
+            api_server.base_url,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--size",
+            "412x860",
+            "--screenshot",
+            "permit_type",
+            "--param",
+            "code=pbg",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        env=headless_environment(),
+        cwd=REPO_ROOT,
+    )
+    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
+    image = Image.open(out).convert("RGB")
+    assert image.size == (412, 860)
+    assert image.getpixel((5, 5)) == (0, 150, 136)  # the teal top bar
+    colours = image.getcolors(maxcolors=1 << 16) or []
+    assert len(colours) > 50  # text and widgets, not a blank frame
