@@ -111,6 +111,61 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_complaints_close_expired(args: argparse.Namespace) -> int:
+    from backend.complaints.service import close_expired
+
+    with _session() as session:
+        closed = close_expired(session)
+        session.commit()
+    print(f"closed {closed} resolved complaints whose reopen window had ended")
+    return 0
+
+
+def cmd_permits_daily(args: argparse.Namespace) -> int:
+    from backend.permits.service import run_daily
+
+    with _session() as session:
+        report = run_daily(session)
+        session.commit()
+    print(f"expired {report.expired} permits, sent {report.reminded} expiry reminders")
+    return 0
+
+
+def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
+    from backend.db import utcnow
+    from backend.information.service import notify_due_announcements
+
+    with _session() as session:
+        announced = notify_due_announcements(session, now=utcnow())
+        session.commit()
+    print(f"told followers about {announced} newly published announcements")
+    return 0
+
+
+def _progress_bar(total: int, width: int = 40):
+    """A callback drawing `[#####.....]  45%  4500/10000` on stderr, redrawn in place."""
+
+    def draw(done: int) -> None:
+        filled = width * done // total
+        bar = "#" * filled + "." * (width - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r[{bar}] {done / total:4.0%} {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return draw
+
+
+def cmd_complaints_generate(args: argparse.Namespace) -> int:
+    from backend.complaints.generate import generate_complaints
+
+    with _session() as session:
+        generate_complaints(
+            session, count=args.count, seed=args.seed, on_progress=_progress_bar(args.count)
+        )
+        session.commit()
+    print(f"generated {args.count} complaints")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warga", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +198,37 @@ def build_parser() -> argparse.ArgumentParser:
     users_create.add_argument("--phone")
     users_create.add_argument("--password", help="prompted for when omitted")
     users_create.set_defaults(handler=cmd_users_create)
+
+    announcements = commands.add_parser("announcements", help="announcements").add_subparsers(
+        dest="announcements", required=True
+    )
+    notify_due = announcements.add_parser(
+        "notify-due",
+        help="tell followers about announcements whose publication time has come (run often)",
+    )
+    notify_due.set_defaults(handler=cmd_announcements_notify_due)
+
+    complaints = commands.add_parser("complaints", help="complaints").add_subparsers(
+        dest="complaints", required=True
+    )
+    close_expired = complaints.add_parser(
+        "close-expired", help="close resolved complaints whose reopen window ended (run hourly)"
+    )
+    close_expired.set_defaults(handler=cmd_complaints_close_expired)
+    generate = complaints.add_parser(
+        "generate", help="add N realistic complaints in the loaded region (benchmarks, demos)"
+    )
+    generate.add_argument("count", type=int)
+    generate.add_argument("--seed", type=int, default=2026)
+    generate.set_defaults(handler=cmd_complaints_generate)
+
+    permits = commands.add_parser("permits", help="permits").add_subparsers(
+        dest="permits", required=True
+    )
+    permits_daily = permits.add_parser(
+        "daily", help="expire lapsed permits and send expiry reminders (run daily; idempotent)"
+    )
+    permits_daily.set_defaults(handler=cmd_permits_daily)
 
     demo = commands.add_parser("demo", help="load the demo region and demo accounts")
     demo.add_argument("--json", action="store_true", help="print the accounts as JSON")

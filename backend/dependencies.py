@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from backend.config import Settings
 from backend.db import session_scope
+from backend.errors import preferred_language
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -20,3 +21,5 @@ def get_app_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+# The reader's language from Accept-Language: "id" (the default) or "en".
+LanguageDep = Annotated[str, Depends(preferred_language)]

@@ -111,6 +111,11 @@ class Unavailable(Problem):
     code = ErrorCode.SERVICE_UNAVAILABLE
 
 
+def bilingual(text_id: str, text_en: str) -> str:
+    """A problem detail in both languages; the problem's title already follows Accept-Language."""
+    return f"{text_id} / {text_en}"
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entry declaring problem+json bodies for the given statuses."""
     return {

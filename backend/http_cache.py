@@ -52,13 +52,24 @@ def is_not_modified(if_none_match: str, etag: str) -> bool:
 
 
 def cached_response(
-    request: Request, payload: BaseModel, *, max_age: int = PUBLIC_MAX_AGE
+    request: Request,
+    payload: BaseModel,
+    *,
+    max_age: int = PUBLIC_MAX_AGE,
+    language: str | None = None,
 ) -> Response:
-    """`payload` as JSON with an ETag and public caching, or 304 if the client's copy is current."""
+    """`payload` as JSON with an ETag and public caching, or 304 if the client's copy is current.
+
+    Give `language` when the body is in the reader's language: it is sent as
+    ``Content-Language``, and ``Vary: Accept-Language`` keeps shared caches from serving one
+    reader's language to another.
+    """
     body = payload.model_dump_json().encode()
     etag = entity_tag(body)
     # A 304 carries the same validators and caching headers as the 200 it stands for.
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if language is not None:
+        headers |= {"Content-Language": language, "Vary": "Accept-Language"}
     # Several If-None-Match header lines form one list (RFC 9110 section 5.3).
     if_none_match = ", ".join(request.headers.getlist("if-none-match"))
     if if_none_match and is_not_modified(if_none_match, etag):

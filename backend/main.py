@@ -2,24 +2,37 @@
 
 from contextlib import asynccontextmanager
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.staticfiles import StaticFiles
 
-from backend import __doc__ as package_doc
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
 from backend.auth.router import router as auth_router
+from backend.complaints.public import router as public_complaints_router
+from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
 from backend.db import make_engine
 from backend.errors import Unavailable, error_responses, install_error_handlers
+from backend.information.router import router as information_router
+from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
+from backend.permits.router import register_router, verification_router
+from backend.permits.router import router as permits_router
 from backend.region.router import router as region_router
+from backend.stats.router import router as stats_router
 
 VERSION = "0.1.0"
+# Swagger UI is served from the package, not a CDN: city networks are often closed to the internet.
+SWAGGER_UI = Path(__file__).parent / "static" / "vendor" / "swagger-ui"
 
 DESCRIPTION = """
 Warga is a citizen-services platform for Indonesian cities: residents apply for permits and
@@ -36,6 +49,50 @@ TAGS = [
     {"name": "accounts", "description": "Register as a resident; read and edit your own profile."},
     {"name": "admin", "description": "Staff accounts and deactivation (admins only)."},
     {"name": "region", "description": "The city: agencies, complaint categories, permit types."},
+    {
+        "name": "complaints",
+        "description": "Residents file and follow complaints; officers work their agency's "
+        "queue through explicit actions against working-day deadlines.",
+    },
+    {
+        "name": "public",
+        "description": "No login: the public complaint feed, its GeoJSON map layer and likely "
+        "duplicates nearby. Never shows confidential complaints or anonymous reporters' names.",
+    },
+    {
+        "name": "permits",
+        "description": "Apply for a permit, follow it through its review steps, pay and download "
+        "the certificate; officers and supervisors review against working-day deadlines.",
+    },
+    {
+        "name": "verification",
+        "description": "No login: check an issued permit by its certificate's code, and the "
+        "city's public key for checking certificates offline.",
+    },
+    {"name": "register", "description": "No login: the public register of issued permits (BLDS)."},
+    {
+        "name": "information",
+        "description": "Announcements, the agency directory, the service catalogue (Standar "
+        "Pelayanan) with FAQs, information pages and search, in the reader's language "
+        "(`Accept-Language`: `id` or `en`). Reads need no login and answer 304 to a current "
+        "`If-None-Match`; admins and supervisors write.",
+    },
+    {
+        "name": "notifications",
+        "description": "The caller's inbox: entries for changes to their complaints and "
+        "permits, expiry reminders, announcements of followed agencies and, for staff, work "
+        "routed to them; plus a live Server-Sent Events stream.",
+    },
+    {
+        "name": "dashboard",
+        "description": "The Life Room: every agency's complaint and permit figures in one place "
+        "(admins: the city or one agency; supervisors: their agency), and a density grid.",
+    },
+    {
+        "name": "opendata",
+        "description": "No login: complaints (without personal data) and issued permits of a "
+        "period as CSV or JSON, streamed.",
+    },
     {"name": "operations", "description": "Liveness and readiness probes."},
 ]
 
@@ -60,11 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Warga API",
         version=VERSION,
-        summary=package_doc,
         description=DESCRIPTION,
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -83,6 +141,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (auth_router, accounts_router, admin_router, region_router):
         app.include_router(router)
+    app.include_router(complaints_router)
+    app.include_router(public_complaints_router)
+    for router in (permits_router, verification_router, register_router):
+        app.include_router(router)
+    app.include_router(information_router)
+    app.include_router(notifications_router)
+    app.include_router(stats_router)
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{app.title} – docs",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+            swagger_ui_parameters={"persistAuthorization": True},
+        )
 
     @app.get("/healthz", tags=["operations"], response_model=Health)
     def healthz() -> Health:

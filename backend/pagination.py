@@ -3,11 +3,12 @@
 import base64
 import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import tuple_
+from sqlalchemy import Date, DateTime, tuple_
 from sqlalchemy.sql import Select
 
 from backend.errors import Unprocessable
@@ -40,10 +41,28 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
     except ValueError:
         values = None
     if not isinstance(values, list) or len(values) != size:
-        raise Unprocessable.for_field(
-            "cursor", ErrorCode.VALIDATION_FAILED, "The cursor is not one this API issued."
-        )
+        raise _foreign_cursor()
     return values
+
+
+def _foreign_cursor() -> Unprocessable:
+    return Unprocessable.for_field(
+        "cursor", ErrorCode.VALIDATION_FAILED, "The cursor is not one this API issued."
+    )
+
+
+def _typed(column: Any, value: Any) -> Any:
+    """A cursor value in its column's Python type: JSON carries dates and times as ISO text, and
+    PostgreSQL will not compare a date or timestamp column with text."""
+    column_type = getattr(column, "type", None)
+    column_type = getattr(column_type, "impl", column_type)  # through UTCDateTime to DateTime
+    if not isinstance(value, str) or not isinstance(column_type, Date | DateTime):
+        return value
+    parse = datetime.fromisoformat if isinstance(column_type, DateTime) else date.fromisoformat
+    try:
+        return parse(value)
+    except ValueError:
+        raise _foreign_cursor() from None
 
 
 def after_cursor(
@@ -54,7 +73,9 @@ def after_cursor(
     statement = statement.order_by(*(column.desc() if descending else column for column in columns))
     if cursor:
         values = decode_cursor(cursor, size=len(columns))
-        keys, start = tuple_(*columns), tuple_(*values)
+        keys = tuple_(*columns)
+        typed = [_typed(column, value) for column, value in zip(columns, values, strict=True)]
+        start = tuple_(*typed)
         statement = statement.where(keys < start if descending else keys > start)
     return statement
 

@@ -130,15 +130,19 @@ def wrk(
     body: str | None = None,
     headers: dict[str, str] | None = None,
     unique_header: str | None = None,
+    request_lua: str | None = None,
 ) -> Load:
     """Drive ``url`` with wrk from the client core. ``unique_header`` gets a fresh value per
-    request (for Idempotency-Key)."""
+    request (for Idempotency-Key); ``request_lua`` is a Lua ``request`` function of your own
+    (e.g. to vary the path), used instead."""
     lines = [f"wrk.method = {json.dumps(method)}"]
     if body is not None:
         lines.append(f"wrk.body = {json.dumps(body)}")
     for key, value in (headers or {}).items():
         lines.append(f"wrk.headers[{json.dumps(key)}] = {json.dumps(value)}")
-    if unique_header:
+    if request_lua:
+        lines.append(request_lua)
+    elif unique_header:
         lines.append(
             "local counter = 0\n"
             "request = function()\n"

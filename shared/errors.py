@@ -44,11 +44,13 @@ class ErrorCode(StrEnum):
     VERSION_CONFLICT = "version_conflict"
     PRECONDITION_REQUIRED = "precondition_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    APPLICATION_INCOMPLETE = "application_incomplete"
     INVALID_CURSOR = "invalid_cursor"
     # Uploads.
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     FILE_TOO_LARGE = "file_too_large"
     INVALID_FILE = "invalid_file"
+    TOO_MANY_PHOTOS = "too_many_photos"
     # Administration.
     REGION_PACK_INVALID = "region_pack_invalid"
 
@@ -110,10 +112,15 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Kunci idempotensi sudah dipakai untuk permintaan lain",
         "Idempotency key already used for another request",
     ),
+    ErrorCode.APPLICATION_INCOMPLETE: (
+        "Permohonan belum lengkap",
+        "Application incomplete",
+    ),
     ErrorCode.INVALID_CURSOR: ("Penanda halaman tidak valid", "Invalid page cursor"),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: ("Jenis berkas tidak didukung", "Unsupported media type"),
     ErrorCode.FILE_TOO_LARGE: ("Berkas terlalu besar", "File too large"),
     ErrorCode.INVALID_FILE: ("Berkas rusak atau tidak valid", "Invalid or damaged file"),
+    ErrorCode.TOO_MANY_PHOTOS: ("Jumlah foto melebihi batas", "Too many photos"),
     ErrorCode.REGION_PACK_INVALID: ("Paket wilayah tidak valid", "Invalid region pack"),
 }
 

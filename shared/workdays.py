@@ -120,3 +120,9 @@ def to_local_date(utc_dt: datetime, tz_name: str) -> date:
     if utc_dt.tzinfo is None:
         utc_dt = utc_dt.replace(tzinfo=UTC)
     return utc_dt.astimezone(ZoneInfo(tz_name)).date()
+
+
+def local_day_start(day: date, tz_name: str) -> datetime:
+    """The moment a local calendar day begins in a region's time zone, as an aware datetime:
+    the lower bound of "on or after `day`" for timestamps stored in UTC."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(tz_name))

@@ -1,11 +1,18 @@
-"""Creating inbox entries. Other domains call ``notify``; it flushes, the caller commits."""
+"""The notification inbox. Other domains call ``notify`` (or ``notify_agency_staff``); these
+flush, the caller commits. The inbox functions below serve the owner of the entries."""
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
+from backend.errors import NotFound, bilingual
 from backend.notifications.models import Notification
+from backend.pagination import after_cursor, page_of
+from shared.roles import STAFF_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -43,3 +50,103 @@ def notify(
     session.add_all(entries)
     session.flush()
     return entries
+
+
+def notify_agency_staff(
+    session: Session,
+    *,
+    agency_id: int,
+    kind: str,
+    message: Message,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    roles: Iterable[Role] = STAFF_ROLES,
+    exclude_user_ids: Iterable[int] = (),
+) -> list[Notification]:
+    """Tell the active staff of an agency (officers and supervisors unless `roles` narrows it),
+    e.g. when an item is routed or forwarded to the agency; `exclude_user_ids` leaves out the
+    person who did it."""
+    staff = session.exec(
+        select(User.id).where(
+            User.agency_id == agency_id,
+            col(User.role).in_(list(roles)),
+            col(User.is_active),
+            col(User.id).not_in(list(exclude_user_ids)),
+        )
+    ).all()
+    return notify(
+        session,
+        user_ids=staff,
+        kind=kind,
+        message=message,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+
+
+# --- The inbox ---
+
+
+def list_inbox(
+    session: Session, *, user: User, unread_only: bool, cursor: str | None, limit: int
+) -> tuple[list[Notification], str | None]:
+    """The user's entries, newest first."""
+    statement = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        statement = statement.where(col(Notification.read_at).is_(None))
+    statement = after_cursor(statement, [Notification.id], cursor, descending=True)
+    rows = list(session.exec(statement.limit(limit + 1)))
+    return page_of(rows, limit=limit, key=lambda entry: [entry.id])
+
+
+def unread_count(session: Session, *, user: User) -> int:
+    statement = select(func.count()).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None)
+    )
+    return session.exec(statement).one()
+
+
+def mark_read(
+    session: Session, *, user: User, notification_id: int, now: dt.datetime
+) -> Notification:
+    entry = session.get(Notification, notification_id)
+    if entry is None or entry.user_id != user.id:
+        raise NotFound(bilingual("Notifikasi tidak ditemukan.", "There is no such notification."))
+    if entry.read_at is None:
+        entry.read_at = now
+        session.add(entry)
+        session.flush()
+    return entry
+
+
+def mark_all_read(
+    session: Session, *, user: User, now: dt.datetime, up_to_id: int | None = None
+) -> int:
+    """Mark the user's unread entries read (only those up to `up_to_id`, when given, so that
+    entries arriving meanwhile stay unread); returns how many."""
+    statement = update(Notification).where(
+        col(Notification.user_id) == user.id, col(Notification.read_at).is_(None)
+    )
+    if up_to_id is not None:
+        statement = statement.where(col(Notification.id) <= up_to_id)
+    result = session.exec(statement.values(read_at=now))
+    session.flush()
+    return result.rowcount
+
+
+def latest_id(session: Session, *, user_id: int) -> int:
+    statement = select(func.max(Notification.id)).where(Notification.user_id == user_id)
+    return session.exec(statement).one() or 0
+
+
+def entries_after(
+    session: Session, *, user_id: int, after_id: int, limit: int = 100
+) -> list[Notification]:
+    """The user's entries newer than `after_id`, oldest first (what a stream has to send)."""
+    statement = (
+        select(Notification)
+        .where(Notification.user_id == user_id, col(Notification.id) > after_id)
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    return list(session.exec(statement))

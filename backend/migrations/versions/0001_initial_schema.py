@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:10:35.325190
+Create Date: 2026-11-27 22:27:06.444908
 """
 from collections.abc import Sequence
 
@@ -73,6 +73,12 @@ def upgrade() -> None:
     sa.Column('locked_until', backend.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('permit_counter',
+    sa.Column('series', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('series', 'year')
+    )
     op.create_table('region',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -92,6 +98,18 @@ def upgrade() -> None:
     sa.Column('loaded_at', backend.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
+    )
+    op.create_table('search_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('ref_id', sa.Integer(), nullable=False),
+    sa.Column('visible_from', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('visible_until', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('title_terms', sa.Text(), nullable=False),
+    sa.Column('body_terms', sa.Text(), nullable=False),
+    sa.Column('source_updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'ref_id')
     )
     op.create_table('complaint_category',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,6 +186,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_account_phone'), ['phone'], unique=True)
         batch_op.create_index(batch_op.f('ix_user_account_role'), ['role'], unique=False)
 
+    op.create_table('agency_follow',
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ),
+    sa.PrimaryKeyConstraint('agency_id', 'user_id')
+    )
+    with op.batch_alter_table('agency_follow', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agency_follow_user_id'), ['user_id'], unique=False)
+
+    op.create_table('announcement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=24), nullable=False),
+    sa.Column('title_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('title_en', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('body_id', sa.Text(), nullable=False),
+    sa.Column('body_en', sa.Text(), nullable=False),
+    sa.Column('publish_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pinned', sa.Boolean(), nullable=False),
+    sa.Column('image_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('thumbnail_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('notified_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('announcement', schema=None) as batch_op:
+        batch_op.create_index('ix_announcement_agency_feed', ['agency_id', 'publish_at'], unique=False)
+        batch_op.create_index('ix_announcement_feed', ['pinned', 'publish_at', 'id'], unique=False)
+
     op.create_table('auth_session',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -181,6 +235,49 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('complaint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tracking_number', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('status_before_pause', sa.String(length=20), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('latitude', sa.Float(), nullable=False),
+    sa.Column('longitude', sa.Float(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('confidential', sa.Boolean(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('paused_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('rating_comment', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
+    sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['category_id'], ['complaint_category.id'], ),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['complaint.id'], ),
+    sa.ForeignKeyConstraint(['reporter_id'], ['user_account.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('tracking_number')
+    )
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_category_id'), ['category_id'], unique=False)
+        batch_op.create_index('ix_complaint_location', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_complaint_queue', ['agency_id', 'due_date', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_reporter_id'), ['reporter_id'], unique=False)
+        batch_op.create_index('ix_complaint_resolved', ['status', 'resolved_at'], unique=False)
 
     op.create_table('idempotency_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -214,6 +311,205 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
         batch_op.create_index('ix_notification_user_unread', ['user_id', 'read_at', 'id'], unique=False)
 
+    op.create_table('permit_application',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_number', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('permit_type_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=False),
+    sa.Column('renewal_of_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('step_index', sa.Integer(), nullable=False),
+    sa.Column('step_role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('paused_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_working_days', sa.Integer(), nullable=False),
+    sa.Column('pauses', sa.JSON(), nullable=False),
+    sa.Column('requested_fields', sa.JSON(), nullable=False),
+    sa.Column('requested_documents', sa.JSON(), nullable=False),
+    sa.Column('decided_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('fee_amount', sa.BigInteger(), nullable=True),
+    sa.Column('payment_reference', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('payment_receipt', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('paid_amount', sa.BigInteger(), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('permit_number', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=True),
+    sa.Column('issued_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('verification_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('certificate_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('revoked_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revocation_reason', sa.Text(), nullable=True),
+    sa.Column('reminded_days_before', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
+    sa.ForeignKeyConstraint(['applicant_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['permit_type_id'], ['permit_type.id'], ),
+    sa.ForeignKeyConstraint(['renewal_of_id'], ['permit_application.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('payment_reference'),
+    sa.UniqueConstraint('permit_number'),
+    sa.UniqueConstraint('registration_number'),
+    sa.UniqueConstraint('verification_code')
+    )
+    with op.batch_alter_table('permit_application', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_permit_application_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_permit_application_applicant_id'), ['applicant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_permit_application_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_permit_application_permit_type_id'), ['permit_type_id'], unique=False)
+        batch_op.create_index('ix_permit_application_queue', ['agency_id', 'step_role', 'due_on', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_permit_application_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_permit_application_valid_until'), ['valid_until'], unique=False)
+
+    op.create_table('public_service',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('permit_type_id', sa.Integer(), nullable=True),
+    sa.Column('complaint_category_id', sa.Integer(), nullable=True),
+    sa.Column('name_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('name_en', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description_id', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
+    sa.Column('requirements', sa.JSON(), nullable=False),
+    sa.Column('procedure', sa.JSON(), nullable=False),
+    sa.Column('time_limit_id', sa.Text(), nullable=False),
+    sa.Column('time_limit_en', sa.Text(), nullable=False),
+    sa.Column('fee_id', sa.Text(), nullable=False),
+    sa.Column('fee_en', sa.Text(), nullable=False),
+    sa.Column('output_id', sa.Text(), nullable=False),
+    sa.Column('output_en', sa.Text(), nullable=False),
+    sa.Column('complaints_id', sa.Text(), nullable=False),
+    sa.Column('complaints_en', sa.Text(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
+    sa.ForeignKeyConstraint(['complaint_category_id'], ['complaint_category.id'], ),
+    sa.ForeignKeyConstraint(['permit_type_id'], ['permit_type.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('complaint_category_id'),
+    sa.UniqueConstraint('permit_type_id')
+    )
+    with op.batch_alter_table('public_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_service_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_service_code'), ['code'], unique=True)
+
+    op.create_table('complaint_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_event_complaint_id'), ['complaint_id'], unique=False)
+
+    op.create_table('complaint_pause',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', backend.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('working_days', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_pause', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_pause_complaint_id'), ['complaint_id'], unique=False)
+
+    op.create_table('complaint_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('from_staff', sa.Boolean(), nullable=False),
+    sa.Column('file_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('thumbnail_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('complaint_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_photo_complaint_id'), ['complaint_id'], unique=False)
+
+    op.create_table('complaint_supporter',
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ),
+    sa.PrimaryKeyConstraint('complaint_id', 'user_id')
+    )
+    op.create_table('permit_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('file_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('media_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('pages', sa.Integer(), nullable=False),
+    sa.Column('file_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('uploaded_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['permit_application.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('application_id', 'kind')
+    )
+    with op.batch_alter_table('permit_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_permit_document_application_id'), ['application_id'], unique=False)
+
+    op.create_table('permit_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('step_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['application_id'], ['permit_application.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('permit_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_permit_event_application_id'), ['application_id'], unique=False)
+
+    op.create_table('permit_verification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=True),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('result', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('client_address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['permit_application.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('permit_verification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_permit_verification_application_id'), ['application_id'], unique=False)
+
     op.create_table('refresh_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -228,25 +524,102 @@ def upgrade() -> None:
     with op.batch_alter_table('refresh_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refresh_token_session_id'), ['session_id'], unique=False)
 
+    op.create_table('service_faq',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('question_en', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('answer_id', sa.Text(), nullable=False),
+    sa.Column('answer_en', sa.Text(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['public_service.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('service_faq', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_faq_service_id'), ['service_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('service_faq', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_faq_service_id'))
+
+    op.drop_table('service_faq')
     with op.batch_alter_table('refresh_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refresh_token_session_id'))
 
     op.drop_table('refresh_token')
+    with op.batch_alter_table('permit_verification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_permit_verification_application_id'))
+
+    op.drop_table('permit_verification')
+    with op.batch_alter_table('permit_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_permit_event_application_id'))
+
+    op.drop_table('permit_event')
+    with op.batch_alter_table('permit_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_permit_document_application_id'))
+
+    op.drop_table('permit_document')
+    op.drop_table('complaint_supporter')
+    with op.batch_alter_table('complaint_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_photo_complaint_id'))
+
+    op.drop_table('complaint_photo')
+    with op.batch_alter_table('complaint_pause', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_pause_complaint_id'))
+
+    op.drop_table('complaint_pause')
+    with op.batch_alter_table('complaint_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_event_complaint_id'))
+
+    op.drop_table('complaint_event')
+    with op.batch_alter_table('public_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_service_code'))
+        batch_op.drop_index(batch_op.f('ix_public_service_agency_id'))
+
+    op.drop_table('public_service')
+    with op.batch_alter_table('permit_application', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_permit_application_valid_until'))
+        batch_op.drop_index(batch_op.f('ix_permit_application_status'))
+        batch_op.drop_index('ix_permit_application_queue')
+        batch_op.drop_index(batch_op.f('ix_permit_application_permit_type_id'))
+        batch_op.drop_index(batch_op.f('ix_permit_application_due_on'))
+        batch_op.drop_index(batch_op.f('ix_permit_application_applicant_id'))
+        batch_op.drop_index(batch_op.f('ix_permit_application_agency_id'))
+
+    op.drop_table('permit_application')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_user_unread')
         batch_op.drop_index(batch_op.f('ix_notification_user_id'))
 
     op.drop_table('notification')
     op.drop_table('idempotency_record')
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_resolved')
+        batch_op.drop_index(batch_op.f('ix_complaint_reporter_id'))
+        batch_op.drop_index('ix_complaint_queue')
+        batch_op.drop_index('ix_complaint_location')
+        batch_op.drop_index(batch_op.f('ix_complaint_category_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_assignee_id'))
+
+    op.drop_table('complaint')
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_session_user_id'))
 
     op.drop_table('auth_session')
+    with op.batch_alter_table('announcement', schema=None) as batch_op:
+        batch_op.drop_index('ix_announcement_feed')
+        batch_op.drop_index('ix_announcement_agency_feed')
+
+    op.drop_table('announcement')
+    with op.batch_alter_table('agency_follow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agency_follow_user_id'))
+
+    op.drop_table('agency_follow')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_role'))
         batch_op.drop_index(batch_op.f('ix_user_account_phone'))
@@ -264,7 +637,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_complaint_category_agency_id'))
 
     op.drop_table('complaint_category')
+    op.drop_table('search_entry')
     op.drop_table('region')
+    op.drop_table('permit_counter')
     op.drop_table('login_throttle')
     with op.batch_alter_table('info_page', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_info_page_slug'))

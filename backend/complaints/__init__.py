@@ -1,0 +1,1 @@
+"""Complaints (pengaduan/aspirasi): filing, routing, officers' actions, deadlines, public feed."""

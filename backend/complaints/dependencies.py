@@ -1,0 +1,157 @@
+"""Who may touch which complaint, decided here and nowhere else.
+
+* A resident sees and acts on their own complaints only; anyone else's is a 404.
+* Officers and supervisors see and act on complaints routed to their agency; another agency's
+  is a 404.
+* Calling an action of the other side (a resident verifying, an officer rating) is a 403.
+* The public sees what `queries.is_publicly_visible` allows, without logging in.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from backend.accounts.models import User
+from backend.auth import service as auth_service
+from backend.auth.dependencies import CurrentUser, oauth2_scheme, require_roles
+from backend.complaints import service
+from backend.complaints.models import Complaint
+from backend.complaints.queries import is_publicly_visible
+from backend.dependencies import SessionDep, SettingsDep
+from backend.errors import Conflict
+from shared.errors import ErrorCode
+from shared.roles import STAFF_ROLES, Role
+
+StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
+SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR))]
+ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=32,
+        description='The complaint `version` you last saw, e.g. `"4"`: the action fails with '
+        "409 if someone changed the complaint since.",
+    ),
+]
+
+
+def optional_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User | None:
+    """The caller when a bearer token is sent; public endpoints also serve anonymous callers."""
+    if not token:
+        return None
+    user, _ = auth_service.authenticate(session, settings=settings, access_token=token)
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def may_read(complaint: Complaint, user: User | None) -> bool:
+    if user is None:
+        return False
+    if user.role in STAFF_ROLES:
+        return complaint.agency_id == user.agency_id
+    return service.is_reporter(complaint, user)
+
+
+def _check_version(complaint: Complaint, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    if if_match.strip().removeprefix("W/").strip('"') != str(complaint.version):
+        raise Conflict(
+            service.bilingual(
+                "Pengaduan sudah diubah oleh orang lain; muat ulang lalu coba lagi.",
+                "Someone else changed this complaint; reload it and try again.",
+            ),
+            code=ErrorCode.VERSION_CONFLICT,
+        )
+
+
+def _close_lazily(session: Session, complaint: Complaint) -> None:
+    """Apply the end of the reopen window now rather than wait for the scheduled job."""
+    try:
+        if service.close_if_expired(session, complaint=complaint):
+            session.commit()
+    except StaleDataError:  # someone closed it at this very moment: theirs stands
+        session.rollback()
+        session.refresh(complaint)
+
+
+def readable_complaint(complaint_id: int, user: CurrentUser, session: SessionDep) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or not may_read(complaint, user):
+        raise service.complaint_not_found()
+    _close_lazily(session, complaint)
+    return complaint
+
+
+def staff_complaint(
+    complaint_id: int, user: StaffUser, session: SessionDep, if_match: IfMatch = None
+) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or complaint.agency_id != user.agency_id:
+        raise service.complaint_not_found()
+    _check_version(complaint, if_match)
+    return complaint
+
+
+def reporter_complaint(
+    complaint_id: int, user: ResidentUser, session: SessionDep, if_match: IfMatch = None
+) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or not service.is_reporter(complaint, user):
+        raise service.complaint_not_found()
+    _check_version(complaint, if_match)
+    return complaint
+
+
+def participant_complaint(
+    complaint_id: int, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+) -> Complaint:
+    """For what both sides do (comments, photos): the reporter or the agency's staff."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or not may_read(complaint, user):
+        raise service.complaint_not_found()
+    _check_version(complaint, if_match)
+    return complaint
+
+
+def public_complaint(complaint_id: int, session: SessionDep) -> Complaint:
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or not is_publicly_visible(complaint):
+        raise service.complaint_not_found()
+    _close_lazily(session, complaint)
+    return complaint
+
+
+def photo_complaint(complaint_id: int, user: OptionalUser, session: SessionDep) -> Complaint:
+    """Photos follow their complaint: public ones for all, others for reporter and staff."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or not (is_publicly_visible(complaint) or may_read(complaint, user)):
+        raise service.complaint_not_found()
+    return complaint
+
+
+def supportable_complaint(complaint_id: int, user: ResidentUser, session: SessionDep) -> Complaint:
+    """A resident may say "me too" on any public complaint (and reach their own)."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or not (
+        is_publicly_visible(complaint) or service.is_reporter(complaint, user)
+    ):
+        raise service.complaint_not_found()
+    return complaint
+
+
+ReadableComplaint = Annotated[Complaint, Depends(readable_complaint)]
+StaffComplaint = Annotated[Complaint, Depends(staff_complaint)]
+ReporterComplaint = Annotated[Complaint, Depends(reporter_complaint)]
+ParticipantComplaint = Annotated[Complaint, Depends(participant_complaint)]
+PublicComplaintDep = Annotated[Complaint, Depends(public_complaint)]
+PhotoComplaint = Annotated[Complaint, Depends(photo_complaint)]
+SupportableComplaint = Annotated[Complaint, Depends(supportable_complaint)]

@@ -1,0 +1,133 @@
+"""The public side of complaints, no login needed: the feed, the map layer, likely duplicates.
+
+Confidential complaints never appear here, and an anonymous reporter's name never does.
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from backend.complaints import queries, service, views
+from backend.complaints.dependencies import PublicComplaintDep
+from backend.complaints.queries import PublicFilters
+from backend.complaints.schemas import (
+    FeatureCollection,
+    NearbyComplaint,
+    NearbyList,
+    PublicComplaint,
+    PublicComplaintDetail,
+)
+from backend.db import utcnow
+from backend.dependencies import SessionDep
+from backend.errors import Unprocessable, error_responses
+from backend.pagination import Cursor, Limit, Page
+from backend.region.service import get_region
+from shared.complaints import ComplaintStatus
+from shared.errors import ErrorCode
+from shared.validators import BoundingBox, InvalidValue
+
+router = APIRouter(prefix="/api/v1/public/complaints", tags=["public"])
+
+DEFAULT_RADIUS_M = 150
+MAX_MAP_FEATURES = 1000
+
+
+def _bbox(text: str | None) -> BoundingBox | None:
+    """`min_lon,min_lat,max_lon,max_lat`, the order of GeoJSON's bbox (RFC 7946)."""
+    if text is None:
+        return None
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
+        return BoundingBox(min_lat=min_lat, min_lon=min_lon, max_lat=max_lat, max_lon=max_lon)
+    except (ValueError, InvalidValue):
+        raise Unprocessable.for_field(
+            "bbox",
+            ErrorCode.INVALID_COORDINATES,
+            service.bilingual(
+                "bbox ditulis min_lon,min_lat,max_lon,max_lat dalam derajat.",
+                "Write bbox as min_lon,min_lat,max_lon,max_lat in degrees.",
+            ),
+        ) from None
+
+
+def public_filters(
+    bbox: Annotated[
+        str | None,
+        Query(max_length=100, description="`min_lon,min_lat,max_lon,max_lat` (GeoJSON order)."),
+    ] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    status: ComplaintStatus | None = None,
+    since: Annotated[dt.date | None, Query(description="Filed on or after (local date).")] = None,
+    until: Annotated[dt.date | None, Query(description="Filed on or before (local date).")] = None,
+) -> PublicFilters:
+    return PublicFilters(
+        bbox=_bbox(bbox), category=category, status=status, since=since, until=until
+    )
+
+
+PublicFiltersDep = Annotated[PublicFilters, Depends(public_filters)]
+
+
+@router.get("", response_model=Page[PublicComplaint], responses=error_responses(404, 422))
+def list_public_complaints(
+    session: SessionDep,
+    filters: PublicFiltersDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[PublicComplaint]:
+    """Public complaints, newest first."""
+    time_zone = get_region(session).time_zone
+    complaints, next_cursor = queries.public_feed(
+        session, filters=filters, time_zone=time_zone, cursor=cursor, limit=limit
+    )
+    return Page(items=views.public_items(session, complaints), next_cursor=next_cursor)
+
+
+@router.get("/map", response_model=FeatureCollection, responses=error_responses(404, 422))
+def map_public_complaints(
+    session: SessionDep,
+    filters: PublicFiltersDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_MAP_FEATURES)] = 500,
+) -> FeatureCollection:
+    """A GeoJSON FeatureCollection of the newest public complaints matching the filters."""
+    time_zone = get_region(session).time_zone
+    complaints = queries.public_map(session, filters=filters, time_zone=time_zone, limit=limit)
+    return FeatureCollection(features=views.map_features(session, complaints))
+
+
+@router.get("/nearby", response_model=NearbyList, responses=error_responses(404, 422))
+def list_nearby_complaints(
+    session: SessionDep,
+    category: Annotated[str, Query(max_length=64)],
+    latitude: Annotated[float, Query(ge=-90, le=90)],
+    longitude: Annotated[float, Query(ge=-180, le=180)],
+    radius_m: Annotated[float, Query(gt=0, le=1000)] = DEFAULT_RADIUS_M,
+) -> NearbyList:
+    """Before filing: open complaints of the same category nearby, from the last 30 days.
+
+    Nearest first; the app can offer "me too" on one of them instead of a new report.
+    """
+    found = queries.nearby_open(
+        session,
+        category=category,
+        latitude=latitude,
+        longitude=longitude,
+        radius_m=radius_m,
+        now=utcnow(),
+    )
+    items = views.public_items(session, [complaint for complaint, _ in found])
+    return NearbyList(
+        items=[
+            NearbyComplaint(**item.model_dump(), distance_m=round(distance, 1))
+            for item, (_, distance) in zip(items, found, strict=True)
+        ]
+    )
+
+
+@router.get("/{complaint_id}", response_model=PublicComplaintDetail, responses=error_responses(404))
+def read_public_complaint(
+    complaint: PublicComplaintDep, session: SessionDep
+) -> PublicComplaintDetail:
+    """One public complaint with its public timeline."""
+    return views.public_detail(session, complaint)

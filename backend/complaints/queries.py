@@ -1,0 +1,194 @@
+"""Lists of complaints: an agency's queue, a reporter's own, the public feed, map and nearby.
+
+Every list is keyset-paginated (or capped) and backed by an index; none scans by offset.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from backend.accounts.models import User
+from backend.complaints.deadlines import RegionClock
+from backend.complaints.models import Complaint
+from backend.pagination import after_cursor, page_of
+from backend.region.models import ComplaintCategory
+from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
+from shared.validators import BoundingBox, haversine_m
+
+DueFilter = Literal["overdue", "due_soon"]
+AssigneeFilter = Literal["me", "unassigned"]
+
+NEARBY_DAYS = 30  # likely duplicates are complaints of the last 30 days
+METRES_PER_DEGREE = 111_320  # along a meridian; along a parallel, times cos(latitude)
+
+_RUNNING_CLOCK = OPEN_STATUSES - CLOCK_PAUSED_STATUSES
+
+
+def _category_id(session: Session, code: str) -> int:
+    # An unknown code simply matches nothing (-1 is never an id).
+    found = session.exec(select(ComplaintCategory.id).where(ComplaintCategory.code == code)).first()
+    return found if found is not None else -1
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: ComplaintStatus | None = None  # None: every open status
+    category: str | None = None
+    due: DueFilter | None = None
+    assignee: AssigneeFilter | None = None
+
+
+def agency_queue(
+    session: Session,
+    *,
+    staff: User,
+    filters: QueueFilters,
+    clock: RegionClock,
+    now: dt.datetime,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Complaint], str | None]:
+    """The staff member's agency's complaints, by deadline and then age."""
+    statement = select(Complaint).where(Complaint.agency_id == staff.agency_id)
+    if filters.status is not None:
+        statement = statement.where(Complaint.status == filters.status)
+    else:
+        statement = statement.where(col(Complaint.status).in_(OPEN_STATUSES))
+    if filters.category is not None:
+        statement = statement.where(
+            Complaint.category_id == _category_id(session, filters.category)
+        )
+    if filters.due is not None:
+        today = clock.local_date(now)
+        statement = statement.where(col(Complaint.status).in_(_RUNNING_CLOCK))
+        if filters.due == "overdue":
+            statement = statement.where(col(Complaint.due_date) < today)
+        else:
+            statement = statement.where(
+                col(Complaint.due_date) >= today,
+                col(Complaint.due_date) <= clock.due_soon_limit(now),
+            )
+    if filters.assignee == "me":
+        statement = statement.where(Complaint.assignee_id == staff.id)
+    elif filters.assignee == "unassigned":
+        statement = statement.where(col(Complaint.assignee_id).is_(None))
+    statement = after_cursor(statement, [Complaint.due_date, Complaint.id], cursor)
+    rows = list(session.exec(statement.limit(limit + 1)))
+    return page_of(rows, limit=limit, key=lambda c: (c.due_date.isoformat(), c.id))
+
+
+def reporters_complaints(
+    session: Session, *, reporter: User, cursor: str | None, limit: int
+) -> tuple[list[Complaint], str | None]:
+    """A reporter's own complaints, newest first."""
+    statement = select(Complaint).where(Complaint.reporter_id == reporter.id)
+    statement = after_cursor(statement, [Complaint.id], cursor, descending=True)
+    rows = list(session.exec(statement.limit(limit + 1)))
+    return page_of(rows, limit=limit, key=lambda c: (c.id,))
+
+
+# --- Public ---
+
+
+def publicly_visible() -> tuple:
+    """Conditions for what the public may see: never confidential, never a rejected report
+    (spam and out-of-scope reports may hold abuse or personal data)."""
+    return (
+        col(Complaint.confidential).is_(False),
+        Complaint.status != ComplaintStatus.REJECTED,
+    )
+
+
+def is_publicly_visible(complaint: Complaint) -> bool:
+    return not complaint.confidential and complaint.status != ComplaintStatus.REJECTED
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    bbox: BoundingBox | None = None
+    category: str | None = None
+    status: ComplaintStatus | None = None
+    since: dt.date | None = None  # local dates, inclusive
+    until: dt.date | None = None
+
+
+def _public_statement(
+    session: Session, filters: PublicFilters, time_zone: str
+) -> SelectOfScalar[Complaint]:
+    statement = select(Complaint).where(*publicly_visible())
+    if filters.bbox is not None:
+        box = filters.bbox
+        statement = statement.where(
+            col(Complaint.latitude).between(box.min_lat, box.max_lat),
+            col(Complaint.longitude).between(box.min_lon, box.max_lon),
+        )
+    if filters.category is not None:
+        statement = statement.where(
+            Complaint.category_id == _category_id(session, filters.category)
+        )
+    if filters.status is not None:
+        statement = statement.where(Complaint.status == filters.status)
+    zone = ZoneInfo(time_zone)
+    if filters.since is not None:
+        start = dt.datetime.combine(filters.since, dt.time(), zone)
+        statement = statement.where(col(Complaint.created_at) >= start)
+    if filters.until is not None:
+        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), zone)
+        statement = statement.where(col(Complaint.created_at) < end)
+    return statement
+
+
+def public_feed(
+    session: Session, *, filters: PublicFilters, time_zone: str, cursor: str | None, limit: int
+) -> tuple[list[Complaint], str | None]:
+    """Public complaints, newest first."""
+    statement = _public_statement(session, filters, time_zone)
+    statement = after_cursor(statement, [Complaint.id], cursor, descending=True)
+    rows = list(session.exec(statement.limit(limit + 1)))
+    return page_of(rows, limit=limit, key=lambda c: (c.id,))
+
+
+def public_map(
+    session: Session, *, filters: PublicFilters, time_zone: str, limit: int
+) -> list[Complaint]:
+    """The newest `limit` public complaints matching the filters, for a map layer."""
+    statement = _public_statement(session, filters, time_zone)
+    return list(session.exec(statement.order_by(col(Complaint.id).desc()).limit(limit)))
+
+
+def nearby_open(
+    session: Session,
+    *,
+    category: str,
+    latitude: float,
+    longitude: float,
+    radius_m: float,
+    now: dt.datetime,
+    limit: int = 20,
+) -> list[tuple[Complaint, float]]:
+    """Likely duplicates: open public complaints of the category within `radius_m`, nearest first.
+
+    A bounding box around the point narrows the candidates on the indexed coordinate columns;
+    the exact great-circle distance then decides.
+    """
+    lat_margin = radius_m / METRES_PER_DEGREE
+    lon_margin = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 1e-6))
+    statement = select(Complaint).where(
+        *publicly_visible(),
+        Complaint.category_id == _category_id(session, category),
+        col(Complaint.status).in_(OPEN_STATUSES),
+        col(Complaint.created_at) >= now - dt.timedelta(days=NEARBY_DAYS),
+        col(Complaint.latitude).between(latitude - lat_margin, latitude + lat_margin),
+        col(Complaint.longitude).between(longitude - lon_margin, longitude + lon_margin),
+    )
+    candidates = [
+        (complaint, haversine_m(latitude, longitude, complaint.latitude, complaint.longitude))
+        for complaint in session.exec(statement)
+    ]
+    within = sorted((pair for pair in candidates if pair[1] <= radius_m), key=lambda p: p[1])
+    return within[:limit]

@@ -1,0 +1,822 @@
+"""All rules of the complaint lifecycle and all its database work.
+
+Functions take a Session and keyword-only arguments, flush and never commit: the router (or the
+CLI) owns the transaction. Every change of state goes through `_apply`, which asks the shared
+state machine, keeps the pause history and writes the audit trail; every public change tells
+the reporter through the notification inbox.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.accounts.models import User
+from backend.complaints import messages
+from backend.complaints.deadlines import RegionClock, region_clock
+from backend.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintPause,
+    ComplaintPhoto,
+    ComplaintSupporter,
+    tracking_number,
+)
+from backend.complaints.schemas import (
+    CommentInput,
+    ComplaintCreate,
+    DuplicateInput,
+    ForwardInput,
+    RatingInput,
+    RejectInput,
+)
+from backend.db import utcnow
+from backend.errors import Conflict, NotFound, Unprocessable
+from backend.notifications.service import notify
+from backend.region.forms import FormAnswersError, validate_form_answers
+from backend.region.models import Agency, ComplaintCategory, Region
+from backend.region.service import (
+    complaint_deadlines,
+    get_agency_by_code,
+    get_category_by_code,
+    get_region,
+)
+from backend.uploads import FileStore, Photo
+from shared.complaints import (
+    CLOCK_PAUSED_STATUSES,
+    COMPLAINT_MACHINE,
+    FINAL_STATUSES,
+    ComplaintStatus,
+)
+from shared.errors import ErrorCode
+from shared.roles import STAFF_ROLES, SYSTEM, Role
+from shared.statemachine import TransitionNotAllowed
+
+MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
+
+
+def bilingual(text_id: str, text_en: str) -> str:
+    """A problem detail in both languages (the problem's title follows Accept-Language)."""
+    return f"{text_id} / {text_en}"
+
+
+def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:
+    return region_clock(session, region=get_region(session), around=now)
+
+
+def complaint_not_found() -> NotFound:
+    """The one answer for a complaint that does not exist or that the caller may not see."""
+    return NotFound(bilingual("Pengaduan tidak ditemukan.", "There is no such complaint."))
+
+
+# --- Filing ---
+
+
+def _category_for_filing(session: Session, code: str) -> ComplaintCategory:
+    try:
+        return get_category_by_code(session, code=code)
+    except NotFound:
+        raise Unprocessable.for_field(
+            "category",
+            ErrorCode.VALIDATION_FAILED,
+            bilingual("Kategori pengaduan tidak dikenal.", "Unknown complaint category."),
+        ) from None
+
+
+def file_complaint(
+    session: Session, *, reporter: User, data: ComplaintCreate, now: dt.datetime | None = None
+) -> Complaint:
+    """A resident's new complaint, routed to its category's agency with a verify deadline."""
+    now = now or utcnow()
+    region = get_region(session)
+    category = _category_for_filing(session, data.category)
+    if not region.bounding_box.contains(data.latitude, data.longitude):
+        raise Unprocessable.for_field(
+            "latitude",
+            ErrorCode.OUTSIDE_REGION,
+            bilingual(
+                "Lokasi berada di luar wilayah layanan kota.",
+                "The location is outside the city's service area.",
+            ),
+        )
+    try:
+        answers = validate_form_answers(category.question_fields(), data.answers)
+    except FormAnswersError as error:
+        raise error.to_problem(reporter.language) from None
+    clock = region_clock(session, region=region, around=now)
+    deadlines = complaint_deadlines(region=region, category=category)
+    complaint = Complaint(
+        reporter_id=reporter.id,
+        category_id=category.id,
+        agency_id=category.agency_id,
+        title=data.title,
+        description=data.description,
+        address=data.address,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        answers=answers,
+        anonymous=data.anonymous,
+        confidential=data.confidential,
+        due_date=clock.due_after(now, deadlines.verify_working_days),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(complaint)
+    session.flush()  # assigns the id the tracking number is made of
+    complaint.tracking_number = tracking_number(
+        year=clock.local_date(now).year, complaint_id=complaint.id
+    )
+    _record(
+        session,
+        complaint,
+        actor=reporter,
+        action="file",
+        from_status=None,
+        to_status=complaint.status,
+        now=now,
+    )
+    _tell_reporter(session, complaint, messages.filed(complaint.tracking_number))
+    session.flush()
+    return complaint
+
+
+# --- The audit trail and notifications ---
+
+
+def _record(
+    session: Session,
+    complaint: Complaint,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: ComplaintStatus | None,
+    to_status: ComplaintStatus | None,
+    now: dt.datetime,
+    note: str | None = None,
+    public: bool = True,
+    details: dict | None = None,
+) -> ComplaintEvent:
+    entry = ComplaintEvent(
+        complaint_id=complaint.id,
+        actor_id=actor.id if actor else None,
+        actor_role=actor.role if actor else SYSTEM,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        public=public,
+        details=details or {},
+        created_at=now,
+    )
+    session.add(entry)
+    return entry
+
+
+def _tell(
+    session: Session, complaint: Complaint, user_ids: Iterable[int], message: messages.Notice
+) -> None:
+    notify(
+        session,
+        user_ids=user_ids,
+        kind=f"complaint.{message.kind}",
+        message=message.text,
+        subject_type="complaint",
+        subject_id=complaint.id,
+    )
+
+
+def _tell_reporter(session: Session, complaint: Complaint, message: messages.Notice) -> None:
+    _tell(session, complaint, [complaint.reporter_id], message)
+
+
+def _apply(
+    session: Session,
+    complaint: Complaint,
+    *,
+    actor: User | None,
+    action: str,
+    now: dt.datetime,
+    clock: RegionClock,
+    note: str | None = None,
+    public: bool = True,
+    details: dict | None = None,
+) -> ComplaintStatus:
+    """Take `action` if the state machine lets this actor take it now; record it.
+
+    Leaving the paused status ends the open pause and moves the deadline by the working days it
+    lasted; entering it starts a pause. Returns the status the complaint had before.
+    """
+    role = actor.role if actor else SYSTEM
+    before = complaint.status
+    try:
+        after = COMPLAINT_MACHINE.target(
+            action, before, role, previous=complaint.status_before_pause
+        )
+    except TransitionNotAllowed:
+        raise Conflict(
+            bilingual(
+                f"Tindakan {action} tidak dapat dilakukan pada status {before}.",
+                f"The action {action} is not possible while the complaint is {before}.",
+            ),
+            code=ErrorCode.TRANSITION_NOT_ALLOWED,
+        ) from None
+    if before in CLOCK_PAUSED_STATUSES and after not in CLOCK_PAUSED_STATUSES:
+        _end_pause(session, complaint, now=now, clock=clock)
+    if after in CLOCK_PAUSED_STATUSES and before not in CLOCK_PAUSED_STATUSES:
+        complaint.status_before_pause = before
+        complaint.paused_at = now
+        session.add(ComplaintPause(complaint_id=complaint.id, started_at=now))
+    complaint.status = ComplaintStatus(after)
+    complaint.updated_at = now
+    _record(
+        session,
+        complaint,
+        actor=actor,
+        action=action,
+        from_status=before,
+        to_status=complaint.status,
+        now=now,
+        note=note,
+        public=public,
+        details=details,
+    )
+    return before
+
+
+def _end_pause(session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock):
+    pause = session.exec(
+        select(ComplaintPause).where(
+            ComplaintPause.complaint_id == complaint.id, col(ComplaintPause.ended_at).is_(None)
+        )
+    ).one()
+    pause.ended_at = now
+    pause.working_days = clock.working_days_between(pause.started_at, now)
+    complaint.due_date = clock.calendar.deadline_after_pause(complaint.due_date, pause.working_days)
+    complaint.status_before_pause = None
+    complaint.paused_at = None
+
+
+def _deadlines(session: Session, complaint: Complaint):
+    category = session.get(ComplaintCategory, complaint.category_id)
+    return complaint_deadlines(region=get_region(session), category=category)
+
+
+def _start_follow_up(session: Session, complaint: Complaint, *, now, clock: RegionClock) -> None:
+    days = _deadlines(session, complaint).follow_up_working_days
+    complaint.due_date = clock.due_after(now, days)
+
+
+# --- Officers' actions ---
+
+
+def verify(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    note: str | None,
+    now: dt.datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(session, complaint, actor=actor, action="verify", now=now, clock=clock, note=note)
+    _start_follow_up(session, complaint, now=now, clock=clock)
+    _tell_reporter(session, complaint, messages.verified(complaint.tracking_number, note))
+    session.flush()
+
+
+def forward(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    data: ForwardInput,
+    now: dt.datetime | None = None,
+) -> None:
+    """Hand the complaint to another agency: it starts over in that agency's queue."""
+    now = now or utcnow()
+    try:
+        receiver = get_agency_by_code(session, code=data.agency)
+    except NotFound:
+        receiver = None
+    if receiver is None or receiver.id == complaint.agency_id:
+        raise Unprocessable.for_field(
+            "agency",
+            ErrorCode.VALIDATION_FAILED,
+            bilingual("Pilih instansi lain yang aktif.", "Choose another, active agency."),
+        )
+    sender = session.get(Agency, complaint.agency_id)
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="forward",
+        now=now,
+        clock=clock,
+        note=data.reason,
+        details={"from_agency": sender.code, "to_agency": receiver.code},
+    )
+    complaint.agency_id = receiver.id
+    complaint.assignee_id = None
+    days = _deadlines(session, complaint).verify_working_days
+    complaint.due_date = clock.due_after(now, days)
+    _tell_reporter(
+        session, complaint, messages.forwarded(complaint.tracking_number, receiver, data.reason)
+    )
+    session.flush()
+
+
+def request_info(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    question: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Ask the reporter a question; the deadline clock stops until they answer."""
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(
+        session, complaint, actor=actor, action="request_info", now=now, clock=clock, note=question
+    )
+    _tell_reporter(session, complaint, messages.info_requested(complaint.tracking_number, question))
+    session.flush()
+
+
+def start_work(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    note: str | None,
+    now: dt.datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(session, complaint, actor=actor, action="start_work", now=now, clock=clock, note=note)
+    _tell_reporter(session, complaint, messages.work_started(complaint.tracking_number, note))
+    session.flush()
+
+
+def resolve(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    note: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Resolved with a public note; the reopen window starts now."""
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(session, complaint, actor=actor, action="resolve", now=now, clock=clock, note=note)
+    complaint.resolved_at = now
+    _tell_reporter(session, complaint, messages.resolved(complaint.tracking_number, note))
+    session.flush()
+
+
+def reject(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    data: RejectInput,
+    now: dt.datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="reject",
+        now=now,
+        clock=clock,
+        note=data.note,
+        details={"reason": data.reason.value},
+    )
+    complaint.closed_at = now
+    _tell_reporter(session, complaint, messages.rejected(complaint.tracking_number, data.note))
+    session.flush()
+
+
+def mark_duplicate(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    data: DuplicateInput,
+    now: dt.datetime | None = None,
+) -> None:
+    """Link to the original (of the same agency); its followers hear, the original gains them."""
+    now = now or utcnow()
+    original = session.exec(
+        select(Complaint).where(Complaint.tracking_number == data.original.strip().upper())
+    ).first()
+    if (
+        original is None
+        or original.id == complaint.id
+        or original.agency_id != complaint.agency_id
+        or original.status in FINAL_STATUSES
+    ):
+        raise Unprocessable.for_field(
+            "original",
+            ErrorCode.VALIDATION_FAILED,
+            bilingual(
+                "Pengaduan asli harus pengaduan lain yang masih berjalan di instansi yang sama.",
+                "The original must be another live complaint of the same agency.",
+            ),
+        )
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="mark_duplicate",
+        now=now,
+        clock=clock,
+        note=data.note,
+        details={"original": original.tracking_number},
+    )
+    complaint.duplicate_of_id = original.id
+    complaint.closed_at = now
+    followers = [complaint.reporter_id, *supporter_ids(session, complaint_id=complaint.id)]
+    existing = {original.reporter_id, *supporter_ids(session, complaint_id=original.id)}
+    for user_id in dict.fromkeys(followers):
+        if user_id not in existing:
+            session.add(
+                ComplaintSupporter(complaint_id=original.id, user_id=user_id, created_at=now)
+            )
+    _tell(
+        session,
+        complaint,
+        followers,
+        messages.duplicate(complaint.tracking_number, original.tracking_number),
+    )
+    session.flush()
+
+
+def close(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User | None,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Close a resolved complaint: by staff, or by the system once the reopen window ended."""
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(session, complaint, actor=actor, action="close", now=now, clock=clock, note=note)
+    complaint.closed_at = now
+    _tell_reporter(session, complaint, messages.closed(complaint.tracking_number))
+    session.flush()
+
+
+def claim(
+    session: Session, *, complaint: Complaint, actor: User, now: dt.datetime | None = None
+) -> None:
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="claim",
+        now=now,
+        clock=clock,
+        public=False,
+        details={"assignee_id": actor.id},
+    )
+    complaint.assignee_id = actor.id
+    session.flush()
+
+
+def assign(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    assignee_id: int,
+    now: dt.datetime | None = None,
+) -> None:
+    """A supervisor hands the complaint to a colleague of the same agency."""
+    now = now or utcnow()
+    assignee = session.get(User, assignee_id)
+    if (
+        assignee is None
+        or not assignee.is_active
+        or assignee.role not in STAFF_ROLES
+        or assignee.agency_id != complaint.agency_id
+    ):
+        raise Unprocessable.for_field(
+            "assignee_id",
+            ErrorCode.VALIDATION_FAILED,
+            bilingual(
+                "Pilih petugas aktif dari instansi yang menangani.",
+                "Choose an active officer of the responsible agency.",
+            ),
+        )
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="assign",
+        now=now,
+        clock=clock,
+        public=False,
+        details={"assignee_id": assignee.id},
+    )
+    complaint.assignee_id = assignee.id
+    session.flush()
+
+
+def comment(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    data: CommentInput,
+    now: dt.datetime | None = None,
+) -> None:
+    """A staff reply (public) or internal note, or the reporter adding information.
+
+    The reporter's additions are seen by the reporter and staff, not by the public: residents
+    write personal details there more often than not.
+    """
+    now = now or utcnow()
+    is_staff = actor.role in STAFF_ROLES
+    public = data.public and is_staff
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="comment",
+        now=now,
+        clock=clock,
+        note=data.text,
+        public=public,
+    )
+    if public:
+        _tell_reporter(session, complaint, messages.replied(complaint.tracking_number, data.text))
+    session.flush()
+
+
+# --- The reporter's actions ---
+
+
+def provide_info(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    answer: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """The reporter answers; the clock runs again with the deadline moved by the pause."""
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="provide_info",
+        now=now,
+        clock=clock,
+        note=answer,
+        public=False,
+    )
+    session.flush()
+
+
+def reopen_until(complaint: Complaint, region: Region) -> dt.datetime | None:
+    """The last moment a resolved complaint may be reopened (None unless resolved)."""
+    if complaint.status != ComplaintStatus.RESOLVED or complaint.resolved_at is None:
+        return None
+    return complaint.resolved_at + dt.timedelta(days=region.reopen_window_days)
+
+
+def reopen(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Back to the agency's queue (verified, with a fresh follow-up deadline) within the window."""
+    now = now or utcnow()
+    until = reopen_until(complaint, get_region(session))
+    if until is not None and now > until:
+        raise Conflict(
+            bilingual(
+                "Batas waktu untuk membuka kembali pengaduan ini sudah lewat.",
+                "The time to reopen this complaint has passed.",
+            ),
+            code=ErrorCode.REOPEN_WINDOW_CLOSED,
+        )
+    clock = clock_for(session, now=now)
+    _apply(session, complaint, actor=actor, action="reopen", now=now, clock=clock, note=reason)
+    complaint.resolved_at = None
+    _start_follow_up(session, complaint, now=now, clock=clock)
+    session.flush()
+
+
+def rate(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    data: RatingInput,
+    now: dt.datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    clock = clock_for(session, now=now)
+    _apply(
+        session,
+        complaint,
+        actor=actor,
+        action="rate",
+        now=now,
+        clock=clock,
+        note=data.comment,
+        public=False,
+        details={"rating": data.rating},
+    )
+    complaint.rating = data.rating
+    complaint.rating_comment = data.comment
+    session.flush()
+
+
+# --- Closing after the reopen window ---
+
+
+def close_if_expired(
+    session: Session, *, complaint: Complaint, now: dt.datetime | None = None
+) -> bool:
+    """Close a resolved complaint whose reopen window has passed (as the system)."""
+    now = now or utcnow()
+    until = reopen_until(complaint, get_region(session))
+    if until is None or now <= until:
+        return False
+    close(session, complaint=complaint, actor=None, now=now)
+    return True
+
+
+def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Close every resolved complaint whose reopen window has passed; returns how many.
+
+    Run by `warga complaints close-expired` (e.g. hourly from cron); reading a single complaint
+    applies the same rule lazily, so nobody sees a stale "resolved" in between.
+    """
+    now = now or utcnow()
+    region = get_region(session)
+    cutoff = now - dt.timedelta(days=region.reopen_window_days)
+    expired = session.exec(
+        select(Complaint)
+        .where(Complaint.status == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < cutoff)
+        .order_by(Complaint.id)
+    ).all()
+    for complaint in expired:
+        close(session, complaint=complaint, actor=None, now=now)
+    return len(expired)
+
+
+# --- Supporters ---
+
+
+def supporter_ids(session: Session, *, complaint_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(ComplaintSupporter.user_id).where(
+                ComplaintSupporter.complaint_id == complaint_id
+            )
+        )
+    )
+
+
+def supporter_counts(session: Session, *, complaint_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(complaint_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(ComplaintSupporter.complaint_id, func.count())
+        .where(col(ComplaintSupporter.complaint_id).in_(ids))
+        .group_by(ComplaintSupporter.complaint_id)
+    )
+    return dict(rows.all())
+
+
+def support(session: Session, *, complaint: Complaint, resident: User) -> None:
+    """Add the resident's "me too"; a second time changes nothing."""
+    if complaint.reporter_id == resident.id:
+        raise Conflict(
+            bilingual(
+                "Pelapor sudah otomatis menjadi pendukung pengaduannya.",
+                "Reporters already count as supporters of their own complaint.",
+            )
+        )
+    if session.get(ComplaintSupporter, (complaint.id, resident.id)) is not None:
+        return
+    try:
+        with session.begin_nested():  # two taps at once: the second insert collides, harmlessly
+            session.add(ComplaintSupporter(complaint_id=complaint.id, user_id=resident.id))
+    except IntegrityError:
+        pass
+
+
+# --- Photos ---
+
+
+def photos_of(session: Session, *, complaint_id: int) -> list[ComplaintPhoto]:
+    return list(
+        session.exec(
+            select(ComplaintPhoto)
+            .where(ComplaintPhoto.complaint_id == complaint_id)
+            .order_by(ComplaintPhoto.id)
+        )
+    )
+
+
+def photo_slots_left(session: Session, *, complaint: Complaint, uploader: User) -> int:
+    from_staff = uploader.role in STAFF_ROLES
+    taken = session.exec(
+        select(func.count()).where(
+            ComplaintPhoto.complaint_id == complaint.id, ComplaintPhoto.from_staff == from_staff
+        )
+    ).one()
+    return MAX_PHOTOS_PER_SIDE - taken
+
+
+def add_photos(
+    session: Session,
+    *,
+    complaint: Complaint,
+    uploader: User,
+    photos: list[Photo],
+    store: FileStore,
+    now: dt.datetime | None = None,
+) -> list[ComplaintPhoto]:
+    """Attach already-checked photos; the reporter (or staff) while the complaint is open."""
+    now = now or utcnow()
+    if not COMPLAINT_MACHINE.can("comment", complaint.status, uploader.role):
+        raise Conflict(
+            bilingual(
+                "Foto hanya dapat ditambahkan selama pengaduan masih berjalan.",
+                "Photos can only be added while the complaint is open.",
+            ),
+            code=ErrorCode.TRANSITION_NOT_ALLOWED,
+        )
+    if len(photos) > photo_slots_left(session, complaint=complaint, uploader=uploader):
+        raise Unprocessable.for_field(
+            "files",
+            ErrorCode.TOO_MANY_PHOTOS,
+            bilingual(
+                f"Paling banyak {MAX_PHOTOS_PER_SIDE} foto per pengaduan.",
+                f"At most {MAX_PHOTOS_PER_SIDE} photos per complaint.",
+            ),
+        )
+    rows = [
+        ComplaintPhoto(
+            complaint_id=complaint.id,
+            uploaded_by_id=uploader.id,
+            from_staff=uploader.role in STAFF_ROLES,
+            file_key=store.save(photo.data),
+            thumbnail_key=store.save(photo.thumbnail),
+            width=photo.width,
+            height=photo.height,
+            created_at=now,
+        )
+        for photo in photos
+    ]
+    session.add_all(rows)
+    _record(
+        session,
+        complaint,
+        actor=uploader,
+        action="add_photos",
+        from_status=None,
+        to_status=None,
+        now=now,
+        public=uploader.role in STAFF_ROLES,
+        details={"count": len(rows)},
+    )
+    session.flush()
+    return rows
+
+
+def get_photo(session: Session, *, complaint: Complaint, photo_id: int) -> ComplaintPhoto:
+    photo = session.get(ComplaintPhoto, photo_id)
+    if photo is None or photo.complaint_id != complaint.id:
+        raise NotFound(bilingual("Foto tidak ditemukan.", "There is no such photo."))
+    return photo
+
+
+def is_reporter(complaint: Complaint, user: User | None) -> bool:
+    return user is not None and user.role == Role.RESIDENT and complaint.reporter_id == user.id

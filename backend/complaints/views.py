@@ -1,0 +1,286 @@
+"""Turning complaint rows into the response models, each list in a fixed number of queries."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from backend.accounts.models import User
+from backend.complaints import service
+from backend.complaints.deadlines import RegionClock
+from backend.complaints.models import Complaint, ComplaintEvent, ComplaintPause, ComplaintPhoto
+from backend.complaints.schemas import (
+    ComplaintDetail,
+    ComplaintSummary,
+    Deadline,
+    MapFeature,
+    MapProperties,
+    Pause,
+    PersonRef,
+    PhotoRef,
+    PointGeometry,
+    PublicComplaint,
+    PublicComplaintDetail,
+    Ref,
+    TimelineEntry,
+)
+from backend.region.models import Agency, ComplaintCategory, Region
+from backend.region.pack import LocalizedText
+from shared.complaints import (
+    CLOCK_PAUSED_STATUSES,
+    COMPLAINT_MACHINE,
+    OPEN_STATUSES,
+    open311_status,
+)
+from shared.roles import STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Category and agency references by id: a few dozen short rows, read once per request
+    (only the columns a reference needs, not the forms and opening hours)."""
+
+    categories: dict[int, Ref]
+    agencies: dict[int, Ref]
+
+    @classmethod
+    def load(cls, session: Session) -> "Catalogue":
+        def references(model) -> dict[int, Ref]:
+            rows = session.exec(select(model.id, model.code, model.name_id, model.name_en))
+            return {
+                id_: Ref(code=code, name=LocalizedText(id=name_id, en=name_en))
+                for id_, code, name_id, name_en in rows
+            }
+
+        return cls(categories=references(ComplaintCategory), agencies=references(Agency))
+
+    def category(self, complaint: Complaint) -> Ref:
+        return self.categories[complaint.category_id]
+
+    def agency(self, complaint: Complaint) -> Ref:
+        return self.agencies[complaint.agency_id]
+
+
+def _by_complaint(session: Session, model, ids: Sequence[int], order) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    if ids:
+        rows = session.exec(select(model).where(col(model.complaint_id).in_(ids)).order_by(order))
+        for row in rows:
+            grouped[row.complaint_id].append(row)
+    return grouped
+
+
+def _users(session: Session, ids: set[int | None]) -> dict[int, User]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(wanted)))}
+
+
+def deadline(
+    complaint: Complaint, pauses: list[ComplaintPause], *, clock: RegionClock, now: dt.datetime
+) -> Deadline:
+    paused = complaint.status in CLOCK_PAUSED_STATUSES
+    running = complaint.status in OPEN_STATUSES and not paused
+    return Deadline(
+        due_date=complaint.due_date,
+        overdue=running and clock.local_date(now) > complaint.due_date,
+        clock_paused=paused,
+        pauses=[
+            Pause(started_at=p.started_at, ended_at=p.ended_at, working_days=p.working_days)
+            for p in pauses
+        ],
+    )
+
+
+def photo_ref(photo: ComplaintPhoto) -> PhotoRef:
+    url = f"/api/v1/complaints/{photo.complaint_id}/photos/{photo.id}"
+    return PhotoRef(
+        id=photo.id,
+        url=url,
+        thumbnail_url=f"{url}/thumbnail",
+        width=photo.width,
+        height=photo.height,
+        from_staff=photo.from_staff,
+    )
+
+
+def _summary_fields(
+    complaint: Complaint, catalogue: Catalogue, pauses, *, clock: RegionClock, now: dt.datetime
+) -> dict:
+    return {
+        "id": complaint.id,
+        "tracking_number": complaint.tracking_number,
+        "status": complaint.status,
+        "open311_status": open311_status(complaint.status),
+        "title": complaint.title,
+        "category": catalogue.category(complaint),
+        "agency": catalogue.agency(complaint),
+        "assignee_id": complaint.assignee_id,
+        "deadline": deadline(complaint, pauses, clock=clock, now=now),
+        "created_at": complaint.created_at,
+        "updated_at": complaint.updated_at,
+    }
+
+
+def summaries(
+    session: Session, complaints: list[Complaint], *, clock: RegionClock, now: dt.datetime
+) -> list[ComplaintSummary]:
+    catalogue = Catalogue.load(session)
+    pauses = _by_complaint(session, ComplaintPause, [c.id for c in complaints], ComplaintPause.id)
+    return [
+        ComplaintSummary(**_summary_fields(c, catalogue, pauses[c.id], clock=clock, now=now))
+        for c in complaints
+    ]
+
+
+def _timeline(
+    events: list[ComplaintEvent], *, names: dict[int, User] | None
+) -> list[TimelineEntry]:
+    """`names` given (staff viewers): each entry names its actor; otherwise only the role."""
+    return [
+        TimelineEntry(
+            id=e.id,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            note=e.note,
+            public=e.public,
+            actor_role=e.actor_role,
+            actor_name=names[e.actor_id].full_name if names and e.actor_id in names else None,
+            details=e.details,
+            created_at=e.created_at,
+        )
+        for e in events
+    ]
+
+
+def _person(user: User | None) -> PersonRef | None:
+    return PersonRef(id=user.id, full_name=user.full_name) if user else None
+
+
+def detail(
+    session: Session,
+    complaint: Complaint,
+    *,
+    viewer: User,
+    region: Region,
+    clock: RegionClock,
+    now: dt.datetime,
+) -> ComplaintDetail:
+    """The complaint as its reporter or the responsible agency's staff see it.
+
+    Staff see every event with names; the reporter sees the public timeline plus their own
+    additions and answers.
+    """
+    is_staff = viewer.role in STAFF_ROLES
+    events = list(
+        session.exec(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == complaint.id)
+            .order_by(ComplaintEvent.id)
+        )
+    )
+    if not is_staff:
+        events = [e for e in events if e.public or e.actor_id == viewer.id]
+    people = _users(
+        session,
+        {complaint.reporter_id, complaint.assignee_id}
+        | ({e.actor_id for e in events} if is_staff else set()),
+    )
+    pauses = _by_complaint(session, ComplaintPause, [complaint.id], ComplaintPause.id)
+    duplicate_of = (
+        session.get(Complaint, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
+    )
+    return ComplaintDetail(
+        **_summary_fields(
+            complaint, Catalogue.load(session), pauses[complaint.id], clock=clock, now=now
+        ),
+        description=complaint.description,
+        address=complaint.address,
+        latitude=complaint.latitude,
+        longitude=complaint.longitude,
+        answers=complaint.answers,
+        anonymous=complaint.anonymous,
+        confidential=complaint.confidential,
+        reporter=_person(people.get(complaint.reporter_id)),
+        assignee=_person(people.get(complaint.assignee_id)),
+        duplicate_of=duplicate_of.tracking_number if duplicate_of else None,
+        resolved_at=complaint.resolved_at,
+        reopen_until=service.reopen_until(complaint, region),
+        rating=complaint.rating,
+        rating_comment=complaint.rating_comment,
+        supporter_count=service.supporter_counts(session, complaint_ids=[complaint.id]).get(
+            complaint.id, 0
+        ),
+        photos=[photo_ref(p) for p in service.photos_of(session, complaint_id=complaint.id)],
+        timeline=_timeline(events, names=people if is_staff else None),
+        allowed_actions=COMPLAINT_MACHINE.allowed_actions(complaint.status, viewer.role),
+        version=complaint.version,
+    )
+
+
+def public_items(session: Session, complaints: list[Complaint]) -> list[PublicComplaint]:
+    return [PublicComplaint(**fields) for fields in _public_fields(session, complaints)]
+
+
+def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict]:
+    catalogue = Catalogue.load(session)
+    ids = [c.id for c in complaints]
+    counts = service.supporter_counts(session, complaint_ids=ids)
+    photos = _by_complaint(session, ComplaintPhoto, ids, ComplaintPhoto.id)
+    named = _users(session, {c.reporter_id for c in complaints if not c.anonymous})
+    return [
+        {
+            "id": c.id,
+            "tracking_number": c.tracking_number,
+            "status": c.status,
+            "open311_status": open311_status(c.status),
+            "title": c.title,
+            "description": c.description,
+            "category": catalogue.category(c),
+            "agency": catalogue.agency(c),
+            "latitude": c.latitude,
+            "longitude": c.longitude,
+            "address": c.address,
+            "reporter_name": None if c.anonymous else named[c.reporter_id].full_name,
+            "supporter_count": counts.get(c.id, 0),
+            "photos": [photo_ref(p) for p in photos[c.id]],
+            "created_at": c.created_at,
+            "updated_at": c.updated_at,
+        }
+        for c in complaints
+    ]
+
+
+def public_detail(session: Session, complaint: Complaint) -> PublicComplaintDetail:
+    (fields,) = _public_fields(session, [complaint])
+    events = session.exec(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id, col(ComplaintEvent.public))
+        .order_by(ComplaintEvent.id)
+    )
+    return PublicComplaintDetail(**fields, timeline=_timeline(list(events), names=None))
+
+
+def map_features(session: Session, complaints: list[Complaint]) -> list[MapFeature]:
+    catalogue = Catalogue.load(session)
+    counts = service.supporter_counts(session, complaint_ids=[c.id for c in complaints])
+    return [
+        MapFeature(
+            id=c.id,
+            geometry=PointGeometry(coordinates=(c.longitude, c.latitude)),
+            properties=MapProperties(
+                id=c.id,
+                tracking_number=c.tracking_number,
+                title=c.title,
+                category=catalogue.category(c).code,
+                status=c.status,
+                supporter_count=counts.get(c.id, 0),
+                created_at=c.created_at,
+            ),
+        )
+        for c in complaints
+    ]

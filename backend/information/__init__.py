@@ -1,0 +1,1 @@
+"""Public information: announcements, agency directory, service catalogue, pages, search."""

@@ -1,0 +1,1 @@
+"""Permits (perizinan): apply, review in steps, pay, issue a verifiable certificate, expire."""

@@ -1,0 +1,65 @@
+"""The public register of issued permits, for permit types the region marks public.
+
+Fields are named after the BLDS (Building & Land Development Specification) open-data
+vocabulary so the city's data joins other permit datasets without a mapping table. Only what
+the permit itself makes public is shown: no applicant, no identity or contact data.
+"""
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from backend.db import utcnow
+from backend.pagination import after_cursor, page_of
+from backend.permits import service
+from backend.permits.certificates import verification_url
+from backend.permits.models import PermitApplication
+from backend.permits.schemas import RegisterEntry
+from backend.region.models import PermitType
+from shared.permits import BLDS_STATUS
+from shared.workdays import to_local_date
+
+
+def register_page(
+    session: Session,
+    *,
+    base_url: str,
+    permit_type_code: str | None,
+    cursor: str | None,
+    limit: int,
+    now: dt.datetime | None = None,
+) -> tuple[list[RegisterEntry], str | None]:
+    """Permits ever issued for public types (expired and revoked included), newest first."""
+    region, today = service.local_today(session, now or utcnow())
+    statement = (
+        select(PermitApplication, PermitType)
+        .join(PermitType, col(PermitType.id) == PermitApplication.permit_type_id)
+        .where(col(PermitType.public_register), col(PermitApplication.permit_number).is_not(None))
+    )
+    if permit_type_code is not None:
+        statement = statement.where(PermitType.code == permit_type_code)
+    statement = after_cursor(statement, [col(PermitApplication.id)], cursor, descending=True)
+    fetched = list(session.exec(statement.limit(limit + 1)).all())
+    rows, next_cursor = page_of(fetched, limit=limit, key=lambda row: [row[0].id])
+    entries = []
+    for application, permit_type in rows:
+        status = service.effective_status(application, today)
+        location = service.first_coordinates(permit_type, application) or {}
+        entries.append(
+            RegisterEntry(
+                permit_num=application.permit_number,
+                permit_type=permit_type.code,
+                permit_type_desc=permit_type.name.id,
+                description=permit_type.description.id,
+                applied_date=to_local_date(application.submitted_at, region.time_zone),
+                issued_date=to_local_date(application.issued_at, region.time_zone),
+                expires_date=application.valid_until,
+                status_current=status,
+                status_current_mapped=BLDS_STATUS[status],
+                original_city=region.name.id,
+                latitude=location.get("latitude"),
+                longitude=location.get("longitude"),
+                link=verification_url(base_url, application.verification_code),
+            )
+        )
+    return entries, next_cursor

@@ -1,0 +1,599 @@
+"""The permits API: applying, reviewing, paying and issuing; public verification and register.
+
+Routes are thin: load what the caller may see (`VisibleApplication`), call the service, commit,
+and answer with the application as the caller sees it.
+"""
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, UploadFile, status
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from backend.accounts.models import User
+from backend.auth.dependencies import CurrentUser
+from backend.dependencies import SessionDep, SettingsDep
+from backend.errors import NotFound, error_responses
+from backend.idempotency import IdempotencyKey, run_once
+from backend.pagination import Cursor, Limit, Page
+from backend.permits import service
+from backend.permits.dependencies import (
+    CityKeyDep,
+    FileStoreDep,
+    IssuerDep,
+    Language,
+    ResidentUser,
+    StaffUser,
+    VisibleApplication,
+)
+from backend.permits.models import PermitApplication
+from backend.permits.register import register_page
+from backend.permits.schemas import (
+    AnswersUpdate,
+    ApplicationCreate,
+    ApplicationDetail,
+    ApplicationSummary,
+    Assignment,
+    CommentCreate,
+    DocumentView,
+    EventView,
+    InformationRequest,
+    JsonWebKeySet,
+    PaymentRecord,
+    RegisterEntry,
+    Rejection,
+    Revocation,
+    StepApproval,
+    VerificationView,
+)
+from backend.permits.verification import render_page, verify
+from backend.permits.views import ApplicationViews, document_view
+from backend.region.service import get_region
+from backend.uploads import process_document, read_limited
+from shared.permits import PermitStatus
+
+router = APIRouter(prefix="/api/v1/permits", tags=["permits"])
+
+MEGABYTE = 1024 * 1024
+# Problems any action on a visible application can meet: not logged in, role or step not
+# theirs, not visible, wrong status or a concurrent change, bad input.
+ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
+# Actions that may issue a permit also need the city's signing key (503 when it is missing).
+ISSUING_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
+FILE_CONTENT = {"application/pdf": {}, "image/jpeg": {}}
+
+
+def _detail(
+    request: Request, session: Session, application: PermitApplication, user: User
+) -> ApplicationDetail:
+    return ApplicationViews(session, base_url=str(request.base_url)).detail(
+        application, viewer=user
+    )
+
+
+def _commit_and_show(
+    request: Request, session: Session, application: PermitApplication, user: User
+) -> ApplicationDetail:
+    session.commit()
+    return _detail(request, session, application, user)
+
+
+# --- Applying ---
+
+
+@router.post(
+    "/applications",
+    response_model=ApplicationDetail,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 422),
+)
+def create_application(
+    data: ApplicationCreate,
+    request: Request,
+    user: ResidentUser,
+    session: SessionDep,
+    language: Language,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Start a draft for a permit type; answers may be partial but must be valid."""
+
+    def create() -> ApplicationDetail:
+        application = service.create_draft(
+            session,
+            applicant=user,
+            permit_type_code=data.permit_type,
+            answers=data.answers,
+            language=language,
+        )
+        return _detail(request, session, application, user)
+
+    return run_once(
+        session,
+        user_id=user.id,
+        scope="permits.create",
+        key=idempotency_key,
+        payload=data.model_dump(mode="json"),
+        create=create,
+    )
+
+
+@router.get(
+    "/applications",
+    response_model=Page[ApplicationSummary],
+    responses=error_responses(401, 422),
+)
+def list_applications(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    status_filter: Annotated[PermitStatus | None, Query(alias="status")] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[ApplicationSummary]:
+    """Residents: their own applications. Staff: their agency's. Newest first."""
+    applications, next_cursor = service.list_applications(
+        session, user=user, status=status_filter, cursor=cursor, limit=limit
+    )
+    views = ApplicationViews(session, base_url=str(request.base_url))
+    return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
+
+
+@router.get(
+    "/applications/{application_id}",
+    response_model=ApplicationDetail,
+    responses=error_responses(401, 404),
+)
+def get_application(
+    request: Request, application: VisibleApplication, user: CurrentUser, session: SessionDep
+) -> ApplicationDetail:
+    """The application with its steps, deadline, documents, timeline, payment and permit."""
+    return _detail(request, session, application, user)
+
+
+@router.patch(
+    "/applications/{application_id}", response_model=ApplicationDetail, responses=ACTION_ERRORS
+)
+def update_application(
+    changes: AnswersUpdate,
+    request: Request,
+    application: VisibleApplication,
+    user: CurrentUser,
+    session: SessionDep,
+    language: Language,
+) -> ApplicationDetail:
+    """Change answers of a draft, or the fields the reviewer asked about."""
+    service.update_answers(
+        session, application=application, user=user, changes=changes.answers, language=language
+    )
+    return _commit_and_show(request, session, application, user)
+
+
+@router.delete(
+    "/applications/{application_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 409),
+)
+def delete_application(
+    application: VisibleApplication, user: CurrentUser, session: SessionDep
+) -> None:
+    """Delete a draft (a submitted application is withdrawn instead)."""
+    service.delete_draft(session, application=application, user=user)
+    session.commit()
+
+
+@router.post(
+    "/applications/{application_id}/documents/{kind}",
+    response_model=DocumentView,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+)
+async def upload_document(
+    kind: str,
+    file: UploadFile,
+    application: VisibleApplication,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: FileStoreDep,
+) -> DocumentView:
+    """Upload (or replace) the document of one kind: a PDF or a photo, checked by content."""
+    document_kind = await run_in_threadpool(
+        partial(
+            service.document_kind_for_upload,
+            session,
+            application=application,
+            user=user,
+            kind=kind,
+        )
+    )
+    limit_mb = min(document_kind.max_size_mb, settings.max_document_mb)
+    data = await read_limited(file, max_bytes=limit_mb * MEGABYTE, field="file")
+
+    def check_and_save() -> DocumentView:
+        document = process_document(data, accepted=set(document_kind.media_types))
+        row = service.save_document(
+            session,
+            application=application,
+            kind=kind,
+            document=document,
+            file_key=store.save(document.data),
+            file_name=file.filename or kind,
+        )
+        session.commit()
+        return document_view(row, document_kind)
+
+    return await run_in_threadpool(check_and_save)
+
+
+@router.get(
+    "/applications/{application_id}/documents/{document_id}",
+    response_class=Response,
+    responses={200: {"content": FILE_CONTENT}, **error_responses(401, 404)},
+)
+def download_document(
+    document_id: int, application: VisibleApplication, session: SessionDep, store: FileStoreDep
+) -> Response:
+    """The uploaded file, as stored after checking (photos re-encoded without EXIF)."""
+    document = service.get_document(session, application=application, document_id=document_id)
+    return Response(store.read(document.file_key), media_type=document.media_type)
+
+
+@router.delete(
+    "/applications/{application_id}/documents/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 409),
+)
+def delete_document(
+    document_id: int, application: VisibleApplication, user: CurrentUser, session: SessionDep
+) -> None:
+    document = service.get_document(session, application=application, document_id=document_id)
+    service.delete_document(session, application=application, user=user, document=document)
+    session.commit()
+
+
+@router.post(
+    "/applications/{application_id}/actions/submit",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def submit_application(
+    request: Request,
+    application: VisibleApplication,
+    user: CurrentUser,
+    session: SessionDep,
+    language: Language,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Submit a complete draft; a 422 names every missing answer and document."""
+
+    def submit() -> ApplicationDetail:
+        service.submit(session, application=application, user=user, language=language)
+        return _detail(request, session, application, user)
+
+    return run_once(
+        session,
+        user_id=user.id,
+        scope=f"permits.submit.{application.id}",
+        key=idempotency_key,
+        payload={},
+        create=submit,
+        status_code=status.HTTP_200_OK,
+    )
+
+
+@router.post(
+    "/applications/{application_id}/actions/resubmit",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def resubmit_application(
+    request: Request,
+    application: VisibleApplication,
+    user: CurrentUser,
+    session: SessionDep,
+    language: Language,
+) -> ApplicationDetail:
+    """Send back the application with what the reviewer asked for; the clock resumes."""
+    service.resubmit(session, application=application, user=user, language=language)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/withdraw",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def withdraw_application(
+    request: Request, application: VisibleApplication, user: CurrentUser, session: SessionDep
+) -> ApplicationDetail:
+    service.withdraw(session, application=application, user=user)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/renewals",
+    response_model=ApplicationDetail,
+    status_code=status.HTTP_201_CREATED,
+    responses=ACTION_ERRORS,
+)
+def renew_permit(
+    request: Request,
+    application: VisibleApplication,
+    user: CurrentUser,
+    session: SessionDep,
+    language: Language,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A new draft for a renewable permit, prefilled with the old permit's answers."""
+
+    def create() -> ApplicationDetail:
+        renewal = service.renew(session, application=application, applicant=user, language=language)
+        return _detail(request, session, renewal, user)
+
+    return run_once(
+        session,
+        user_id=user.id,
+        scope=f"permits.renew.{application.id}",
+        key=idempotency_key,
+        payload={},
+        create=create,
+    )
+
+
+@router.post(
+    "/applications/{application_id}/comments",
+    response_model=EventView,
+    status_code=status.HTTP_201_CREATED,
+    responses=ACTION_ERRORS,
+)
+def add_comment(
+    data: CommentCreate, application: VisibleApplication, user: CurrentUser, session: SessionDep
+) -> EventView:
+    """A message to the applicant (or, from staff, an internal note) in the audit trail."""
+    event = service.comment(
+        session, application=application, user=user, text=data.text, internal=data.internal
+    )
+    session.commit()
+    return EventView(**event.model_dump(), actor_name=user.full_name)
+
+
+@router.get(
+    "/applications/{application_id}/certificate",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 404)},
+)
+def download_certificate(application: VisibleApplication, store: FileStoreDep) -> Response:
+    """The signed certificate PDF of an issued permit."""
+    if application.certificate_key is None:
+        raise NotFound("This application has no certificate: no permit was issued.")
+    file_name = f"{application.registration_number}.pdf"  # permit numbers contain slashes
+    return Response(
+        store.read(application.certificate_key),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{file_name}"'},
+    )
+
+
+# --- Review ---
+
+
+@router.get(
+    "/queue", response_model=Page[ApplicationSummary], responses=error_responses(401, 403, 422)
+)
+def review_queue(
+    request: Request,
+    user: StaffUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[ApplicationSummary]:
+    """Applications waiting on a step for the caller's role in their agency, by due date."""
+    applications, next_cursor = service.review_queue(session, user=user, cursor=cursor, limit=limit)
+    views = ApplicationViews(session, base_url=str(request.base_url))
+    return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
+
+
+@router.post(
+    "/applications/{application_id}/actions/claim",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def claim_application(
+    request: Request, application: VisibleApplication, user: StaffUser, session: SessionDep
+) -> ApplicationDetail:
+    """Take the current step (starting the review of a newly submitted application)."""
+    service.claim(session, application=application, user=user)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/assign",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def assign_application(
+    data: Assignment,
+    request: Request,
+    application: VisibleApplication,
+    user: StaffUser,
+    session: SessionDep,
+) -> ApplicationDetail:
+    """Hand the application to a colleague (supervisors)."""
+    service.assign(session, application=application, user=user, assignee_id=data.assignee_id)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/approve",
+    response_model=ApplicationDetail,
+    responses=ISSUING_ERRORS,
+)
+def approve_step(
+    data: StepApproval,
+    request: Request,
+    application: VisibleApplication,
+    user: StaffUser,
+    session: SessionDep,
+    issuer: IssuerDep,
+) -> ApplicationDetail:
+    """Approve the current step; the last one decides (then billing, or issuing when free)."""
+    service.approve(session, application=application, user=user, note=data.note, issuer=issuer)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/request-info",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def request_information(
+    data: InformationRequest,
+    request: Request,
+    application: VisibleApplication,
+    user: StaffUser,
+    session: SessionDep,
+) -> ApplicationDetail:
+    """Ask the applicant for the fields and documents named; the clock pauses."""
+    service.request_information(
+        session,
+        application=application,
+        user=user,
+        note=data.note,
+        fields=data.fields,
+        documents=data.documents,
+    )
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/reject",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def reject_application(
+    data: Rejection,
+    request: Request,
+    application: VisibleApplication,
+    user: StaffUser,
+    session: SessionDep,
+) -> ApplicationDetail:
+    service.reject(session, application=application, user=user, reasons=data.reasons)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/record-payment",
+    response_model=ApplicationDetail,
+    responses=ISSUING_ERRORS,
+)
+def record_payment(
+    data: PaymentRecord,
+    request: Request,
+    application: VisibleApplication,
+    user: StaffUser,
+    session: SessionDep,
+    issuer: IssuerDep,
+) -> ApplicationDetail:
+    """Record the fee paid (receipt, amount, date); this issues the permit."""
+    service.record_payment(
+        session,
+        application=application,
+        user=user,
+        receipt_number=data.receipt_number,
+        amount=data.amount,
+        paid_on=data.paid_on,
+        issuer=issuer,
+    )
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/revoke",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def revoke_permit(
+    data: Revocation,
+    request: Request,
+    application: VisibleApplication,
+    user: StaffUser,
+    session: SessionDep,
+) -> ApplicationDetail:
+    """Revoke an issued permit (supervisors), with the reason shown to the holder."""
+    service.revoke(session, application=application, user=user, reason=data.reason)
+    return _commit_and_show(request, session, application, user)
+
+
+# --- Public: verification and register ---
+
+verification_router = APIRouter(tags=["verification"])
+
+
+def _verify(request: Request, session: Session, code: str, channel: str) -> VerificationView | None:
+    view = verify(
+        session,
+        code=code,
+        channel=channel,
+        client_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    session.commit()  # the look-up is logged whatever it found
+    return view
+
+
+@verification_router.get(
+    "/verify/{code}",
+    response_class=HTMLResponse,
+    responses={404: {"description": "No permit has this code", "content": {"text/html": {}}}},
+)
+def verification_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """The page the certificate's QR code opens: valid, expired, revoked or unknown."""
+    view = _verify(request, session, code, "html")
+    page = render_page(view, city_name=get_region(session).name.id)
+    return HTMLResponse(page, status_code=200 if view else 404)
+
+
+@verification_router.get(
+    "/api/v1/verifications/{code}",
+    response_model=VerificationView,
+    responses=error_responses(404),
+)
+def verify_permit(code: str, request: Request, session: SessionDep) -> VerificationView:
+    """The verification page's answer as JSON."""
+    view = _verify(request, session, code, "json")
+    if view is None:
+        raise NotFound("No permit has this verification code.")
+    return view
+
+
+@verification_router.get(
+    "/.well-known/jwks.json", response_model=JsonWebKeySet, responses=error_responses(503)
+)
+def city_signing_keys(response: Response, key: CityKeyDep) -> JsonWebKeySet:
+    """The city's public key (ES256) that verifies the JWS in certificates' QR codes offline."""
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return JsonWebKeySet(**key.jwks())
+
+
+register_router = APIRouter(prefix="/api/v1/register", tags=["register"])
+
+
+@register_router.get("/permits", response_model=Page[RegisterEntry], responses=error_responses(422))
+def list_register(
+    request: Request,
+    session: SessionDep,
+    permit_type: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[RegisterEntry]:
+    """Issued permits of the types the city publishes, with BLDS field names; newest first."""
+    entries, next_cursor = register_page(
+        session,
+        base_url=str(request.base_url),
+        permit_type_code=permit_type,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=entries, next_cursor=next_cursor)

@@ -1,0 +1,204 @@
+"""The API's views of applications, built for one request from rows the service loaded.
+
+One `ApplicationViews` per request reads the region's calendar and the catalogue once, however
+many applications a page shows. Statuses are effective ones (see `service.effective_status`).
+"""
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from backend.accounts.models import User
+from backend.db import utcnow
+from backend.permits import deadlines, service
+from backend.permits.certificates import verification_url
+from backend.permits.models import PermitApplication, PermitDocument
+from backend.permits.schemas import (
+    ApplicationDetail,
+    ApplicationSummary,
+    DeadlineView,
+    DocumentView,
+    EventView,
+    InformationRequestView,
+    PausePeriod,
+    PaymentView,
+    PermitTypeRef,
+    PermitView,
+    StepView,
+)
+from backend.region.models import Agency, PermitType
+from backend.region.pack import DocumentKind
+from shared.permits import BLDS_STATUS, PermitStatus
+from shared.roles import Role
+from shared.workdays import to_local_date
+
+_S = PermitStatus
+REVIEWING = frozenset({_S.SUBMITTED, _S.IN_REVIEW, _S.NEEDS_INFO})
+# Every review step is behind an application in these statuses.
+PAST_REVIEW = frozenset({_S.APPROVED, _S.AWAITING_PAYMENT, _S.ISSUED, _S.EXPIRED, _S.REVOKED})
+
+
+def document_view(document: PermitDocument, kind: DocumentKind) -> DocumentView:
+    return DocumentView(
+        id=document.id,
+        kind=document.kind,
+        label=kind.label,
+        media_type=document.media_type,
+        size_bytes=document.size_bytes,
+        pages=document.pages,
+        file_name=document.file_name,
+        uploaded_at=document.uploaded_at,
+    )
+
+
+class ApplicationViews:
+    def __init__(self, session: Session, *, base_url: str, now: dt.datetime | None = None) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.region, self.today = service.local_today(session, now or utcnow())
+        self.calendar = deadlines.calendar_around(session, self.today)
+        self.permit_types = {t.id: t for t in session.exec(select(PermitType))}
+        self.agency_codes = {a.id: a.code for a in session.exec(select(Agency))}
+
+    def _steps(self, application: PermitApplication, permit_type: PermitType) -> list[StepView]:
+        status = service.effective_status(application, self.today)
+        views = []
+        for index, step in enumerate(permit_type.review_steps()):
+            if index < application.step_index or status in PAST_REVIEW:
+                state = "done"
+            elif index == application.step_index and status in REVIEWING:
+                state = "current"
+            else:
+                state = "pending"
+            views.append(StepView(code=step.code, name=step.name, role=step.role, state=state))
+        return views
+
+    def _clock(self, application: PermitApplication) -> deadlines.ClockReading:
+        return deadlines.read_clock(
+            self.calendar,
+            status=application.status,
+            due_on=application.due_on,
+            paused=application.paused_at is not None,
+            today=self.today,
+        )
+
+    def _pauses(self, application: PermitApplication) -> list[PausePeriod]:
+        """Finished pauses, then the one running now (its length is known on resubmission)."""
+        pauses = [PausePeriod(**pause) for pause in application.pauses]
+        if application.paused_at is not None:
+            paused_on = to_local_date(application.paused_at, self.region.time_zone)
+            pauses.append(PausePeriod(paused_on=paused_on, resumed_on=None, working_days=None))
+        return pauses
+
+    def summary(self, application: PermitApplication) -> ApplicationSummary:
+        permit_type = self.permit_types[application.permit_type_id]
+        status = service.effective_status(application, self.today)
+        current = next(
+            (s for s in self._steps(application, permit_type) if s.state == "current"), None
+        )
+        clock = self._clock(application)
+        return ApplicationSummary(
+            id=application.id,
+            registration_number=application.registration_number,
+            permit_type=PermitTypeRef(code=permit_type.code, name=permit_type.name),
+            agency_code=self.agency_codes[application.agency_id],
+            status=status,
+            blds_status=BLDS_STATUS.get(status),
+            current_step=current,
+            assignee_id=application.assignee_id,
+            submitted_at=application.submitted_at,
+            due_on=application.due_on,
+            due_soon=clock.due_soon,
+            overdue=clock.overdue,
+            created_at=application.created_at,
+        )
+
+    def detail(self, application: PermitApplication, *, viewer: User) -> ApplicationDetail:
+        session = self.session
+        permit_type = self.permit_types[application.permit_type_id]
+        kinds = {kind.code: kind for kind in permit_type.document_kinds()}
+        events = service.events_of(session, application, public_only=viewer.role == Role.RESIDENT)
+        actor_ids = {event.actor_id for event in events} | {application.applicant_id}
+        names = dict(
+            session.exec(select(User.id, User.full_name).where(col(User.id).in_(actor_ids))).all()
+        )
+        clock = self._clock(application)
+        renewed = (
+            session.get(PermitApplication, application.renewal_of_id)
+            if application.renewal_of_id
+            else None
+        )
+        return ApplicationDetail(
+            **self.summary(application).model_dump(),
+            applicant_name=names[application.applicant_id],
+            answers=application.answers,
+            steps=self._steps(application, permit_type),
+            deadline=DeadlineView(
+                working_days=permit_type.deadline_working_days,
+                due_on=application.due_on,
+                paused=clock.paused,
+                paused_working_days=application.paused_working_days,
+                pauses=self._pauses(application),
+                working_days_left=clock.working_days_left,
+                due_soon=clock.due_soon,
+                overdue=clock.overdue,
+            ),
+            information_request=(
+                InformationRequestView(
+                    fields=application.requested_fields,
+                    documents=application.requested_documents,
+                )
+                if application.status == _S.NEEDS_INFO
+                else None
+            ),
+            documents=[
+                document_view(document, kinds[document.kind])
+                for document in service.documents_of(session, application)
+                if document.kind in kinds  # a kind the region pack has since dropped
+            ],
+            timeline=[
+                EventView(
+                    id=event.id,
+                    action=event.action,
+                    from_status=event.from_status,
+                    to_status=event.to_status,
+                    step_code=event.step_code,
+                    actor_role=event.actor_role,
+                    actor_name=names.get(event.actor_id),
+                    note=event.note,
+                    public=event.public,
+                    details=event.details,
+                    created_at=event.created_at,
+                )
+                for event in events
+            ],
+            payment=(
+                PaymentView(
+                    amount=application.fee_amount,
+                    reference=application.payment_reference,
+                    receipt_number=application.payment_receipt,
+                    paid_amount=application.paid_amount,
+                    paid_on=application.paid_on,
+                )
+                if application.fee_amount is not None
+                else None
+            ),
+            permit=self._permit(application),
+            renewal_of=renewed.registration_number if renewed else None,
+        )
+
+    def _permit(self, application: PermitApplication) -> PermitView | None:
+        if application.permit_number is None:
+            return None
+        return PermitView(
+            permit_number=application.permit_number,
+            issued_at=application.issued_at,
+            valid_from=application.valid_from,
+            valid_until=application.valid_until,
+            verification_url=verification_url(self.base_url, application.verification_code),
+            certificate_url=(
+                f"{self.base_url}/api/v1/permits/applications/{application.id}/certificate"
+            ),
+            revoked_at=application.revoked_at,
+            revocation_reason=application.revocation_reason,
+        )

@@ -1,0 +1,119 @@
+"""The live stream (Server-Sent Events) over a real loopback server: new entries, resuming."""
+
+import json
+
+import anyio
+import httpx
+from sqlmodel import Session, select
+
+from backend.accounts.models import User
+from backend.notifications.service import Message, notify
+from tests.backend.helpers import login
+
+STREAM = "/api/v1/notifications/stream"
+
+
+def _user_id(session: Session, username: str) -> int:
+    return session.exec(select(User.id).where(User.email == username)).one()
+
+
+def _add_entry(engine, user_id: int, title: str) -> int:
+    with Session(engine) as session:
+        [entry] = notify(
+            session,
+            user_ids=[user_id],
+            kind="complaint.verified",
+            message=Message(title_id=title, title_en=f"{title} (en)"),
+            subject_type="complaint",
+            subject_id=7,
+        )
+        session.commit()
+        return entry.id
+
+
+class EventReader:
+    """Reads a text/event-stream line by line into events and comments."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.lines = response.aiter_lines()
+
+    async def next_block(self) -> list[str]:
+        block = []
+        async for line in self.lines:
+            if line == "":
+                if block:
+                    return block
+                continue
+            block.append(line)
+        raise AssertionError("the stream ended")
+
+    async def next_event(self) -> dict:
+        while True:
+            block = await self.next_block()
+            fields = dict(line.split(": ", 1) for line in block if not line.startswith(":"))
+            if "data" in fields:
+                return {
+                    "id": int(fields["id"]),
+                    "event": fields["event"],
+                    **json.loads(fields["data"]),
+                }
+
+
+async def test_stream_delivers_an_entry_created_after_connecting(live_server, engine, demo):
+    with Session(engine) as session:
+        user_id = _user_id(session, demo.resident.username)
+    _add_entry(engine, user_id, "Sebelumnya")  # exists before: not sent without Last-Event-ID
+
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        headers = await login(client, demo.resident.username, demo.resident.password)
+        async with client.stream("GET", STREAM, headers=headers) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            reader = EventReader(response)
+            with anyio.fail_after(5):
+                assert "retry: 3000" in await reader.next_block()  # the stream is open
+                new_id = await anyio.to_thread.run_sync(_add_entry, engine, user_id, "Baru")
+                event = await reader.next_event()
+    assert event["id"] == new_id
+    assert event["event"] == "notification"
+    assert event["title"] == "Baru"
+    assert event["kind"] == "complaint.verified"
+
+
+async def test_stream_resumes_after_last_event_id_and_speaks_english(live_server, engine, demo):
+    with Session(engine) as session:
+        user_id = _user_id(session, demo.resident.username)
+        other_id = _user_id(session, demo.other_resident.username)
+    first, second, third = (_add_entry(engine, user_id, f"Kabar {n}") for n in (1, 2, 3))
+    _add_entry(engine, other_id, "Bukan untukmu")  # someone else's: never in this stream
+
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        headers = await login(client, demo.resident.username, demo.resident.password)
+        headers |= {"Last-Event-ID": str(first), "Accept-Language": "en"}
+        async with client.stream("GET", STREAM, headers=headers) as response:
+            reader = EventReader(response)
+            with anyio.fail_after(5):
+                missed = [await reader.next_event(), await reader.next_event()]
+                fourth = await anyio.to_thread.run_sync(_add_entry, engine, user_id, "Kabar 4")
+                live = await reader.next_event()
+    assert [(e["id"], e["title"]) for e in missed] == [
+        (second, "Kabar 2 (en)"),
+        (third, "Kabar 3 (en)"),
+    ]
+    assert (live["id"], live["title"]) == (fourth, "Kabar 4 (en)")
+
+
+async def test_idle_stream_sends_heartbeats(live_server, demo):
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        headers = await login(client, demo.resident.username, demo.resident.password)
+        async with client.stream("GET", STREAM, headers=headers) as response:
+            reader = EventReader(response)
+            with anyio.fail_after(5):
+                await reader.next_block()
+                assert await reader.next_block() == [": keep-alive"]
+
+
+async def test_stream_needs_a_login(client):
+    response = await client.get(STREAM)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
