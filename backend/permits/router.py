@@ -529,6 +529,8 @@ def revoke_permit(
 # --- Public: verification and register ---
 
 verification_router = APIRouter(tags=["verification"])
+# A revoked permit must never be shown as valid from a cache.
+NEVER_CACHED = {"Cache-Control": "no-store"}
 
 
 def _verify(request: Request, session: Session, code: str, channel: str) -> VerificationView | None:
@@ -552,7 +554,7 @@ def verification_page(code: str, request: Request, session: SessionDep) -> HTMLR
     """The page the certificate's QR code opens: valid, expired, revoked or unknown."""
     view = _verify(request, session, code, "html")
     page = render_page(view, city_name=get_region(session).name.id)
-    return HTMLResponse(page, status_code=200 if view else 404)
+    return HTMLResponse(page, status_code=200 if view else 404, headers=NEVER_CACHED)
 
 
 @verification_router.get(
@@ -560,8 +562,11 @@ def verification_page(code: str, request: Request, session: SessionDep) -> HTMLR
     response_model=VerificationView,
     responses=error_responses(404),
 )
-def verify_permit(code: str, request: Request, session: SessionDep) -> VerificationView:
+def verify_permit(
+    code: str, request: Request, response: Response, session: SessionDep
+) -> VerificationView:
     """The verification page's answer as JSON."""
+    response.headers.update(NEVER_CACHED)
     view = _verify(request, session, code, "json")
     if view is None:
         raise NotFound("No permit has this verification code.")

@@ -1006,14 +1006,15 @@ def _issue(
 
 
 def _printable(field: FormField, value: Any) -> str:
-    """An answer as the certificate prints it: choices by their Indonesian label."""
+    """An answer as the certificate prints it: choices by their Indonesian label (or as stored,
+    if the region pack has since dropped the choice)."""
     labels = {choice.value: choice.label.id for choice in field.choices}
     if field.type == FieldType.BOOLEAN:
         return "Ya / Yes" if value else "Tidak / No"
     if field.type == FieldType.MULTICHOICE:
-        return ", ".join(labels[item] for item in value)
+        return ", ".join(labels.get(item, item) for item in value)
     if field.type == FieldType.CHOICE:
-        return labels[value]
+        return labels.get(value, value)
     if field.type == FieldType.DATE:
         return date_id(dt.date.fromisoformat(value))
     if field.type == FieldType.COORDINATES:

@@ -19,6 +19,7 @@ from mobile.core.tokens import Session, TokenStore
 from shared.errors import ErrorCode
 
 API_PREFIX = "/api/v1"
+COMMENT = "comment"  # the one complaint action with its own endpoint, not under /actions
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,21 @@ class ApiError(Exception):
         return cls(
             response.status_code, body["code"], body.get("title", ""), body.get("detail"), errors
         )
+
+    def as_problem(self) -> dict:
+        """As JSON, to keep with an outbox item the server refused."""
+        return {
+            "status": self.status,
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+            "errors": [vars(problem) for problem in self.errors],
+        }
+
+    @classmethod
+    def from_problem(cls, problem: dict) -> "ApiError":
+        errors = [FieldProblem(**e) for e in problem["errors"]]
+        return cls(problem["status"], problem["code"], problem["title"], problem["detail"], errors)
 
     @property
     def permanent(self) -> bool:
@@ -192,21 +208,29 @@ class ApiClient:
         body: dict | None,
         uploads: Sequence[Upload] = (),
         idempotency_key: str | None = None,
+        version: int | None = None,
     ) -> Any:
-        """A write with an optional Idempotency-Key.
+        """A write: a JSON body, or files as multipart `files` parts (the API never mixes them).
 
-        With files it is multipart: the JSON body as the `data` field, the files as `files`.
+        `idempotency_key` makes a retry return the first result; `version` (sent as `If-Match`)
+        makes the server refuse the write if the record changed since it was read.
         """
+        if body is not None and uploads:
+            raise ValueError("the API takes JSON or files in one request, not both")
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        if version is not None:
+            headers["If-Match"] = str(version)
         if uploads:
-            kwargs: dict[str, Any] = {
-                "data": {"data": json.dumps(body or {})},
-                "files": [("files", upload.part()) for upload in uploads],
-            }
+            kwargs: dict[str, Any] = {"files": [("files", upload.part()) for upload in uploads]}
         else:
             kwargs = {"json": body}
         response = await self.request(method, path, headers=headers, **kwargs)
         return response.json() if response.content else None
+
+    async def get_bytes(self, path: str) -> bytes:
+        """A binary resource (a photo) with the session's token; `path` is the API's full path."""
+        response = await self.request("GET", path.removeprefix(API_PREFIX))
+        return response.content
 
     # --- auth and accounts ---
 
@@ -280,6 +304,43 @@ class ApiClient:
 
     async def permit_type(self, code: str) -> Fetched:
         return await self.get(f"/permit-types/{code}")
+
+    # --- complaints ---
+
+    async def my_complaints(self) -> Fetched:
+        return await self.get("/complaints/mine", auth=True)
+
+    async def complaint_queue(self, **filters: str) -> Fetched:
+        """The agency's queue; `filters` are the API's `status`, `due` and `assigned`."""
+        query = "&".join(f"{name}={value}" for name, value in sorted(filters.items()) if value)
+        return await self.get("/complaints/queue" + (f"?{query}" if query else ""), auth=True)
+
+    async def complaint(self, complaint_id: int) -> Fetched:
+        return await self.get(f"/complaints/{complaint_id}", auth=True)
+
+    async def nearby_complaints(self, category: str, latitude: float, longitude: float) -> dict:
+        """Open complaints of the category close by: likely duplicates, checked before filing."""
+        response = await self.request(
+            "GET",
+            "/public/complaints/nearby",
+            auth=False,
+            params={"category": category, "latitude": latitude, "longitude": longitude},
+        )
+        return response.json()
+
+    async def support_complaint(self, complaint_id: int) -> dict:
+        return await self.send("PUT", f"/complaints/{complaint_id}/support", body=None)
+
+    async def complaint_action(
+        self, complaint_id: int, action: str, body: dict, *, version: int
+    ) -> dict:
+        """Take a workflow action (`COMPLAINT_MACHINE` name, e.g. `start_work`) or comment."""
+        path = (
+            f"/complaints/{complaint_id}/comments"
+            if action == COMMENT
+            else f"/complaints/{complaint_id}/actions/{action.replace('_', '-')}"
+        )
+        return await self.send("POST", path, body=body, version=version)
 
 
 def _problem_code(response: httpx.Response) -> str | None:

@@ -1,8 +1,14 @@
 """Offline outbox: submissions made without network wait in SQLite until the API is reachable.
 
-Each item keeps its method, path, JSON body, copies of its attached files and an idempotency key
-chosen when it was queued. `flush()` sends waiting items oldest first with that key, so a request
-that reached the server but whose answer was lost (or an app killed mid-send) is created once.
+Each item keeps its method, path, JSON body (or copies of its files, sent as multipart) and an
+idempotency key chosen when it was queued. `flush()` sends waiting items oldest first with that
+key, so a request that reached the server but whose answer was lost (or an app killed mid-send) is
+created once.
+
+An item may come `after` another one and use its answer: a complaint's photos are queued as a
+second item whose path, `/complaints/{id}/photos`, is filled in from the complaint the first item
+created. Both survive restarts, so "complaint + photos" is sent once, in that order, whenever the
+API is reachable again.
 """
 
 import asyncio
@@ -31,7 +37,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     problem TEXT,
-    response TEXT
+    response TEXT,
+    after_id INTEGER REFERENCES outbox (id),
+    kind TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -55,6 +64,9 @@ class OutboxItem:
     attempts: int
     problem: dict | None
     response: Any
+    after_id: int | None  # the item whose answer fills in `path`; sent first
+    kind: str  # what it is for the user (`outbox.kind.<kind>`), e.g. "complaint"
+    title: str  # the user's own words for it, e.g. the complaint's title
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "OutboxItem":
@@ -70,6 +82,9 @@ class OutboxItem:
             attempts=row["attempts"],
             problem=json.loads(row["problem"]) if row["problem"] else None,
             response=json.loads(row["response"]) if row["response"] else None,
+            after_id=row["after_id"],
+            kind=row["kind"],
+            title=row["title"],
         )
 
 
@@ -95,9 +110,20 @@ class Outbox:
         self._db.close()
 
     def add(
-        self, method: str, path: str, body: dict, files: Sequence[str | Path] = ()
+        self,
+        method: str,
+        path: str,
+        body: dict | None,
+        files: Sequence[str | Path] = (),
+        *,
+        after: OutboxItem | None = None,
+        kind: str = "",
+        title: str = "",
     ) -> OutboxItem:
-        """Queue a request; attached files are copied so the user may delete or move theirs."""
+        """Queue a request; attached files are copied so the user may delete or move theirs.
+
+        With `after`, the request waits for that item and `path` is formatted with its answer.
+        """
         key = str(uuid.uuid4())
         copies = []
         if files:
@@ -109,8 +135,8 @@ class Outbox:
                 shutil.copyfile(source, copy)
                 copies.append(str(copy))
         cursor = self._db.execute(
-            "INSERT INTO outbox (method, path, body, files, idempotency_key, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (method, path, body, files, idempotency_key, status, created_at,"
+            " after_id, kind, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 method,
                 path,
@@ -119,6 +145,9 @@ class Outbox:
                 key,
                 OutboxStatus.WAITING,
                 time.time(),
+                after.id if after else None,
+                kind,
+                title,
             ),
         )
         return self.get(cursor.lastrowid)
@@ -139,8 +168,12 @@ class Outbox:
         return [OutboxItem.from_row(row) for row in rows]
 
     def discard(self, item_id: int) -> None:
-        """Drop an item the user gave up on (typically a failed one) and its file copies."""
+        """Drop an item the user gave up on (typically a failed one), the items that depend on
+        it, and their file copies."""
         item = self.get(item_id)
+        dependents = self._db.execute("SELECT id FROM outbox WHERE after_id = ?", (item_id,))
+        for (dependent,) in dependents.fetchall():
+            self.discard(dependent)
         self._db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
         shutil.rmtree(self._files / item.idempotency_key, ignore_errors=True)
 
@@ -149,13 +182,21 @@ class Outbox:
         sent = failed = 0
         async with self._flushing:  # two flushes at once would send the same item twice
             for item in self.items(OutboxStatus.WAITING):
+                path = item.path
+                if item.after_id is not None:
+                    first = self.get(item.after_id)
+                    if first.status is OutboxStatus.FAILED:  # nothing to attach to: same fate
+                        self._finish(item, OutboxStatus.FAILED, problem=first.problem)
+                        failed += 1
+                        continue
+                    path = path.format(**first.response)  # sent: items go in order
                 self._db.execute(
                     "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item.id,)
                 )
                 try:
                     response = await api.send(
                         item.method,
-                        item.path,
+                        path,
                         body=item.body,
                         uploads=[Upload(Path(file)) for file in item.files],
                         idempotency_key=item.idempotency_key,
@@ -165,7 +206,7 @@ class Outbox:
                 except ApiError as error:
                     if not error.permanent:
                         break  # server trouble, throttling or signed out: try again later
-                    self._finish(item, OutboxStatus.FAILED, problem=_problem(error))
+                    self._finish(item, OutboxStatus.FAILED, problem=error.as_problem())
                     failed += 1
                     continue
                 self._finish(item, OutboxStatus.SENT, response=response)
@@ -192,12 +233,3 @@ class Outbox:
         if status is OutboxStatus.SENT:
             shutil.rmtree(self._files / item.idempotency_key, ignore_errors=True)
 
-
-def _problem(error: ApiError) -> dict:
-    return {
-        "status": error.status,
-        "code": error.code,
-        "title": error.title,
-        "detail": error.detail,
-        "errors": [vars(problem) for problem in error.errors],
-    }

@@ -120,7 +120,8 @@ async def test_openapi_describes_the_api(client):
     operations = [op for path in schema["paths"].values() for op in path.values()]
     tags = {t["name"] for t in schema["tags"]}
     assert all(op["operationId"].startswith(f"{op['tags'][0]}-") for op in operations)
-    assert all(op["tags"][0] in tags for op in operations)    assert "auth-login" in {op["operationId"] for op in operations}
+    assert all(op["tags"][0] in tags for op in operations)
+    assert "auth-login" in {op["operationId"] for op in operations}
     security = schema["components"]["securitySchemes"]
     assert any(s["type"] == "oauth2" and "password" in s["flows"] for s in security.values())
     register = schema["paths"]["/api/v1/accounts"]["post"]

@@ -101,6 +101,7 @@ async def test_verification_page_for_a_valid_permit(permits, client, session):
     page = await client.get(url)  # no login
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Izin SAH dan berlaku" in page.text and "Valid permit" in page.text
+    assert page.headers["cache-control"] == "no-store"
     assert application["permit"]["permit_number"] in page.text
     code = url.rsplit("/", 1)[1]
     answer = (await client.get(f"/api/v1/verifications/{code}")).json()

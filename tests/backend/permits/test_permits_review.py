@@ -216,6 +216,8 @@ async def test_a_resident_never_sees_anothers_application_or_document(permits, c
     # The agency's officer sees it, and the document; another agency's does not.
     await permits.call("GET", f"{base}/documents/{document['id']}", permits.demo.officer("dpmptsp"))
     await permits.call("GET", base, permits.demo.officer("dbpr"), expect=404)
+    admin_list = await permits.call("GET", "/api/v1/permits/applications", permits.demo.admin)
+    assert [item["id"] for item in admin_list.json()["items"]] == [application["id"]]
 
 
 async def test_submitted_applications_cannot_be_edited_or_deleted(permits):

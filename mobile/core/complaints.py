@@ -1,0 +1,70 @@
+"""Complaints on the device: filing through the outbox, deadline badges, the actions a role sees.
+
+Filing always goes through the outbox, online or not: the complaint (JSON, with its idempotency
+key) is one item, its photos a second item queued after it, sent to the complaint the first one
+created. One path for both cases means "waiting to send" is simply what has not been sent yet.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
+from shared.complaints import COMPLAINT_MACHINE
+from shared.workdays import WorkingCalendar
+
+MAX_PHOTOS = 5  # the API takes five photos from the reporter
+COMPLAINT = "complaint"  # outbox kinds
+COMPLAINT_PHOTOS = "complaint_photos"
+# The app does not know the region's holidays, so "due soon" counts weekends only; the server's
+# `due=due_soon` queue filter is the exact one.
+_WEEKDAYS = WorkingCalendar(holidays=())
+
+
+def queue_complaint(outbox: Outbox, complaint: dict, photos: Sequence[Path] = ()) -> OutboxItem:
+    """Queue a complaint (the API's `ComplaintCreate` body) and its photos; return the first."""
+    if len(photos) > MAX_PHOTOS:
+        raise ValueError(f"at most {MAX_PHOTOS} photos")
+    title = complaint["title"]
+    filed = outbox.add("POST", "/complaints", complaint, kind=COMPLAINT, title=title)
+    if photos:
+        outbox.add(
+            "POST",
+            "/complaints/{id}/photos",
+            None,
+            photos,
+            after=filed,
+            kind=COMPLAINT_PHOTOS,
+            title=title,
+        )
+    return filed
+
+
+def waiting_complaints(outbox: Outbox) -> list[OutboxItem]:
+    """Complaints filed on this device that the server has not received yet."""
+    return [item for item in outbox.items(OutboxStatus.WAITING) if item.kind == COMPLAINT]
+
+
+def deadline_badge(deadline: dict, today: date) -> str | None:
+    """`overdue`, `paused` (waiting on the reporter), `due_soon` or None, for a list badge."""
+    if deadline["overdue"]:
+        return "overdue"
+    if deadline["clock_paused"]:
+        return "paused"
+    if date.fromisoformat(deadline["due_date"]) <= _WEEKDAYS.next_working_day(today):
+        return "due_soon"
+    return None
+
+
+def visible_actions(status: str, role: str) -> list[str]:
+    """The buttons `role` sees on a complaint in `status`, in the shared machine's order."""
+    return COMPLAINT_MACHINE.allowed_actions(status, role)
+
+
+def region_centre(region: dict) -> tuple[float, float]:
+    """The middle of the region's bounding box: where a typed-in location starts."""
+    box = region["bounding_box"]
+    return (
+        round((box["min_lat"] + box["max_lat"]) / 2, 6),
+        round((box["min_lon"] + box["max_lon"]) / 2, 6),
+    )
