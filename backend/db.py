@@ -1,5 +1,6 @@
 """Database engine and sessions: SQLite (default) or PostgreSQL through psycopg 3."""
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +19,17 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+SQLITE_BUSY_SECONDS = 30
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 def _sqlite_engine(url, *, echo: bool) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+    )
+    _one_writer_at_a_time(engine)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):
@@ -34,6 +42,34 @@ def _sqlite_engine(url, *, echo: bool) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """Queue this process's SQLite write transactions on a lock instead of SQLite's busy handler.
+
+    SQLite lets one transaction write at a time. A second writer's busy handler polls with
+    sleeps growing to 100 ms, so under many concurrent writers some wait for seconds while
+    others get through. Here a transaction takes the process's writer lock before its first
+    write (when the driver opens the transaction) and gives it back at commit or rollback, so
+    waiters take turns as soon as the lock is free. Other processes (the CLI, a second worker)
+    still meet SQLite's own lock and busy timeout; after that long this process stops waiting
+    for its lock too and leaves the rest to SQLite.
+    """
+    writer = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(connection, _cursor, statement, _parameters, _context, _executemany):
+        if not connection.info.get("writer") and statement.lstrip()[:7].upper().startswith(_WRITES):
+            connection.info["writer"] = writer.acquire(timeout=SQLITE_BUSY_SECONDS)
+
+    def _give_back(info: dict) -> None:
+        if info.pop("writer", False):
+            writer.release()
+
+    event.listen(engine, "commit", lambda connection: _give_back(connection.info))
+    event.listen(engine, "rollback", lambda connection: _give_back(connection.info))
+    # However the connection goes back to the pool, it does not keep the lock.
+    event.listen(engine, "checkin", lambda _dbapi, record: _give_back(record.info))
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -1,6 +1,7 @@
 """The demo deployment: the demo region pack plus one account per role (and per agency)."""
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.region import service as region_service
 from backend.region.models import Agency
-from backend.region.pack import load_pack_file
+from backend.region.pack import RegionPack, load_pack_file
 from shared.roles import Role
 
 DEMO_PACK = Path(__file__).parent / "region" / "packs" / "demo.yaml"
@@ -75,9 +76,15 @@ def demo_accounts(agency_codes: list[str]) -> list[DemoAccount]:
     return accounts
 
 
+@lru_cache(maxsize=1)
+def demo_pack() -> RegionPack:
+    """The parsed demo pack; parsed once per process (tests install the demo many times)."""
+    return load_pack_file(DEMO_PACK)
+
+
 def install_demo(session: Session, *, hashing: PasswordHashing) -> list[DemoAccount]:
     """Load the demo pack and create the demo accounts; running it again changes nothing."""
-    region_service.load_pack(session, pack=load_pack_file(DEMO_PACK))
+    region_service.load_pack(session, pack=demo_pack())
     agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
     accounts = demo_accounts(sorted(agencies))
     existing = set(session.scalars(select(User.email)))

@@ -65,7 +65,18 @@ def cached_response(
     reader's language to another.
     """
     body = payload.model_dump_json().encode()
-    etag = entity_tag(body)
+    return conditional_response(request, body, entity_tag(body), max_age=max_age, language=language)
+
+
+def conditional_response(
+    request: Request,
+    body: bytes,
+    etag: str,
+    *,
+    max_age: int = PUBLIC_MAX_AGE,
+    language: str | None = None,
+) -> Response:
+    """An already serialised JSON `body` and its `etag`, or 304; see `cached_response`."""
     # A 304 carries the same validators and caching headers as the 200 it stands for.
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if language is not None:

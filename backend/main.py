@@ -1,7 +1,6 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
 from contextlib import asynccontextmanager
-
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -139,10 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestIdMiddleware)
 
+    # The public reads come first: Starlette tries routes in order, and these are the busiest.
+    app.include_router(public_complaints_router)
     for router in (auth_router, accounts_router, admin_router, region_router):
         app.include_router(router)
     app.include_router(complaints_router)
-    app.include_router(public_complaints_router)
     for router in (permits_router, verification_router, register_router):
         app.include_router(router)
     app.include_router(information_router)

@@ -27,6 +27,7 @@ from mobile.core.tokens import Session, TokenStore
 DEFAULT_API = "http://127.0.0.1:8000"
 OUTBOX_RETRY_SECONDS = 30
 KEY_BACK = 27  # Escape on the desktop, the Back button on Android
+OUTBOX_VIEWS = ("outbox", "my_complaints", "my_permits")  # they show what waits to be sent
 
 logger = logging.getLogger("warga.app")
 # Kivy's logger shows every record; httpx and httpcore would log each connection step.
@@ -156,9 +157,10 @@ class WargaApp(MDApp):
             self.spawn(self._flush())
 
     async def _flush(self) -> None:
-        await self.outbox.flush(self.api)  # what cannot be sent now stays for the next retry
-        if "outbox" in self.manager.screen_names:
-            self.manager.get_screen("outbox").render()
+        result = await self.outbox.flush(self.api)  # what cannot be sent stays for the next retry
+        for name in OUTBOX_VIEWS:
+            if result.sent and name in self.manager.screen_names:
+                self.manager.get_screen(name).reload()
 
     # --- navigation ---
 

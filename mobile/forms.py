@@ -50,6 +50,10 @@ class FieldInput(MDBoxLayout):
     def raw(self):
         raise NotImplementedError
 
+    def show(self, value) -> None:
+        """Put an answer the API sent (a saved draft) into the input."""
+        raise NotImplementedError
+
 
 class TextFieldInput(FieldInput):
     def build_input(self) -> None:
@@ -72,6 +76,11 @@ class TextFieldInput(FieldInput):
     def raw(self) -> str:
         return self.input.text
 
+    def show(self, value) -> None:
+        # 12.0 from JSON reads back as "12": what the resident typed, not a float's repr.
+        is_whole = isinstance(value, float) and value.is_integer()
+        self.input.text = "" if value is None else str(int(value) if is_whole else value)
+
 
 class CoordinatesInput(FieldInput):
     def build_input(self) -> None:
@@ -89,6 +98,11 @@ class CoordinatesInput(FieldInput):
 
     def raw(self) -> tuple[str, str]:
         return self.latitude.text, self.longitude.text
+
+    def show(self, value) -> None:
+        value = value or {}
+        self.latitude.text = str(value.get("latitude", ""))
+        self.longitude.text = str(value.get("longitude", ""))
 
 
 class OptionRow(MDBoxLayout):
@@ -125,6 +139,35 @@ class ChoicesInput(FieldInput):
             return ticked[0] if ticked else None
         return ticked
 
+    def show(self, value) -> None:
+        if self.field["type"] == "boolean":
+            chosen = [None] if value else []
+        else:
+            chosen = value if isinstance(value, list) else [value]
+        for row, option, _label in self.rows:
+            row.ids.box.active = option in chosen
+
+
+def described(fields: list[dict]) -> list[dict]:
+    """The app's own forms, written with catalogue keys for `label`, `help` and choice labels
+    (or texts already in every language), as the API describes a region pack form, so
+    `FormView` draws them."""
+
+    def both(text: str | dict | None) -> dict | None:
+        return translator.both(text) if isinstance(text, str) else text
+
+    return [
+        {
+            **field,
+            "label": both(field["label"]),
+            "help": both(field.get("help")),
+            "choices": [
+                {**choice, "label": both(choice["label"])} for choice in field.get("choices", [])
+            ],
+        }
+        for field in fields
+    ]
+
 
 def field_input(field: dict) -> FieldInput:
     if field["type"] in _TEXT_TYPES:
@@ -157,9 +200,20 @@ class FormView(MDBoxLayout):
     def raw_answers(self) -> dict:
         return {code: widget.raw() for code, widget in self.inputs.items()}
 
-    def validate(self) -> dict | None:
-        """The cleaned answers if all are acceptable; otherwise show every problem, return None."""
+    def fill(self, answers: dict) -> None:
+        """Show saved answers (by field code) in their inputs."""
+        for code, value in answers.items():
+            if code in self.inputs:
+                self.inputs[code].show(value)
+
+    def validate(self, *, partial: bool = False) -> dict | None:
+        """The cleaned answers if all are acceptable; otherwise show every problem, return None.
+
+        `partial` accepts unanswered required fields, as a draft saved for later does.
+        """
         answers, problems = clean_answers(self.fields, self.raw_answers())
+        if partial:
+            problems = {code: p for code, p in problems.items() if p.key != "required"}
         self.show_errors({code: problem.text for code, problem in problems.items()})
         return None if problems else answers
 

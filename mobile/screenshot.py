@@ -57,6 +57,7 @@ def screenshot_script(screen: str, role: str, agency: str, params: dict, out: Pa
             app.session_active = True
         app.show(screen, root=True, **params)
         await app.screen(screen).ready.wait()
+        await app.screen(screen).settled()
         print(await save_png(out))
 
     return script

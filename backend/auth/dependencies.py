@@ -33,14 +33,15 @@ def get_caller(
     return Caller(user=user, session_id=session_id)
 
 
-def get_current_user(caller: Annotated[Caller, Depends(get_caller)]) -> User:
+# No I/O below: `async def` keeps them on the event loop instead of a thread-pool hop each.
+async def get_current_user(caller: Annotated[Caller, Depends(get_caller)]) -> User:
     return caller.user
 
 
 def require_roles(*roles: Role) -> Callable[[User], User]:
     allowed = frozenset(roles)
 
-    def check(user: Annotated[User, Depends(get_current_user)]) -> User:
+    async def check(user: Annotated[User, Depends(get_current_user)]) -> User:
         if user.role not in allowed:
             raise Forbidden("Your role may not use this endpoint.")
         return user

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -216,14 +216,20 @@ def revoke_user_sessions(
     session.execute(statement)
 
 
+# Built once: every authenticated request runs it (one indexed lookup by primary keys).
+_CALLER = (
+    select(User, AuthSession.revoked_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.id == bindparam("session_id"), User.id == bindparam("user_id"))
+)
+
+
 def authenticate(session: Session, *, settings: Settings, access_token: str) -> tuple[User, str]:
     """The user behind an access token, checked against the database on every request so a
-    logout, password change or deactivation takes effect at once."""
+    logout, password change or deactivation takes effect at once (one query)."""
     claims = decode_token(settings, access_token, expected_type="access")
     row = session.execute(
-        select(User, AuthSession.revoked_at)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.id == claims.session_id, User.id == claims.user_id)
+        _CALLER, {"session_id": claims.session_id, "user_id": claims.user_id}
     ).first()
     if row is None:
         raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN)

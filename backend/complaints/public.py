@@ -6,7 +6,8 @@ Confidential complaints never appear here, and an anonymous reporter's name neve
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
 
 from backend.complaints import queries, service, views
 from backend.complaints.dependencies import PublicComplaintDep
@@ -21,16 +22,37 @@ from backend.complaints.schemas import (
 from backend.db import utcnow
 from backend.dependencies import SessionDep
 from backend.errors import Unprocessable, error_responses
+from backend.http_cache import NOT_MODIFIED
+from backend.microcache import MicroCachedRoute, cached_public_response
 from backend.pagination import Cursor, Limit, Page
-from backend.region.service import get_region
 from shared.complaints import ComplaintStatus
 from shared.errors import ErrorCode
 from shared.validators import BoundingBox, InvalidValue
 
-router = APIRouter(prefix="/api/v1/public/complaints", tags=["public"])
+router = APIRouter(
+    prefix="/api/v1/public/complaints", tags=["public"], route_class=MicroCachedRoute
+)
 
 DEFAULT_RADIUS_M = 150
 MAX_MAP_FEATURES = 1000
+
+# The feed and the map come from the microcache (backend/microcache.py): a change this process
+# commits to any of these tables shows at once, one made elsewhere within its TTL (2 s).
+PUBLIC_TABLES = frozenset(
+    {
+        "complaint",
+        "complaint_supporter",
+        "complaint_photo",
+        "complaint_event",
+        "user_account",  # reporters' names
+        "agency",
+        "complaint_category",
+        "region",
+    }
+)
+PublicPage = Page[PublicComplaint]
+# Clients may keep a copy but must revalidate it (a cheap 304) before showing it again.
+PUBLIC_MAX_AGE = 0
 
 
 def _bbox(text: str | None) -> BoundingBox | None:
@@ -51,7 +73,7 @@ def _bbox(text: str | None) -> BoundingBox | None:
         ) from None
 
 
-def public_filters(
+async def public_filters(
     bbox: Annotated[
         str | None,
         Query(max_length=100, description="`min_lon,min_lat,max_lon,max_lat` (GeoJSON order)."),
@@ -69,31 +91,54 @@ def public_filters(
 PublicFiltersDep = Annotated[PublicFilters, Depends(public_filters)]
 
 
-@router.get("", response_model=Page[PublicComplaint], responses=error_responses(404, 422))
-def list_public_complaints(
-    session: SessionDep,
+async def _public(request: Request, build) -> Response:
+    return await cached_public_response(
+        request, build, tables=PUBLIC_TABLES, max_age=PUBLIC_MAX_AGE
+    )
+
+
+@router.get(
+    "",
+    response_model=PublicPage,
+    responses={**NOT_MODIFIED, **error_responses(404, 422)},
+)
+async def list_public_complaints(
+    request: Request,
     filters: PublicFiltersDep,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[PublicComplaint]:
-    """Public complaints, newest first."""
-    time_zone = get_region(session).time_zone
-    complaints, next_cursor = queries.public_feed(
-        session, filters=filters, time_zone=time_zone, cursor=cursor, limit=limit
-    )
-    return Page(items=views.public_items(session, complaints), next_cursor=next_cursor)
+) -> Response:
+    """Public complaints, newest first (at most 2 s behind changes made elsewhere)."""
+
+    def build(session: Session) -> PublicPage:
+        time_zone = service.current_region(session).time_zone
+        complaints, next_cursor = queries.public_feed(
+            session, filters=filters, time_zone=time_zone, cursor=cursor, limit=limit
+        )
+        return PublicPage(items=views.public_items(session, complaints), next_cursor=next_cursor)
+
+    return await _public(request, build)
 
 
-@router.get("/map", response_model=FeatureCollection, responses=error_responses(404, 422))
-def map_public_complaints(
-    session: SessionDep,
+@router.get(
+    "/map",
+    response_model=FeatureCollection,
+    responses={**NOT_MODIFIED, **error_responses(404, 422)},
+)
+async def map_public_complaints(
+    request: Request,
     filters: PublicFiltersDep,
     limit: Annotated[int, Query(ge=1, le=MAX_MAP_FEATURES)] = 500,
-) -> FeatureCollection:
-    """A GeoJSON FeatureCollection of the newest public complaints matching the filters."""
-    time_zone = get_region(session).time_zone
-    complaints = queries.public_map(session, filters=filters, time_zone=time_zone, limit=limit)
-    return FeatureCollection(features=views.map_features(session, complaints))
+) -> Response:
+    """A GeoJSON FeatureCollection of the newest public complaints matching the filters (at most
+    2 s behind changes made elsewhere)."""
+
+    def build(session: Session) -> FeatureCollection:
+        time_zone = service.current_region(session).time_zone
+        complaints = queries.public_map(session, filters=filters, time_zone=time_zone, limit=limit)
+        return FeatureCollection(features=views.map_features(session, complaints))
+
+    return await _public(request, build)
 
 
 @router.get("/nearby", response_model=NearbyList, responses=error_responses(404, 422))

@@ -45,7 +45,7 @@ from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
-from backend.region.service import get_region
+from backend.responses import model_response
 from backend.uploads import FileStore, process_photo, read_limited
 from shared.complaints import ComplaintStatus
 
@@ -55,11 +55,21 @@ ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 JPEG = {200: {"content": {"image/jpeg": {}}, "description": "The photo as JPEG."}}
 
 
-def _detail(session: Session, complaint: Complaint, viewer: User) -> ComplaintDetail:
+def _detail(
+    session: Session, complaint: Complaint, viewer: User, *, just_filed: bool = False
+) -> ComplaintDetail:
     now = utcnow()
-    region = get_region(session)
+    region = service.current_region(session)
     clock = service.clock_for(session, now=now)
-    return views.detail(session, complaint, viewer=viewer, region=region, clock=clock, now=now)
+    return views.detail(
+        session,
+        complaint,
+        viewer=viewer,
+        region=region,
+        clock=clock,
+        now=now,
+        just_filed=just_filed,
+    )
 
 
 def _done(session: Session, complaint: Complaint, viewer: User) -> ComplaintDetail:
@@ -87,7 +97,7 @@ def file_complaint(
 
     def create() -> ComplaintDetail:
         complaint = service.file_complaint(session, reporter=user, data=data)
-        return _detail(session, complaint, user)
+        return _detail(session, complaint, user, just_filed=True)
 
     return run_once(
         session,
@@ -99,10 +109,13 @@ def file_complaint(
     )
 
 
-@router.get("/mine", response_model=Page[ComplaintSummary], responses=error_responses(401, 403))
+SummaryPage = Page[ComplaintSummary]
+
+
+@router.get("/mine", response_model=SummaryPage, responses=error_responses(401, 403))
 def list_my_complaints(
     user: ResidentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
-) -> Page[ComplaintSummary]:
+) -> Response:
     """The caller's own complaints, newest first, each with its status and due date."""
     now = utcnow()
     complaints, next_cursor = queries.reporters_complaints(
@@ -110,12 +123,10 @@ def list_my_complaints(
     )
     clock = service.clock_for(session, now=now)
     items = views.summaries(session, complaints, clock=clock, now=now)
-    return Page(items=items, next_cursor=next_cursor)
+    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
 
 
-@router.get(
-    "/queue", response_model=Page[ComplaintSummary], responses=error_responses(401, 403, 422)
-)
+@router.get("/queue", response_model=SummaryPage, responses=error_responses(401, 403, 422))
 def list_agency_queue(
     user: StaffUser,
     session: SessionDep,
@@ -125,7 +136,7 @@ def list_agency_queue(
     assigned: AssigneeFilter | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[ComplaintSummary]:
+) -> Response:
     """The caller's agency's complaints (open ones unless `status` says otherwise).
 
     Ordered by due date, then age. `due=overdue` or `due=due_soon` (due today or the next
@@ -138,7 +149,7 @@ def list_agency_queue(
         session, staff=user, filters=filters, clock=clock, now=now, cursor=cursor, limit=limit
     )
     items = views.summaries(session, complaints, clock=clock, now=now)
-    return Page(items=items, next_cursor=next_cursor)
+    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail, responses=error_responses(401, 404))

@@ -34,6 +34,7 @@ from backend.complaints.schemas import (
 )
 from backend.db import utcnow
 from backend.errors import Conflict, NotFound, Unprocessable
+from backend.microcache import remember
 from backend.notifications.service import notify
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory, Region
@@ -53,6 +54,7 @@ from shared.complaints import (
 from shared.errors import ErrorCode
 from shared.roles import STAFF_ROLES, SYSTEM, Role
 from shared.statemachine import TransitionNotAllowed
+from shared.workdays import to_local_date
 
 MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
 
@@ -62,8 +64,31 @@ def bilingual(text_id: str, text_en: str) -> str:
     return f"{text_id} / {text_en}"
 
 
+# Reference data every request reads and a region pack load changes: kept in the microcache
+# (dropped at once when this process writes these tables, else after its TTL).
+REGION_TABLES = frozenset({"region"})
+CALENDAR_TABLES = frozenset({"region", "holiday_override"})
+
+
+def current_region(session: Session) -> Region:
+    """The region row, shared read-only between requests (detached from any session)."""
+
+    def load() -> Region:
+        region = get_region(session)
+        session.expunge(region)
+        return region
+
+    return remember(session, "complaints.region", load, tables=REGION_TABLES)
+
+
 def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:
-    return region_clock(session, region=get_region(session), around=now)
+    region = current_region(session)
+    return remember(
+        session,
+        ("complaints.clock", to_local_date(now, region.time_zone).year),
+        lambda: region_clock(session, region=region, around=now),
+        tables=CALENDAR_TABLES,
+    )
 
 
 def complaint_not_found() -> NotFound:
@@ -90,7 +115,7 @@ def file_complaint(
 ) -> Complaint:
     """A resident's new complaint, routed to its category's agency with a verify deadline."""
     now = now or utcnow()
-    region = get_region(session)
+    region = current_region(session)
     category = _category_for_filing(session, data.category)
     if not region.bounding_box.contains(data.latitude, data.longitude):
         raise Unprocessable.for_field(
@@ -105,7 +130,7 @@ def file_complaint(
         answers = validate_form_answers(category.question_fields(), data.answers)
     except FormAnswersError as error:
         raise error.to_problem(reporter.language) from None
-    clock = region_clock(session, region=region, around=now)
+    clock = clock_for(session, now=now)
     deadlines = complaint_deadlines(region=region, category=category)
     complaint = Complaint(
         reporter_id=reporter.id,
@@ -260,7 +285,7 @@ def _end_pause(session: Session, complaint: Complaint, *, now: dt.datetime, cloc
 
 def _deadlines(session: Session, complaint: Complaint):
     category = session.get(ComplaintCategory, complaint.category_id)
-    return complaint_deadlines(region=get_region(session), category=category)
+    return complaint_deadlines(region=current_region(session), category=category)
 
 
 def _start_follow_up(session: Session, complaint: Complaint, *, now, clock: RegionClock) -> None:
@@ -612,7 +637,7 @@ def reopen(
 ) -> None:
     """Back to the agency's queue (verified, with a fresh follow-up deadline) within the window."""
     now = now or utcnow()
-    until = reopen_until(complaint, get_region(session))
+    until = reopen_until(complaint, current_region(session))
     if until is not None and now > until:
         raise Conflict(
             bilingual(
@@ -662,7 +687,7 @@ def close_if_expired(
 ) -> bool:
     """Close a resolved complaint whose reopen window has passed (as the system)."""
     now = now or utcnow()
-    until = reopen_until(complaint, get_region(session))
+    until = reopen_until(complaint, current_region(session))
     if until is None or now <= until:
         return False
     close(session, complaint=complaint, actor=None, now=now)
@@ -676,7 +701,7 @@ def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
     applies the same rule lazily, so nobody sees a stale "resolved" in between.
     """
     now = now or utcnow()
-    region = get_region(session)
+    region = current_region(session)
     cutoff = now - dt.timedelta(days=region.reopen_window_days)
     expired = session.exec(
         select(Complaint)

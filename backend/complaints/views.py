@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -26,15 +27,19 @@ from backend.complaints.schemas import (
     Ref,
     TimelineEntry,
 )
+from backend.microcache import remember
 from backend.region.models import Agency, ComplaintCategory, Region
 from backend.region.pack import LocalizedText
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,
     COMPLAINT_MACHINE,
     OPEN_STATUSES,
+    ComplaintStatus,
     open311_status,
 )
 from shared.roles import STAFF_ROLES
+
+CATALOGUE_TABLES = frozenset({"agency", "complaint_category"})
 
 
 @dataclass(frozen=True)
@@ -47,14 +52,23 @@ class Catalogue:
 
     @classmethod
     def load(cls, session: Session) -> "Catalogue":
-        def references(model) -> dict[int, Ref]:
-            rows = session.exec(select(model.id, model.code, model.name_id, model.name_en))
-            return {
-                id_: Ref(code=code, name=LocalizedText(id=name_id, en=name_en))
-                for id_, code, name_id, name_en in rows
-            }
+        """Shared read-only between requests through the microcache (see `service`)."""
 
-        return cls(categories=references(ComplaintCategory), agencies=references(Agency))
+        def read() -> Catalogue:
+            def references(model) -> dict[int, Ref]:
+                rows = session.exec(select(model.id, model.code, model.name_id, model.name_en))
+                return {
+                    id_: Ref(code=code, name=LocalizedText(id=name_id, en=name_en))
+                    for id_, code, name_id, name_en in rows
+                }
+
+            return cls(categories=references(ComplaintCategory), agencies=references(Agency))
+
+        return remember(session, "complaints.catalogue", read, tables=CATALOGUE_TABLES)
+
+    def category_id(self, code: str) -> int:
+        """The id of the category with this code, or -1 (never an id) when there is none."""
+        return next((id_ for id_, ref in self.categories.items() if ref.code == code), -1)
 
     def category(self, complaint: Complaint) -> Ref:
         return self.categories[complaint.category_id]
@@ -80,16 +94,25 @@ def _users(session: Session, ids: set[int | None]) -> dict[int, User]:
 
 
 def deadline(
-    complaint: Complaint, pauses: list[ComplaintPause], *, clock: RegionClock, now: dt.datetime
+    complaint: Complaint,
+    pauses: list[ComplaintPause],
+    *,
+    clock: RegionClock,
+    now: dt.datetime,
+    today: dt.date | None = None,
 ) -> Deadline:
+    """`today`, if given, is `clock.local_date(now)` worked out once for a whole list."""
     paused = complaint.status in CLOCK_PAUSED_STATUSES
     running = complaint.status in OPEN_STATUSES and not paused
-    return Deadline(
+    # Built from typed columns: constructed, not validated again.
+    return Deadline.model_construct(
         due_date=complaint.due_date,
-        overdue=running and clock.local_date(now) > complaint.due_date,
+        overdue=running and (today or clock.local_date(now)) > complaint.due_date,
         clock_paused=paused,
         pauses=[
-            Pause(started_at=p.started_at, ended_at=p.ended_at, working_days=p.working_days)
+            Pause.model_construct(
+                started_at=p.started_at, ended_at=p.ended_at, working_days=p.working_days
+            )
             for p in pauses
         ],
     )
@@ -108,31 +131,43 @@ def photo_ref(photo: ComplaintPhoto) -> PhotoRef:
 
 
 def _summary_fields(
-    complaint: Complaint, catalogue: Catalogue, pauses, *, clock: RegionClock, now: dt.datetime
+    complaint: Complaint,
+    catalogue: Catalogue,
+    pauses,
+    *,
+    clock: RegionClock,
+    now: dt.datetime,
+    today: dt.date | None = None,
 ) -> dict:
     return {
         "id": complaint.id,
         "tracking_number": complaint.tracking_number,
-        "status": complaint.status,
+        "status": ComplaintStatus(complaint.status),
         "open311_status": open311_status(complaint.status),
         "title": complaint.title,
         "category": catalogue.category(complaint),
         "agency": catalogue.agency(complaint),
         "assignee_id": complaint.assignee_id,
-        "deadline": deadline(complaint, pauses, clock=clock, now=now),
+        "deadline": deadline(complaint, pauses, clock=clock, now=now, today=today),
         "created_at": complaint.created_at,
         "updated_at": complaint.updated_at,
     }
 
 
 def summaries(
-    session: Session, complaints: list[Complaint], *, clock: RegionClock, now: dt.datetime
+    session: Session, rows: Sequence[Row], *, clock: RegionClock, now: dt.datetime
 ) -> list[ComplaintSummary]:
+    """Lines of a list from `queries.SUMMARY_COLUMNS` rows: the pauses of those ever paused are
+    read in one query; the models are constructed from the typed columns, not validated again."""
     catalogue = Catalogue.load(session)
-    pauses = _by_complaint(session, ComplaintPause, [c.id for c in complaints], ComplaintPause.id)
+    paused = [row.id for row in rows if row.has_pauses]
+    pauses = _by_complaint(session, ComplaintPause, paused, ComplaintPause.id)
+    today = clock.local_date(now)
     return [
-        ComplaintSummary(**_summary_fields(c, catalogue, pauses[c.id], clock=clock, now=now))
-        for c in complaints
+        ComplaintSummary.model_construct(
+            **_summary_fields(row, catalogue, pauses[row.id], clock=clock, now=now, today=today)
+        )
+        for row in rows
     ]
 
 
@@ -169,11 +204,14 @@ def detail(
     region: Region,
     clock: RegionClock,
     now: dt.datetime,
+    just_filed: bool = False,
 ) -> ComplaintDetail:
     """The complaint as its reporter or the responsible agency's staff see it.
 
     Staff see every event with names; the reporter sees the public timeline plus their own
-    additions and answers.
+    additions and answers. `just_filed`: the viewer filed it in this very transaction, so it
+    has no pauses, photos or supporters yet and its people are the viewer alone; only the
+    timeline is read back.
     """
     is_staff = viewer.role in STAFF_ROLES
     events = list(
@@ -185,19 +223,26 @@ def detail(
     )
     if not is_staff:
         events = [e for e in events if e.public or e.actor_id == viewer.id]
-    people = _users(
-        session,
-        {complaint.reporter_id, complaint.assignee_id}
-        | ({e.actor_id for e in events} if is_staff else set()),
-    )
-    pauses = _by_complaint(session, ComplaintPause, [complaint.id], ComplaintPause.id)
+    if just_filed:
+        people, pauses, photos, supporters = {viewer.id: viewer}, [], [], 0
+    else:
+        people = _users(
+            session,
+            {complaint.reporter_id, complaint.assignee_id}
+            | ({e.actor_id for e in events} if is_staff else set()),
+        )
+        pauses = _by_complaint(session, ComplaintPause, [complaint.id], ComplaintPause.id)[
+            complaint.id
+        ]
+        photos = service.photos_of(session, complaint_id=complaint.id)
+        supporters = service.supporter_counts(session, complaint_ids=[complaint.id]).get(
+            complaint.id, 0
+        )
     duplicate_of = (
         session.get(Complaint, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
     )
     return ComplaintDetail(
-        **_summary_fields(
-            complaint, Catalogue.load(session), pauses[complaint.id], clock=clock, now=now
-        ),
+        **_summary_fields(complaint, Catalogue.load(session), pauses, clock=clock, now=now),
         description=complaint.description,
         address=complaint.address,
         latitude=complaint.latitude,
@@ -212,10 +257,8 @@ def detail(
         reopen_until=service.reopen_until(complaint, region),
         rating=complaint.rating,
         rating_comment=complaint.rating_comment,
-        supporter_count=service.supporter_counts(session, complaint_ids=[complaint.id]).get(
-            complaint.id, 0
-        ),
-        photos=[photo_ref(p) for p in service.photos_of(session, complaint_id=complaint.id)],
+        supporter_count=supporters,
+        photos=[photo_ref(p) for p in photos],
         timeline=_timeline(events, names=people if is_staff else None),
         allowed_actions=COMPLAINT_MACHINE.allowed_actions(complaint.status, viewer.role),
         version=complaint.version,

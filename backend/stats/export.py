@@ -39,7 +39,7 @@ COORDINATE_DECIMALS = 3  # about 110 m: the street, not the house
 
 @dataclass(frozen=True)
 class Dataset:
-    """One exported dataset: its fields, rows, and a cheap validator for ETag."""
+    """One exported dataset: its name (in file names) and its fields, in order."""
 
     name: str
     fields: tuple[str, ...]

@@ -3,8 +3,8 @@
 Nothing here loops over complaints in Python: each figure is a GROUP BY whose result has at
 most (agencies x categories x statuses) rows, which are then summed up per agency, per
 category and for the city. Medians and 90th percentiles come from the database too:
-``percentile_cont`` on PostgreSQL, and on SQLite (which lacks it) the same interpolation over
-``row_number()`` and ``count()`` window functions.
+``percentile_cont`` on PostgreSQL (one pass with GROUPING SETS), and on SQLite (which lacks
+it) the same interpolation over running counts (``sum() over``) of each distinct value.
 
 Times to resolve are in working days, like the deadlines: weekends, the national holidays and
 the region's overrides do not count, nor do the days the clock stood still waiting on the
@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, case, cast, func
+from sqlalchemy import Date, Integer, case, cast, func, tuple_
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col, select
 
@@ -101,47 +101,91 @@ def working_ordinal(sql: Sql, timestamp, holidays: list[int]) -> ColumnElement:
     return weekdays - holidays_so_far
 
 
-def _percentiles(
+Times = dict[str | None, dict[int | None, tuple[float, float]]]
+GROUPINGS = ("agency_id", "category_id", None)  # per agency, per category, the whole city
+
+
+def percentiles(session: Session, base: Subquery) -> Times:
+    """(median, 90th percentile) of ``base.c.taken``, per agency, per category and overall:
+    ``{"agency_id": {agency id: (median, p90)}, "category_id": {...}, None: {None: (...)}}``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _percentile_cont(session, base)
+    return {key: _percentiles_from_counts(session, base, key) for key in GROUPINGS}
+
+
+def _rounded(median: float | None, p90: float | None) -> tuple[float, float] | None:
+    return None if median is None else (round(median, 1), round(p90, 1))
+
+
+def _percentile_cont(session: Session, base: Subquery) -> Times:
+    # One pass for the three groupings: GROUPING() tells which grouping a row belongs to.
+    agency, category = base.c.agency_id, base.c.category_id
+    statement = select(
+        agency,
+        category,
+        func.grouping(agency),
+        func.grouping(category),
+        func.percentile_cont(0.5).within_group(base.c.taken),
+        func.percentile_cont(0.9).within_group(base.c.taken),
+    ).group_by(func.grouping_sets(tuple_(agency), tuple_(category), tuple_()))
+    times: Times = {key: {} for key in GROUPINGS}
+    for agency_id, category_id, all_agencies, all_categories, median, p90 in session.exec(
+        statement
+    ):
+        if all_agencies and all_categories:
+            times[None][None] = _rounded(median, p90)
+        elif all_categories:
+            times["agency_id"][agency_id] = _rounded(median, p90)
+        else:
+            times["category_id"][category_id] = _rounded(median, p90)
+    return times
+
+
+def _percentiles_from_counts(
     session: Session, base: Subquery, key: str | None
 ) -> dict[int | None, tuple[float, float]]:
-    """(median, 90th percentile) of ``base.c.taken`` per ``base.c[key]`` (key None: overall)."""
+    """SQLite has no percentile_cont. Resolution times are a few dozen distinct whole days:
+    count each value once, then running counts over those values say which value sits at any
+    position of the sorted list, without sorting the complaints themselves."""
     keys = [base.c[key]] if key else []
-    if session.get_bind().dialect.name == "postgresql":
-        statement = select(
-            *keys,
-            func.percentile_cont(0.5).within_group(base.c.taken),
-            func.percentile_cont(0.9).within_group(base.c.taken),
+    histogram = (
+        select(*keys, base.c.taken, func.count().label("copies"))
+        .group_by(*keys, base.c.taken)
+        .subquery()
+    )
+    keys = [histogram.c[key]] if key else []
+    running = select(
+        *keys,
+        histogram.c.taken,
+        histogram.c.copies,
+        func.sum(histogram.c.copies).over(partition_by=keys).label("n"),
+        (
+            func.sum(histogram.c.copies).over(partition_by=keys, order_by=histogram.c.taken)
+            - histogram.c.copies
+        ).label("first"),  # the position of the value's first copy
+    ).subquery()
+
+    def percentile(fraction: float) -> ColumnElement:
+        # percentile_cont: between the values at floor(p(n-1)) and the next, interpolated.
+        position = fraction * (running.c.n - 1)
+        lower = cast(position, Integer)
+        weight = position - lower
+
+        def holds(index) -> ColumnElement:
+            return (running.c.first <= index) & (index < running.c.first + running.c.copies)
+
+        return func.sum(case((holds(lower), running.c.taken * (1 - weight)), else_=0)) + (
+            func.sum(case((holds(lower + 1), running.c.taken * weight), else_=0))
         )
-    else:
-        ranked = select(
-            *keys,
-            base.c.taken,
-            (func.row_number().over(partition_by=keys, order_by=base.c.taken) - 1).label("i"),
-            func.count().over(partition_by=keys).label("n"),
-        ).subquery()
 
-        def percentile(fraction: float) -> ColumnElement:
-            # percentile_cont: interpolate between the values at floor(p(n-1)) and the next.
-            position = fraction * (ranked.c.n - 1)
-            lower = cast(position, Integer)
-            weight = position - lower
-            return func.sum(
-                case(
-                    (ranked.c.i == lower, ranked.c.taken * (1 - weight)),
-                    (ranked.c.i == lower + 1, ranked.c.taken * weight),
-                    else_=0,
-                )
-            )
-
-        keys = [ranked.c[key]] if key else []
-        statement = select(*keys, percentile(0.5), percentile(0.9))
+    keys = [running.c[key]] if key else []
+    statement = select(*keys, percentile(0.5), percentile(0.9))
     if keys:
         statement = statement.group_by(*keys)
     result = {}
-    for row in session.exec(statement):
-        *group, median, p90 = row
+    for *group, median, p90 in session.exec(statement):
         if median is not None:
-            result[group[0] if group else None] = (round(median, 1), round(p90, 1))
+            result[group[0] if group else None] = _rounded(median, p90)
     return result
 
 
@@ -241,7 +285,7 @@ def dashboard(
             tally.overdue += count
 
     taken = _resolution_times(session, sql=sql, filed=filed, start=period.start, today=today)
-    times = {key: _percentiles(session, taken, key) for key in ("agency_id", "category_id", None)}
+    times = percentiles(session, taken)
 
     agency_rows = {a.id: a for a in session.exec(select(Agency))}
     category_rows = {c.id: c for c in session.exec(select(ComplaintCategory))}

@@ -5,7 +5,6 @@ Every failure reaches callers as one of two exceptions: `ApiError` for an answer
 access token is refreshed through the `TokenStore` and the request retried exactly once.
 """
 
-import json
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from shared.errors import ErrorCode
 
 API_PREFIX = "/api/v1"
 COMMENT = "comment"  # the one complaint action with its own endpoint, not under /actions
+PERMIT_DOCUMENT_PART = "file"  # a permit document is uploaded alone, as the part `file`
 
 
 @dataclass(frozen=True)
@@ -207,10 +207,12 @@ class ApiClient:
         *,
         body: dict | None,
         uploads: Sequence[Upload] = (),
+        part: str = "files",
         idempotency_key: str | None = None,
         version: int | None = None,
     ) -> Any:
-        """A write: a JSON body, or files as multipart `files` parts (the API never mixes them).
+        """A write: a JSON body, or files as multipart parts named `part` (the API never mixes
+        them; it names the part `files`, or `file` where it takes one).
 
         `idempotency_key` makes a retry return the first result; `version` (sent as `If-Match`)
         makes the server refuse the write if the record changed since it was read.
@@ -221,7 +223,7 @@ class ApiClient:
         if version is not None:
             headers["If-Match"] = str(version)
         if uploads:
-            kwargs: dict[str, Any] = {"files": [("files", upload.part()) for upload in uploads]}
+            kwargs: dict[str, Any] = {"files": [(part, upload.part()) for upload in uploads]}
         else:
             kwargs = {"json": body}
         response = await self.request(method, path, headers=headers, **kwargs)
@@ -341,6 +343,75 @@ class ApiClient:
             else f"/complaints/{complaint_id}/actions/{action.replace('_', '-')}"
         )
         return await self.send("POST", path, body=body, version=version)
+
+    # --- permits ---
+
+    async def create_permit_application(
+        self, permit_type: str, answers: dict, *, idempotency_key: str
+    ) -> dict:
+        """A draft application; the same key returns the same draft when a retry comes."""
+        return await self.send(
+            "POST",
+            "/permits/applications",
+            body={"permit_type": permit_type, "answers": answers},
+            idempotency_key=idempotency_key,
+        )
+
+    async def permit_applications(self, status: str | None = None) -> Fetched:
+        """A resident's own applications (staff: their agency's), newest first."""
+        query = f"?status={status}" if status else ""
+        return await self.get("/permits/applications" + query, auth=True)
+
+    async def permit_application(self, application_id: int) -> Fetched:
+        return await self.get(f"/permits/applications/{application_id}", auth=True)
+
+    async def update_permit_answers(self, application_id: int, answers: dict) -> dict:
+        """Change answers of a draft, or the ones the reviewer asked about."""
+        return await self.send(
+            "PATCH", f"/permits/applications/{application_id}", body={"answers": answers}
+        )
+
+    async def upload_permit_document(self, application_id: int, kind: str, path: Path) -> dict:
+        """Upload (or replace) the application's document of one kind, as the part `file`."""
+        return await self.send(
+            "POST",
+            f"/permits/applications/{application_id}/documents/{kind}",
+            body=None,
+            uploads=[Upload(Path(path))],
+            part=PERMIT_DOCUMENT_PART,
+        )
+
+    async def permit_action(
+        self,
+        application_id: int,
+        action: str,
+        body: dict | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict:
+        """Take an action of the permits API (`submit`, `claim`, `request_info`, ...)."""
+        path = f"/permits/applications/{application_id}/actions/{action.replace('_', '-')}"
+        return await self.send("POST", path, body=body, idempotency_key=idempotency_key)
+
+    async def permit_comment(self, application_id: int, text: str, *, internal: bool) -> dict:
+        return await self.send(
+            "POST",
+            f"/permits/applications/{application_id}/comments",
+            body={"text": text, "internal": internal},
+        )
+
+    async def permit_queue(self) -> Fetched:
+        """Applications waiting on a step for the signed-in officer's role, by due date."""
+        return await self.get("/permits/queue", auth=True)
+
+    async def permit_certificate(self, application_id: int) -> bytes:
+        """The issued permit's certificate PDF."""
+        return await self.get_bytes(f"/permits/applications/{application_id}/certificate")
+
+    async def verify_permit(self, code: str) -> dict:
+        """The public verification of a permit's code, as anyone scanning its QR code sees it."""
+        response = await self.request("GET", f"/verifications/{code}", auth=False)
+        return response.json()
 
 
 def _problem_code(response: httpx.Response) -> str | None:

@@ -6,7 +6,7 @@ the language changes, so open screens redraw at once.
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from mobile.core.catalogues import CATALOGUES
 from shared.errors import ErrorCode, message
@@ -74,6 +74,10 @@ class Translator:
 
     def timestamp(self, seconds: float) -> str:
         return datetime.fromtimestamp(seconds).strftime("%d-%m-%Y %H:%M")
+
+    def day(self, iso_date: str | None) -> str:
+        """A date from the API ("2026-12-04") as people write it here: 04-12-2026."""
+        return date.fromisoformat(iso_date).strftime("%d-%m-%Y") if iso_date else ""
 
 
 translator = Translator()

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     response TEXT,
     after_id INTEGER REFERENCES outbox (id),
     kind TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL DEFAULT ''
+    title TEXT NOT NULL DEFAULT '',
+    part TEXT NOT NULL DEFAULT 'files'
 )
 """
 
@@ -67,6 +68,7 @@ class OutboxItem:
     after_id: int | None  # the item whose answer fills in `path`; sent first
     kind: str  # what it is for the user (`outbox.kind.<kind>`), e.g. "complaint"
     title: str  # the user's own words for it, e.g. the complaint's title
+    part: str  # the multipart name its files are sent as (see `ApiClient.send`)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "OutboxItem":
@@ -85,6 +87,7 @@ class OutboxItem:
             after_id=row["after_id"],
             kind=row["kind"],
             title=row["title"],
+            part=row["part"],
         )
 
 
@@ -104,6 +107,9 @@ class Outbox:
         self._db = sqlite3.connect(self._directory / "outbox.sqlite3", isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "part" not in columns:  # an outbox kept from before files had other part names
+            self._db.execute("ALTER TABLE outbox ADD COLUMN part TEXT NOT NULL DEFAULT 'files'")
         self._flushing = asyncio.Lock()
 
     def close(self) -> None:
@@ -119,6 +125,7 @@ class Outbox:
         after: OutboxItem | None = None,
         kind: str = "",
         title: str = "",
+        part: str = "files",
     ) -> OutboxItem:
         """Queue a request; attached files are copied so the user may delete or move theirs.
 
@@ -136,7 +143,7 @@ class Outbox:
                 copies.append(str(copy))
         cursor = self._db.execute(
             "INSERT INTO outbox (method, path, body, files, idempotency_key, status, created_at,"
-            " after_id, kind, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " after_id, kind, title, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 method,
                 path,
@@ -148,6 +155,7 @@ class Outbox:
                 after.id if after else None,
                 kind,
                 title,
+                part,
             ),
         )
         return self.get(cursor.lastrowid)
@@ -199,6 +207,7 @@ class Outbox:
                         path,
                         body=item.body,
                         uploads=[Upload(Path(file)) for file in item.files],
+                        part=item.part,
                         idempotency_key=item.idempotency_key,
                     )
                 except Offline:
@@ -232,4 +241,3 @@ class Outbox:
         )
         if status is OutboxStatus.SENT:
             shutil.rmtree(self._files / item.idempotency_key, ignore_errors=True)
-

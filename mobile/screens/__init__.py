@@ -1,6 +1,6 @@
 """The screen registry: each screen is a module plus a `.kv` file, loaded when first opened.
 
-A later screen (my complaints, apply for a permit, officer queues) plugs in with one line here.
+A new screen plugs in with one line here.
 """
 
 from importlib import import_module
@@ -19,7 +19,15 @@ SCREENS = {
     "agency_detail": "AgencyDetailScreen",
     "permit_types": "PermitTypesScreen",
     "permit_type": "PermitTypeScreen",
+    "permit_apply": "PermitApplyScreen",
+    "my_permits": "MyPermitsScreen",
+    "permit_application": "PermitApplicationScreen",
+    "permit_queue": "PermitQueueScreen",
     "complaint_categories": "ComplaintCategoriesScreen",
+    "complaint_form": "ComplaintFormScreen",
+    "my_complaints": "MyComplaintsScreen",
+    "complaint": "ComplaintScreen",
+    "complaint_queue": "ComplaintQueueScreen",
     "settings": "SettingsScreen",
     "outbox": "OutboxScreen",
 }

@@ -41,10 +41,19 @@ class WargaScreen(MDScreen):
     def app(self):
         return App.get_running_app()
 
+    @property
+    def last_error(self) -> ApiError | Offline | None:
+        """What went wrong in the last `run`, if anything (for errors next to form fields)."""
+        return self._error
+
     def open(self, **params: Any) -> None:
         self.params = params
         self.ready.clear()
         self.app.spawn(self._load())
+
+    def reload(self) -> None:
+        """Fetch and draw again with the same parameters (the data changed elsewhere)."""
+        self.open(**self.params)
 
     async def _load(self) -> None:
         try:
@@ -58,6 +67,9 @@ class WargaScreen(MDScreen):
 
     def render(self) -> None:
         """Build the widgets that show the data, in the current language."""
+
+    async def settled(self) -> None:
+        """Wait for what the screen loads after its data (images); for the screenshot mode."""
 
     async def run(self, awaitable: Awaitable) -> Any:
         """Await network work with progress shown; errors become a translated notice."""

@@ -1,4 +1,4 @@
-"""What residents can report, who handles it and how fast."""
+"""What residents can report, who handles it and how fast; tapping one starts a report."""
 
 from kivymd.uix.list import ThreeLineListItem
 
@@ -32,5 +32,8 @@ class ComplaintCategoriesScreen(WargaScreen):
                     )
                     + " · "
                     + translator.t("categories.handled_by", agency=agency),
+                    on_release=lambda _item, code=category["code"]: self.app.show(
+                        "complaint_form", category=code
+                    ),
                 )
             )

@@ -22,12 +22,16 @@ class Tile:
 # The resident's services, in the order they appear; new screens add a tile here.
 RESIDENT_TILES = [
     Tile("permit_types", "file-document-outline"),
+    Tile("my_permits", "file-clock-outline"),
     Tile("complaint_categories", "alert-circle-outline"),
+    Tile("my_complaints", "clipboard-text-clock-outline"),
     Tile("agencies", "office-building-outline"),
     Tile("outbox", "tray-arrow-up"),
     Tile("settings", "cog-outline"),
 ]
 STAFF_TILES = [
+    Tile("complaint_queue", "inbox-full-outline"),
+    Tile("permit_queue", "file-sign"),
     Tile("agencies", "office-building-outline"),
     Tile("permit_types", "file-document-outline"),
     Tile("settings", "cog-outline"),

@@ -29,7 +29,9 @@ class OutboxScreen(WargaScreen):
                 state = translator.t("outbox.waiting", attempts=item.attempts)
             listing.add_widget(
                 ThreeLineListItem(
-                    text=f"{item.method} {item.path}",
+                    text=translator.t(f"outbox.kind.{item.kind}", title=item.title)
+                    if item.kind
+                    else f"{item.method} {item.path}",
                     secondary_text=state,
                     tertiary_text=translator.t(
                         "outbox.queued_at", time=translator.timestamp(item.created_at)

@@ -1,11 +1,14 @@
-"""One permit type as its service standard presents it, with a preview of its form."""
+"""One permit type as its service standard presents it, with a preview of its form and, for
+residents, the button that starts an application."""
 
 from kivy.factory import Factory
+from kivymd.uix.button import MDRaisedButton
 
 from mobile.core.i18n import translator
 from mobile.forms import FormView
 from mobile.screens.base import WargaScreen
 from mobile.screens.permit_types import fee_text
+from shared.roles import Role
 
 MEDIA_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
@@ -26,7 +29,7 @@ class PermitTypeScreen(WargaScreen):
         data = await self.fetch(self.app.api.permit_type(self.params["code"]))
         if data is not None:
             self.permit_type = data
-            # Preview only: the apply screen will use the same FormView to collect answers.
+            # Preview only: the apply screen draws the same form to collect answers.
             self.form = FormView(data["form"], enabled=False)
 
     def render(self) -> None:
@@ -43,6 +46,14 @@ class PermitTypeScreen(WargaScreen):
             )
         )
         add(Factory.BodyText(text=translator.pick(permit["description"])))
+        session = self.app.tokens.session
+        if session and session.role == Role.RESIDENT:
+            add(
+                MDRaisedButton(
+                    text=t("apply.start"),
+                    on_release=lambda _b: self.app.show("permit_apply", code=permit["code"]),
+                )
+            )
         add(Factory.SectionTitle(text=t("permit.agency")))
         add(Factory.BodyText(text=translator.pick(permit["agency"]["name"])))
         add(Factory.SectionTitle(text=t("permit.fee")))

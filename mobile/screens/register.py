@@ -1,7 +1,7 @@
 from functools import partial
 
 from mobile.core.i18n import Translator, translator
-from mobile.forms import FormView
+from mobile.forms import FormView, described
 from mobile.screens.base import WargaScreen
 
 # The registration form, described like a region pack form so `FormView` draws and checks it.
@@ -23,7 +23,7 @@ FIELDS = [
 
 class RegisterScreen(WargaScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.form = FormView([{**f, "label": translator.both(f["label"])} for f in FIELDS])
+        self.form = FormView(described(FIELDS))
         self.ids.form_slot.add_widget(self.form)
 
     def submit(self) -> None:

@@ -1,10 +1,12 @@
-"""Fixtures for the app's tests: the real API server on a loopback port, with the demo loaded.
+"""Fixtures for the app's tests: the real API server on a loopback port, with the demo loaded,
+and `drive`, which runs the real app headless with one scripted scenario of `ui_driver.py`.
 
-`api_server` is session-scoped and shared by every test that needs a server (core client tests
-now, end-to-end app tests later). It runs `backend.main:create_app` under uvicorn in its own
-process, exactly as `warga serve` does, on a migrated temporary SQLite database.
+`api_server` is session-scoped and shared by every test that needs a server. It runs
+`backend.main:create_app` under uvicorn in its own process, exactly as `warga serve` does, on a
+migrated temporary SQLite database.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -28,6 +30,15 @@ from tests.mobile.helpers import RecordedClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30
+DRIVER = Path(__file__).with_name("ui_driver.py")
+TIMEOUT_SECONDS = 60
+# The demo accounts the UI scenarios log in as. Road complaints go to DBMSDA.
+DRIVER_ACCOUNTS = {
+    "resident": ("resident", None),
+    "officer": ("officer", "dpmptsp"),
+    "road_officer": ("officer", "dbmsda"),
+    "event_officer": ("officer", "kesbangpol"),  # event recommendations (permits)
+}
 
 
 def free_port() -> int:
@@ -137,3 +148,52 @@ async def make_client(tmp_path):
     yield make
     for client in clients:
         await client.aclose()
+
+
+def headless_environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_ARGS": "1",
+        "KIVY_LOG_MODE": "PYTHON",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+
+
+@pytest.fixture
+def drive(api_server, tmp_path):
+    """`drive(scenario, *driver_options, api=..., data_dir=...)` -> what the scenario saw.
+
+    Each call is a new app process; calls sharing a `data_dir` are restarts of the same app.
+    """
+    accounts = {}
+    for name, (role, agency) in DRIVER_ACCOUNTS.items():
+        account = api_server.account(role, agency)
+        accounts[name] = {"username": account.username, "password": account.password}
+
+    def drive(name: str, *extra: str, api: str | None = None, data_dir: Path | None = None) -> dict:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                str(DRIVER),
+                name,
+                "--api",
+                api or api_server.base_url,
+                "--data-dir",
+                str(data_dir or tmp_path / name),
+                "--accounts",
+                json.dumps(accounts),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            env=headless_environment(),
+            cwd=REPO_ROOT,
+        )
+        output = completed.stdout + completed.stderr
+        assert completed.returncode == 0, output[-4000:]
+        [line] = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
+        return json.loads(line.removeprefix("RESULT "))
+
+    return drive

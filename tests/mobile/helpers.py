@@ -1,6 +1,9 @@
 """Small helpers the app's tests share."""
 
+from pathlib import Path
+
 import httpx
+from PIL import Image
 
 from mobile.core.api import ApiClient
 from mobile.core.tokens import TokenStore
@@ -27,3 +30,50 @@ class RecordedClient(ApiClient):
     def __init__(self, base_url: str, tokens: TokenStore, **kwargs) -> None:
         self.transport = RecordingTransport()
         super().__init__(base_url, tokens=tokens, transport=self.transport, **kwargs)
+
+
+# A complete application for the fee-free event recommendation, shaped as the API stores
+# answers; `FormView.fill` puts each into its input as a resident would type or tick it.
+EVENT_ANSWERS = {
+    "nama_penyelenggara": "Karang Taruna RW 05",
+    "nik": "3674015506920001",
+    "telepon": "0812-3456-7890",
+    "nama_acara": "Jalan sehat hari jadi kota",
+    "jenis_acara": "olahraga",
+    "tanggal_mulai": "2026-12-20",
+    "tanggal_selesai": "2026-12-20",
+    "perkiraan_peserta": 300,
+    "lokasi": {"latitude": -6.2901, "longitude": 106.7102},
+    "alamat_lokasi": "Lapangan Merdeka, Jl. Pahlawan",
+    "menutup_jalan": True,
+    "dukungan": ["lalu-lintas", "kebersihan"],
+}
+
+
+# A complete billboard permit application (a type with a fee), for a DPMPTSP queue.
+BILLBOARD_ANSWERS = {
+    "nama_pemohon": "Siti Rahmawati",
+    "nik": "3674015506920001",
+    "telepon": "0812-3456-7890",
+    "email": "siti@example.com",
+    "npwp": "012345678901234",
+    "jenis_reklame": "papan",
+    "naskah_reklame": "Toko Roti Sari: roti hangat setiap pagi, buka 07.00 sampai 21.00.",
+    "lebar_m": 3,
+    "tinggi_m": 2,
+    "jumlah_sisi": 1,
+    "lokasi": {"latitude": -6.2912, "longitude": 106.6653},
+    "alamat_lokasi": "Jl. Raya Serpong No. 45, Serpong",
+    "status_lahan": "sewa",
+    "mulai_tayang": "2027-01-04",
+    "berlistrik": True,
+}
+
+
+def scans(folder: Path) -> dict[str, Path]:
+    """A one-page PDF and a JPEG photo, like a resident's scans."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"pdf": folder / "surat.pdf", "photo": folder / "foto.jpg"}
+    Image.new("RGB", (595, 842), "white").save(files["pdf"], "PDF")
+    Image.new("RGB", (800, 500), (200, 190, 170)).save(files["photo"], "JPEG")
+    return files

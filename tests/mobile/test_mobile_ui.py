@@ -1,67 +1,12 @@
 """The real app, headless (SDL offscreen), against the real server: one subprocess per scenario,
 since a Kivy App runs once per process (see ui_driver.py)."""
 
-import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 from PIL import Image
 
-from tests.mobile.conftest import REPO_ROOT
-
-DRIVER = Path(__file__).with_name("ui_driver.py")
-TIMEOUT_SECONDS = 60
-
-
-def headless_environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "SDL_VIDEODRIVER": "offscreen",
-        "KIVY_NO_ARGS": "1",
-        "KIVY_LOG_MODE": "PYTHON",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-
-
-@pytest.fixture
-def drive(api_server, tmp_path):
-    accounts = {
-        "resident": api_server.account("resident"),
-        "officer": api_server.account("officer", "dpmptsp"),
-    }
-    accounts = {
-        role: {"username": a.username, "password": a.password} for role, a in accounts.items()
-    }
-
-    def drive(name: str, *extra: str) -> dict:
-        completed = subprocess.run(
-            [
-                sys.executable,
-                str(DRIVER),
-                name,
-                "--api",
-                api_server.base_url,
-                "--data-dir",
-                str(tmp_path / name),
-                "--accounts",
-                json.dumps(accounts),
-                *extra,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            env=headless_environment(),
-            cwd=REPO_ROOT,
-        )
-        output = completed.stdout + completed.stderr
-        assert completed.returncode == 0, output[-4000:]
-        [line] = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
-        return json.loads(line.removeprefix("RESULT "))
-
-    return drive
+from tests.mobile.conftest import REPO_ROOT, TIMEOUT_SECONDS, headless_environment
 
 
 def test_logging_in_through_the_form_opens_the_residents_home(drive):
@@ -71,7 +16,9 @@ def test_logging_in_through_the_form_opens_the_residents_home(drive):
     assert seen["greeting"] == "Halo, Siti Rahmawati"
     assert seen["tiles"] == [
         "Perizinan",
+        "Izin saya",
         "Lapor masalah",
+        "Pengaduan saya",
         "Direktori dinas",
         "Kotak keluar",
         "Pengaturan",

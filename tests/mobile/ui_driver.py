@@ -3,9 +3,11 @@
 Kivy's App can run only once per process, so every UI test starts this file in a subprocess:
 
     python tests/mobile/ui_driver.py SCENARIO --api URL --data-dir DIR [--size WxH]
+        [--param KEY=VALUE ...]
 
 The last line of output is `RESULT <json>`. Scenarios drive the app as a user would (typing
-into fields, pressing buttons and the Back key) and read back widget texts.
+into fields, pressing buttons and the Back key) and read back widget texts; `--param` gives
+them values from the test (a complaint's id, a photo to attach).
 """
 
 import argparse
@@ -18,10 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
 
 from mobile.__main__ import _size, run  # noqa: E402
+from tests.mobile.helpers import EVENT_ANSWERS, scans  # noqa: E402
 
 KEY_BACK = 27
 SCENARIOS = {}
 result: dict = {}
+params: dict[str, str] = {}
 
 
 def scenario(function):
@@ -191,6 +195,426 @@ async def back_button(app, accounts):
     result["stopped_from_home"] = len(stops)
 
 
+# --- complaints ---
+
+
+def press(button) -> None:
+    button.dispatch("on_release")
+
+
+def fill_complaint(form_screen, *, title: str, latitude: float, answers: dict) -> None:
+    """Type a complaint into the form as a resident would; `answers` to the extra questions."""
+    form = form_screen.form
+    form.inputs["title"].input.text = title
+    form.inputs["description"].input.text = "Lubang sedalam 20 cm di lajur kiri, dekat halte."
+    form.inputs["location"].latitude.text = str(latitude)
+    form.inputs["location"].longitude.text = "106.7163"
+    form.inputs["address"].input.text = "Jl. Pahlawan No. 12"
+    for code, value in answers.items():
+        form_screen.questions.inputs[code].show(value)
+    form_screen.ids.photos.add([Path(params["photo"])])
+
+
+def queue_rows(screen) -> list:
+    """The complaint lines of a list, top to bottom."""
+    from mobile.screens.complaint import ComplaintRow
+
+    return [w for w in screen.walk(restrict=True) if isinstance(w, ComplaintRow)]
+
+
+def rows(screen) -> list[dict]:
+    return [{"title": r.headline, "badge": r.badge, "line": r.subline} for r in queue_rows(screen)]
+
+
+def detail_buttons(detail) -> list[str]:
+    from kivymd.uix.button import MDRaisedButton
+
+    return [w.text for w in detail.walk(restrict=True) if isinstance(w, MDRaisedButton)]
+
+
+async def file_through_the_form(app, title: str, category: str, latitude: float, answers: dict):
+    categories = await open_screen(app, "complaint_categories")
+    codes = [c["code"] for c in categories.categories]
+    items = list(reversed(categories.ids.listing.children))
+    press(items[codes.index(category)])  # tap the category: its form opens
+    form_screen = app.screen("complaint_form")
+    await until(lambda: app.manager.current == "complaint_form")
+    await form_screen.ready.wait()
+    await frames()
+    fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
+    press(form_screen.ids.submit)
+    await until(lambda: app.manager.current == "my_complaints", timeout=20)
+    mine = app.screen("my_complaints")
+    await mine.ready.wait()
+    await frames()
+    return mine
+
+
+@scenario
+async def file_complaint(app, accounts):
+    """A resident reports a pothole with a photo and finds it in "my complaints"."""
+    await login_as(app, accounts["resident"])
+    answers = {"ukuran_lubang": "besar", "membahayakan": True}
+    mine = await file_through_the_form(
+        app, params["title"], "jalan-rusak", float(params["latitude"]), answers
+    )
+    result["mine"] = rows(mine)
+    [sent] = [item for item in app.outbox.items() if item.kind == "complaint"]
+    result["complaint_id"] = sent.response["id"]
+    mine.choose(sent.response)
+    detail = app.screen("complaint")
+    await detail.ready.wait()
+    await until(lambda: detail.ids.detail.complaint and detail.ids.detail.complaint["photos"])
+    await frames()
+    result["detail"] = visible_texts(detail.ids.detail)
+    result["buttons"] = detail_buttons(detail.ids.detail)
+
+
+@scenario
+async def officer_resolves(app, accounts):
+    """An officer on a wide window finds the complaint in the queue, claims, verifies, resolves."""
+
+    complaint_id = int(params["complaint"])
+    await login_as(app, accounts["road_officer"])
+    queue = await open_screen(app, "complaint_queue")
+    detail = queue.ids.detail
+    result["wide"] = queue.ids.panes.wide
+    result["queue"] = rows(queue)
+    [row] = [row for row in queue_rows(queue) if row.complaint["id"] == complaint_id]
+    press(row)
+    await until(lambda: detail.complaint and detail.complaint["id"] == complaint_id)
+    await frames()
+    result["screen"] = app.manager.current
+    result["buttons_new"] = detail_buttons(detail)
+
+    async def act(action: str, **answers) -> None:
+        version = detail.complaint["version"]
+        detail.start(action)
+        await frames()
+        if detail.panel is not None:  # the action asks for something (a note may stay empty)
+            for code, value in answers.items():
+                detail.panel.form.inputs[code].show(value)
+            press(detail.panel.ids.send)
+        await until(lambda: detail.complaint["version"] > version)
+        await frames()
+
+    await act("claim")
+    result["assignee"] = detail.complaint["assignee"]["full_name"]
+    queue.set_filter("assigned", "me")
+    await queue.ready.wait()
+    result["assigned_to_me"] = [row.complaint["id"] for row in queue_rows(queue)]
+    await act("verify")
+    detail.start("resolve")
+    await frames()
+    press(detail.panel.ids.send)  # the public note is required
+    await frames()
+    result["missing_note"] = detail.panel.form.inputs["note"].error
+    await act("resolve", note="Lubang sudah ditambal dengan aspal.")
+    result["status"] = detail.complaint["status"]
+    result["buttons_resolved"] = detail_buttons(detail)
+    await until(lambda: complaint_id not in [row.complaint["id"] for row in queue_rows(queue)])
+    result["queue_after"] = rows(queue)
+
+
+@scenario
+async def resident_rates(app, accounts):
+    """The resident sees the resolution and rates it, then switches the app to English."""
+    await login_as(app, accounts["resident"])
+    screen = await open_screen(app, "complaint", id=params["complaint"])
+    detail = screen.ids.detail
+    result["buttons"] = detail_buttons(detail)
+    detail.start("rate")
+    await frames()
+    detail.panel.form.inputs["rating"].show(5)
+    detail.panel.form.inputs["comment"].show("Cepat dan rapi, terima kasih.")
+    press(detail.panel.ids.send)
+    await until(lambda: detail.complaint["rating"])
+    await frames()
+    result["rating"] = detail.complaint["rating"]
+    result["texts"] = visible_texts(screen)
+    result["buttons_after"] = detail_buttons(detail)
+    app.set_language("en")
+    await frames()
+    result["texts_en"] = visible_texts(screen)
+
+
+@scenario
+async def file_offline(app, accounts):
+    """Signed in, then the connection goes: the complaint waits in the outbox."""
+    await login_as(app, accounts["resident"])
+    await open_screen(app, "complaint_categories")  # browsed while online: now in the cache
+    app.set_api_url(params["offline_api"])
+    answers = {"jenis_lokasi": "pinggir-jalan"}
+    mine = await file_through_the_form(
+        app, params["title"], "sampah", float(params["latitude"]), answers
+    )
+    result["mine"] = rows(mine)
+    result["waiting"] = [(item.kind, item.title) for item in app.outbox.items()]
+
+
+@scenario
+async def send_waiting(app, accounts):
+    """Started again with the server back: what waited is sent, and shows in "my complaints"."""
+    from mobile.core.outbox import OutboxStatus
+
+    await until(lambda: not app.outbox.items(OutboxStatus.WAITING), timeout=20)
+    result["statuses"] = [item.status.value for item in app.outbox.items()]
+    mine = await open_screen(app, "my_complaints")
+    result["mine"] = rows(mine)
+    result["again"] = (await app.outbox.flush(app.api)).sent
+
+
+# --- permits ---
+
+
+def application_rows(screen) -> list[dict]:
+    from mobile.screens.permit_application import ApplicationRow
+
+    found = [w for w in screen.walk(restrict=True) if isinstance(w, ApplicationRow)]
+    return [
+        {"id": r.application.get("id"), "title": r.headline, "badge": r.badge, "line": r.subline}
+        for r in found
+    ]
+
+
+def button(widget, text: str):
+    from kivymd.uix.button import MDRaisedButton
+
+    [found] = [
+        w for w in widget.walk(restrict=True) if isinstance(w, MDRaisedButton) and w.text == text
+    ]
+    return found
+
+
+async def open_application(app, screen, application_id: int):
+    """Tap an application's line in a list; return the detail that shows it."""
+    from mobile.screens.permit_application import ApplicationRow
+
+    [row] = [
+        w
+        for w in screen.walk(restrict=True)
+        if isinstance(w, ApplicationRow) and w.application["id"] == application_id
+    ]
+    press(row)
+    if app.manager.current == "permit_application":
+        await app.screen("permit_application").ready.wait()
+        detail = app.screen("permit_application").ids.detail
+    else:  # the queue's own right-hand pane
+        detail = screen.ids.detail
+    await until(lambda: detail.application and detail.application["id"] == application_id)
+    await frames()
+    return detail
+
+
+async def take_action(detail, action: str, **typed) -> None:
+    """Press an action's button, type its inputs, send; wait for the answer."""
+    from kivy.app import App
+
+    screen = App.get_running_app().manager.current_screen
+    before = detail.application
+    press(button(detail, translated(f"action.{action}")))
+    if detail.panel is not None:
+        detail.panel.form.fill(typed)
+        press(detail.panel.ids.send)
+    await until(lambda: detail.application is not before or screen.notice_is_error)
+    await frames()
+
+
+async def attach_every_document(app, apply) -> None:
+    """A photo for each kind that takes one, a PDF for the others."""
+    files = scans(app.data_dir / "scans")
+    for code, slot in apply.slots.items():
+        scan = files["photo" if "image/jpeg" in slot.kind["media_types"] else "pdf"]
+        await apply.attach(code, scan)
+
+
+def translated(key: str) -> str:
+    from mobile.core.i18n import translator
+
+    return translator.t(key)
+
+
+@scenario
+async def permit_apply(app, accounts):
+    """From the permit type: submit empty, save a draft, submit without documents, attach, send."""
+    await login_as(app, accounts["resident"])
+    permit_type = await open_screen(app, "permit_type", code=params["permit_type"])
+    press(button(permit_type, "Ajukan"))
+    apply = app.screen("permit_apply")
+    await apply.ready.wait()
+    await frames()
+    form = apply.form
+    result["fields"] = [form.inputs[code].field["type"] for code in form.inputs]
+
+    press(apply.ids.submit)  # nothing filled in: checked on the device
+    await until(lambda: any(slot.error for slot in apply.slots.values()))
+    result["empty"] = {
+        "fields": {code: w.error for code, w in form.inputs.items() if w.error},
+        "documents": {code: s.error for code, s in apply.slots.items() if s.error},
+    }
+
+    form.fill(EVENT_ANSWERS)
+    press(apply.ids.save)
+    await until(lambda: apply.application and not apply.busy)
+    result["saved"] = {"notice": apply.notice, "number": apply.ids.number.text}
+
+    press(apply.ids.submit)  # every answer given, no document: the server names each one
+    await until(lambda: apply.notice_is_error)
+    await frames()
+    result["incomplete"] = {
+        "notice": apply.notice,
+        "fields": {code: w.error for code, w in form.inputs.items() if w.error},
+        "documents": {code: s.error for code, s in apply.slots.items() if s.error},
+    }
+
+    await attach_every_document(app, apply)
+    await frames()
+    result["attached"] = {code: s.state for code, s in apply.slots.items()}
+
+    press(apply.ids.submit)
+    await until(lambda: app.manager.current == "permit_application", timeout=20)
+    shown = app.screen("permit_application")
+    await shown.ready.wait()
+    await frames()
+    result["application_id"] = shown.ids.detail.application["id"]
+    result["detail"] = visible_texts(shown.ids.detail)
+    result["buttons"] = detail_buttons(shown.ids.detail)
+    press_back()
+    result["after_back"] = app.manager.current
+
+
+@scenario
+async def permit_apply_offline(app, accounts):
+    """Signed in earlier, now without network: the permit type comes from the cache, the files
+    chosen are kept, and submitting queues the application in the outbox."""
+    permit_type = await open_screen(app, "permit_type", code=params["permit_type"])
+    result["notice"] = permit_type.notice
+    press(button(permit_type, "Ajukan"))
+    apply = app.screen("permit_apply")
+    await apply.ready.wait()
+    await frames()
+    apply.form.fill(EVENT_ANSWERS)
+    await attach_every_document(app, apply)
+    result["documents"] = {code: s.state for code, s in apply.slots.items()}
+    press(apply.ids.submit)
+    await until(lambda: app.manager.current == "my_permits")
+    mine = app.screen("my_permits")
+    await mine.ready.wait()
+    await frames()
+    result["mine"] = application_rows(mine)
+    result["outbox"] = [item.kind for item in app.outbox.items()]
+
+
+@scenario
+async def permit_answer_request(app, accounts):
+    """The reviewer asked for one answer and one document: change just those, resubmit."""
+    application_id = int(params["application"])
+    await login_as(app, accounts["resident"])
+    mine = await open_screen(app, "my_permits")
+    result["mine"] = application_rows(mine)
+    detail = await open_application(app, mine, application_id)
+    result["detail"] = visible_texts(detail)
+    press(button(detail, translated("action.withdraw")))  # sent unconfirmed: refused, cancel
+    press(detail.panel.ids.send)
+    result["withdraw"] = {
+        "question": detail.panel.form.inputs["confirm"].caption,
+        "error": detail.panel.form.inputs["confirm"].error,
+    }
+    detail.cancel()
+
+    press(button(detail, "Lengkapi permohonan"))
+    apply = app.screen("permit_apply")
+    await until(lambda: app.manager.current == "permit_apply")
+    await apply.ready.wait()
+    await frames()
+    result["editable"] = [code for code, w in apply.form.inputs.items() if w.enabled]
+    result["documents_editable"] = [code for code, s in apply.slots.items() if s.enabled]
+    result["request"] = apply.ids.request.text
+    result["submit_label"] = apply.ids.submit.text
+
+    apply.form.inputs["perkiraan_peserta"].input.text = "250"
+    await apply.attach("proposal", scans(app.data_dir / "scans")["pdf"])
+    press(apply.ids.submit)
+    await until(lambda: app.manager.current == "permit_application", timeout=20)
+    shown = app.screen("permit_application")
+    await shown.ready.wait()
+    await frames()
+    result["after"] = visible_texts(shown.ids.detail)
+
+
+@scenario
+async def permit_officer_approves(app, accounts):
+    """The officer on a wide window approves the first step, claims the second, approves it."""
+    application_id = int(params["application"])
+    await login_as(app, accounts["event_officer"])
+    queue = await open_screen(app, "permit_queue")
+    result["wide"] = queue.ids.panes.wide
+    result["queue"] = application_rows(queue)
+    detail = await open_application(app, queue, application_id)
+    result["screen"] = app.manager.current
+    result["detail"] = visible_texts(detail)
+    result["buttons"] = detail_buttons(detail)
+    press(button(detail, translated("action.request_info")))  # look at its inputs, then cancel
+    asked = detail.panel.form.inputs
+    result["request_choices"] = {
+        code: [row.text for row, _value, _label in asked[code].rows]
+        for code in ("fields", "documents")
+    }
+    detail.cancel()
+
+    await take_action(detail, "approve", note="Berkas lengkap dan sesuai.")
+    result["second_step"] = detail.application["current_step"]["code"]
+    result["second_buttons"] = detail_buttons(detail)
+    await take_action(detail, "claim")
+    await take_action(detail, "approve")
+    result["last_step"] = detail.application["current_step"]
+    result["notice"] = queue.notice
+    await until(lambda: not queue.busy)
+    result["queue_after"] = application_rows(queue)
+
+
+@scenario
+async def permit_issued(app, accounts):
+    """The resident finds the permit issued, with its verification code, and saves the PDF."""
+    application_id = int(params["application"])
+    await login_as(app, accounts["resident"])
+    mine = await open_screen(app, "my_permits")
+    result["mine"] = application_rows(mine)
+    detail = await open_application(app, mine, application_id)
+    result["detail"] = visible_texts(detail)
+    await detail.download_certificate()
+    await frames()
+    result["certificate"] = str(detail.certificate)
+    result["after_download"] = visible_texts(detail)
+
+
+@scenario
+async def permit_officer_records_payment(app, accounts):
+    """An approved billboard permit waits for its fee: a wrong amount is refused at its field,
+    the right one issues the permit."""
+    from datetime import date
+
+    application_id = int(params["application"])
+    await login_as(app, accounts["officer"])
+    queue = await open_screen(app, "permit_queue")
+    result["lists"] = visible_texts(queue.ids.listing)
+    detail = await open_application(app, queue, application_id)
+    result["buttons"] = detail_buttons(detail)
+    press(button(detail, translated("action.record_payment")))
+    form = detail.panel.form
+    result["prefilled"] = form.inputs["amount"].raw()
+    form.fill({"receipt_number": "KW-2026-0117", "paid_on": date.today().isoformat()})
+    form.inputs["amount"].input.text = "150000"
+    press(detail.panel.ids.send)
+    await until(lambda: queue.notice_is_error and form.inputs["amount"].error)
+    result["wrong_amount"] = form.inputs["amount"].error
+    form.fill({"amount": 1500000})
+    press(detail.panel.ids.send)
+    await until(lambda: detail.application["status"] == "issued")
+    await frames()
+    result["issued"] = visible_texts(detail)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=SCENARIOS)
@@ -203,7 +627,9 @@ def main() -> int:
         help='{"resident": {"username": ..., "password": ...}, ...}',
     )
     parser.add_argument("--size", type=_size, default=(412, 860))
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
+    params.update(item.split("=", 1) for item in args.param)
 
     async def script(app) -> None:
         await SCENARIOS[args.scenario](app, args.accounts)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:27:06.444908
+Create Date: 2026-11-27 22:46:14.387673
 """
 from collections.abc import Sequence
 
@@ -278,6 +278,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_complaint_queue', ['agency_id', 'due_date', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_reporter_id'), ['reporter_id'], unique=False)
         batch_op.create_index('ix_complaint_resolved', ['status', 'resolved_at'], unique=False)
+        batch_op.create_index('ix_complaint_stats_filed', ['agency_id', 'category_id', 'status', 'created_at', 'resolved_at', 'due_date', 'rating'], unique=False)
+        batch_op.create_index('ix_complaint_stats_map', ['latitude', 'longitude', 'created_at', 'agency_id'], unique=False)
+        batch_op.create_index('ix_complaint_stats_overdue', ['agency_id', 'category_id', 'status', 'due_date'], unique=False)
+        batch_op.create_index('ix_complaint_stats_resolved', ['resolved_at', 'agency_id'], unique=False)
 
     op.create_table('idempotency_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -599,6 +603,10 @@ def downgrade() -> None:
     op.drop_table('notification')
     op.drop_table('idempotency_record')
     with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_stats_resolved')
+        batch_op.drop_index('ix_complaint_stats_overdue')
+        batch_op.drop_index('ix_complaint_stats_map')
+        batch_op.drop_index('ix_complaint_stats_filed')
         batch_op.drop_index('ix_complaint_resolved')
         batch_op.drop_index(batch_op.f('ix_complaint_reporter_id'))
         batch_op.drop_index('ix_complaint_queue')

@@ -6,7 +6,6 @@ from sqlalchemy import inspect
 
 from backend.tables import metadata
 
-
 # Full-text search objects that migration 0002 makes in raw SQL and no model describes: SQLite's
 # FTS5 table "search_fts" (with its shadow tables "search_fts_*") and PostgreSQL's GIN expression
 # index. Only these, by name, are left out of the comparison.

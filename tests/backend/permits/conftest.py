@@ -10,10 +10,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-import backend.demo
-from backend.demo import DEMO_PACK
 from backend.main import create_app
-from backend.region.pack import load_pack_file
 from tests.backend.helpers import login
 
 VALID_NIK = "3674015506920001"
@@ -124,16 +121,6 @@ def app(settings, engine, _apps):
     if settings.database_url not in _apps:
         _apps[settings.database_url] = create_app(settings)
     return _apps[settings.database_url]
-
-
-@pytest.fixture(scope="session")
-def _demo_pack():
-    return load_pack_file(DEMO_PACK)
-
-
-@pytest.fixture(autouse=True)
-def _parse_the_demo_pack_once(monkeypatch, _demo_pack):
-    monkeypatch.setattr(backend.demo, "load_pack_file", lambda path: _demo_pack)
 
 
 @dataclass

@@ -1,7 +1,11 @@
 """The Life Room on a known fixture: counts, on-time share, working-day median and p90."""
 
-import pytest
+import random
 
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, literal, select
+
+from backend.stats.service import percentiles
 from tests.backend.helpers import login
 
 PERIOD = {"since": "2026-02-02", "until": "2026-02-27"}
@@ -182,3 +186,36 @@ async def test_density_grid_counts_complaints_per_cell(client, demo, february):
         "/api/v1/dashboard/density", params=whole_world | {"zoom": 12}, headers=admin
     )
     assert too_many.status_code == 422
+
+
+def test_percentiles_match_percentile_cont_with_ties(session):
+    """The SQLite histogram and PostgreSQL's percentile_cont agree with the definition."""
+    rng = random.Random(5)
+    rows = [{"agency_id": rng.randint(1, 3), "taken": rng.randint(0, 12)} for _ in range(400)]
+    table = Table(
+        "taken_sample",
+        MetaData(),
+        Column("agency_id", Integer),
+        Column("taken", Integer),
+        prefixes=["TEMPORARY"],
+    )
+    table.create(session.connection())
+    session.exec(insert(table), params=rows)
+
+    def percentile_cont(values: list[int], fraction: float) -> float:
+        ordered = sorted(values)
+        position = fraction * (len(ordered) - 1)
+        lower = int(position)
+        upper = ordered[min(lower + 1, len(ordered) - 1)]
+        return round(ordered[lower] + (upper - ordered[lower]) * (position - lower), 1)
+
+    found = percentiles(session, select(table, literal(7).label("category_id")).subquery())
+    for agency_id in (1, 2, 3):
+        values = [row["taken"] for row in rows if row["agency_id"] == agency_id]
+        expected = (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
+        assert found["agency_id"][agency_id] == expected
+    every = [row["taken"] for row in rows]
+    overall = (percentile_cont(every, 0.5), percentile_cont(every, 0.9))
+    assert found[None] == {None: overall}
+    assert found["category_id"] == {7: overall}
+    session.rollback()

@@ -1,0 +1,317 @@
+"""A small in-process cache ("microcache") for public responses and reference data.
+
+Two uses, one mechanism:
+
+* ``cached_public_response`` keeps whole public GET responses (the complaint feed and map, the
+  region's catalogue) for ``TTL_SECONDS``. The key is the path, the sorted query and, for
+  responses in the reader's language, the language ``Accept-Language`` picks. Under load one
+  request per key and TTL reads the database; the rest are answered from memory, with the same
+  ``ETag``/``304`` handling as before. Only successful responses are kept; errors are not.
+* ``remember`` keeps small reference values (the region row, its working-day calendar, the
+  category and agency names) that many requests read and few change.
+
+**Staleness.** Whenever this process commits a change to a table an entry was built from, the
+entry is dropped at once (a SQLAlchemy session hook records the tables each transaction
+writes), so a change made through this process is visible to its next request. A change made
+by another process (another worker, the CLI) is visible within ``TTL_SECONDS``: that is the
+staleness the public may see. Nothing private is kept here: only responses that are the same
+for every caller without a login.
+
+One cache belongs to each database engine (a test's fresh engine starts with an empty one); a
+commit through any engine of this process drops the entries of every engine on that database.
+"""
+
+import asyncio
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlmodel import Session as ModelSession
+
+from backend.http_cache import conditional_response, entity_tag
+
+T = TypeVar("T")
+
+TTL_SECONDS = 2.0
+MAX_BYTES = 8 * 1024 * 1024  # all response bodies together; least recently used go first
+ANY_TABLE = "*"  # written by a statement whose table we could not tell: drop everything
+
+_WRITTEN = "microcache_written_tables"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    value: Any
+    size: int
+    tables: frozenset[str]
+    expires: float
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    body: bytes
+    etag: str
+    max_age: int
+    language: str | None
+
+
+class MicroCache:
+    """Entries with a time to live, each dropped as soon as one of its tables is written."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = TTL_SECONDS,
+        max_bytes: int = MAX_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()  # sessions commit in worker threads
+        self._generation = 0  # bumped by every invalidation
+        self._pending: dict[Hashable, asyncio.Future] = {}  # only touched on the event loop
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry.expires <= self.clock():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry.value
+
+    def put(
+        self,
+        key: Hashable,
+        value: Any,
+        *,
+        tables: Iterable[str],
+        generation: int,
+        size: int = 0,
+    ) -> None:
+        """Keep `value` unless a write was committed since `generation` was read (the value may
+        predate it) or it is too big to be worth its room."""
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = _Entry(value, size, frozenset(tables), self.clock() + self.ttl)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def invalidate(self, tables: Iterable[str]) -> None:
+        written = set(tables)
+        with self._lock:
+            self._generation += 1
+            stale = [
+                key
+                for key, entry in self._entries.items()
+                if ANY_TABLE in written or entry.tables & written
+            ]
+            for key in stale:
+                self._drop(key)
+
+    def clear(self) -> None:
+        self.invalidate([ANY_TABLE])
+
+    def _drop(self, key: Hashable) -> None:
+        self._bytes -= self._entries.pop(key).size
+
+    async def get_or_build(
+        self,
+        key: Hashable,
+        build: Callable[[], bytes],
+        *,
+        tables: Iterable[str],
+        max_age: int,
+        language: str | None,
+    ) -> CachedBody:
+        """The cached body for `key`, or `build()` run in the thread pool (once for all the
+        requests that ask for the same key meanwhile) and kept."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        pending = self._pending.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request was cancelled, not the one building
+                # the request building it went away: build it ourselves
+        future = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        generation = self._generation
+        try:
+            body = await run_in_threadpool(build)
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(error)
+                future.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
+        finally:
+            if self._pending.get(key) is future:
+                del self._pending[key]
+        cached = CachedBody(body, entity_tag(body), max_age, language)
+        self.put(key, cached, tables=tables, generation=generation, size=len(body))
+        future.set_result(cached)
+        return cached
+
+
+# --- One cache per engine, and invalidation on commit ---
+
+_caches: "weakref.WeakKeyDictionary[Engine, MicroCache]" = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def for_engine(engine: Engine) -> MicroCache:
+    with _caches_lock:
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = MicroCache()
+        return cache
+
+
+def _engine_of(session: Session) -> Engine | None:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_tables(session: Session, _flush_context) -> None:
+    written = session.info.setdefault(_WRITTEN, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        written.update(table.name for table in inspect(instance).mapper.tables)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_table(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        name = getattr(table, "name", None)
+        state.session.info.setdefault(_WRITTEN, set()).add(name or ANY_TABLE)
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate_written_tables(session: Session) -> None:
+    written = session.info.pop(_WRITTEN, None)
+    engine = _engine_of(session) if written else None
+    if engine is None:
+        return
+    # Every engine of this process on the same database: the app's, a script's, a test's.
+    with _caches_lock:
+        caches = [cache for other, cache in _caches.items() if other.url == engine.url]
+    for cache in caches:
+        cache.invalidate(written)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without a commit hook
+        session.info.pop(_WRITTEN, None)
+
+
+# --- The two uses ---
+
+
+def remember(session: Session, key: Hashable, load: Callable[[], T], *, tables: Iterable[str]) -> T:
+    """A reference value from the cache of the session's database, or `load()` kept there.
+
+    The value is shared between requests and threads: give only immutable values (frozen
+    dataclasses, tuples) or ones nobody changes."""
+    engine = _engine_of(session)
+    if engine is None:
+        return load()
+    cache = for_engine(engine)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    generation = cache.generation
+    value = load()
+    cache.put(key, value, tables=tables, generation=generation)
+    return value
+
+
+def _key(request: Request, language: str | None) -> Hashable:
+    return (request.scope["path"], tuple(sorted(request.query_params.multi_items())), language)
+
+
+def _respond(request: Request, cached: CachedBody) -> Response:
+    return conditional_response(
+        request, cached.body, cached.etag, max_age=cached.max_age, language=cached.language
+    )
+
+
+async def cached_public_response(
+    request: Request,
+    build: Callable[[Session], BaseModel],
+    *,
+    tables: Iterable[str],
+    max_age: int,
+    language: str | None = None,
+) -> Response:
+    """A public GET response from the cache, or `build(session)` serialised once and kept.
+
+    Call it from an ``async def`` route of a `MicroCachedRoute` router: a hit costs no thread
+    and no database. `build` runs in the thread pool with its own session. Give `language` when
+    the body is in the reader's language (it becomes part of the key and ``Content-Language``).
+    """
+    engine = request.app.state.engine
+
+    def render() -> bytes:
+        with ModelSession(engine, expire_on_commit=False) as session:
+            return build(session).model_dump_json().encode()
+
+    cached = await for_engine(engine).get_or_build(
+        _key(request, language), render, tables=tables, max_age=max_age, language=language
+    )
+    return _respond(request, cached)
+
+
+class MicroCachedRoute(APIRoute):
+    """A route that answers a GET from the microcache before FastAPI parses the request.
+
+    Sound because only a successful response is ever cached, under the full path and query of
+    a request that passed validation; anything else (a miss, an error, a body in the reader's
+    language) goes through the route as usual. Routes without `cached_public_response` never
+    find anything here, so a router may use this class for all its routes.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            if request.method == "GET":
+                cache = _caches.get(request.app.state.engine)
+                found = cache.get(_key(request, None)) if cache is not None else None
+                if found is not None:
+                    return _respond(request, found)
+            return await handler(request)
+
+        return answer

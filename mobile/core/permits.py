@@ -1,0 +1,164 @@
+"""Permit applications on the device: sending a submission through the outbox when offline,
+which buttons a role sees, where the server's problems belong, and where an issued permit's
+certificate is kept.
+
+The API names each problem of an incomplete application `answers.<field>` or
+`documents.<kind>`; `problems_under` sorts them so a screen can show each at its place.
+"""
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from mobile.core.api import PERMIT_DOCUMENT_PART, ApiError, FieldProblem, Offline
+from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
+from shared.permits import PERMIT_MACHINE, PermitStatus
+from shared.roles import Role
+
+# Outbox kinds: a submission is the draft (when it was never created online), its documents,
+# then the submit (or resubmit) action.
+PERMIT_APPLICATION = "permit_application"
+PERMIT_DOCUMENT = "permit_document"
+PERMIT_SUBMISSION = "permit_submission"
+ANSWERS = "answers."
+DOCUMENTS = "documents."
+
+# The staff actions of the API, each with the state-machine action that must be allowed for it.
+# `approve` is one endpoint for both: a middle step's approval and the last step's decision.
+_STAFF_ACTIONS = {
+    "claim": "claim",
+    "approve": "approve_step",
+    "request_info": "request_info",
+    "reject": "reject",
+    "record_payment": "record_payment",
+    "assign": "assign",
+    "revoke": "revoke",
+    "comment": "comment",
+}
+# Actions on the step under review: only the role the step names may take them.
+_STEP_ACTIONS = {"claim", "approve", "request_info", "reject"}
+_RESIDENT_ACTIONS = ("resubmit", "withdraw", "comment")
+
+
+def queue_submission(
+    outbox: Outbox,
+    *,
+    permit_type: str,
+    title: str,
+    application: dict | None,
+    answers: dict,
+    documents: Mapping[str, Path],
+    action: str = "submit",
+) -> OutboxItem:
+    """Queue a submission made without network; return its last item.
+
+    Each request is safe to send again: creating and submitting carry the outbox's idempotency
+    key, answers and documents replace what was there. `application` is the draft when it was
+    created online before the network went; otherwise the draft is created first and the other
+    items are sent to it. `answers` are the changes to save, `documents` the files by kind.
+    """
+    first = None
+    if application is None:
+        body = {"permit_type": permit_type, "answers": answers}
+        first = outbox.add(
+            "POST", "/permits/applications", body, kind=PERMIT_APPLICATION, title=title
+        )
+        path = "/permits/applications/{id}"  # filled in from the draft the first item made
+    else:
+        path = f"/permits/applications/{application['id']}"
+        outbox.add("PATCH", path, {"answers": answers}, kind=PERMIT_APPLICATION, title=title)
+    for kind, file in documents.items():
+        outbox.add(
+            "POST",
+            f"{path}/documents/{kind}",
+            None,
+            [file],
+            after=first,
+            kind=PERMIT_DOCUMENT,
+            title=title,
+            part=PERMIT_DOCUMENT_PART,
+        )
+    return outbox.add(
+        "POST",
+        f"{path}/actions/{action}",
+        None,
+        after=first,
+        kind=PERMIT_SUBMISSION,
+        title=title,
+    )
+
+
+def waiting_submissions(outbox: Outbox) -> list[OutboxItem]:
+    """Submissions made on this device that the server has not received yet."""
+    return [item for item in outbox.items(OutboxStatus.WAITING) if item.kind == PERMIT_SUBMISSION]
+
+
+def problems_under(error: ApiError | Offline | None, prefix: str) -> dict[str, FieldProblem]:
+    """The problems an error names under `prefix` (`ANSWERS` or `DOCUMENTS`), by code."""
+    if not isinstance(error, ApiError):
+        return {}
+    return {
+        name.removeprefix(prefix): problem
+        for name, problem in error.field_errors().items()
+        if name.startswith(prefix)
+    }
+
+
+def staff_actions(application: dict, role: str, user_id: int | None = None) -> list[str]:
+    """The actions an officer or supervisor may take on `application` now, for its buttons.
+
+    The shared state machine decides by status and role; on a step under review, the step's
+    own role decides too, and a claim is offered only to someone who does not hold it yet.
+    """
+    status = application["status"]
+    step = application["current_step"]
+    actions = []
+    for action, machine_action in _STAFF_ACTIONS.items():
+        if not PERMIT_MACHINE.can(machine_action, status, role):
+            continue
+        if action in _STEP_ACTIONS and (step is None or step["role"] != role):
+            continue
+        if action == "claim" and application["assignee_id"] == user_id and user_id is not None:
+            continue
+        actions.append(action)
+    return actions
+
+
+def resident_actions(application: dict) -> list[str]:
+    """What the applicant may do: answer an information request, withdraw, write a message."""
+    return [
+        action
+        for action in _RESIDENT_ACTIONS
+        if PERMIT_MACHINE.can(action, application["status"], Role.RESIDENT)
+    ]
+
+
+def is_editable(application: dict) -> bool:
+    """A draft, or an application the reviewer sent back with questions."""
+    return application["status"] in (PermitStatus.DRAFT, PermitStatus.NEEDS_INFO)
+
+
+def request_note(application: dict) -> str:
+    """What the reviewer wrote when they last asked for information."""
+    asked = [event for event in application["timeline"] if event["action"] == "request_info"]
+    return asked[-1]["note"] if asked else ""
+
+
+def verification_code(permit: dict) -> str:
+    """The code at the end of the permit's public verification URL (`.../verify/{code}`)."""
+    return permit["verification_url"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def certificate_path(data_dir: Path, permit: dict) -> Path:
+    """Where the app keeps a permit's certificate; permit numbers contain slashes."""
+    name = re.sub(r"[^A-Za-z0-9.-]+", "_", permit["permit_number"])
+    return Path(data_dir) / "certificates" / f"{name}.pdf"
+
+
+def save_certificate(data_dir: Path, permit: dict, pdf: bytes) -> Path:
+    path = certificate_path(data_dir, permit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(pdf)
+    temporary.replace(path)
+    return path

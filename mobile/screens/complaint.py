@@ -1,0 +1,447 @@
+"""One complaint: status, deadline, photos, public timeline, and the actions the viewer may take.
+
+`ComplaintDetail` is the whole view; it is this screen's body and the right-hand pane of the
+officer queue on wide windows. `ComplaintRow` is a complaint's line in "my complaints" and in the
+queue. The action buttons come from the shared state machine (`visible_actions`); each action's
+inputs are described in `ACTION_FORMS` and drawn by `FormView`.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from kivy.app import App
+from kivy.factory import Factory
+from kivy.properties import DictProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.label import Label
+from kivymd.uix.boxlayout import MDBoxLayout
+from kivymd.uix.button import MDRaisedButton
+from kivymd.uix.card import MDCard
+
+from mobile.core.api import COMMENT
+from mobile.core.catalogues import CATALOGUES
+from mobile.core.complaints import deadline_badge, visible_actions
+from mobile.core.i18n import translator
+from mobile.forms import FormView, described
+from mobile.photos import RemotePhoto
+from mobile.screens.base import WargaScreen
+from shared.complaints import MAX_RATING, MIN_RATING
+from shared.errors import ErrorCode
+from shared.roles import Role
+
+NOTE = {"code": "note", "label": "complaint.field.note", "type": "textarea"}
+REQUIRED_NOTE = {**NOTE, "required": True}
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """What an action asks for; `body` turns the cleaned answers into the API's request body."""
+
+    fields: list[dict] = field(default_factory=list)
+    body: Callable[[dict], dict | None] = dict
+
+
+def _comment_body(answers: dict) -> dict:
+    return {"text": answers["text"], "public": not answers.get("internal", False)}
+
+
+ACTION_FORMS = {
+    "claim": ActionForm(body=lambda _answers: None),
+    "verify": ActionForm([NOTE]),
+    "start_work": ActionForm([NOTE]),
+    "close": ActionForm([NOTE]),
+    "request_info": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.question"}]),
+    "resolve": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.public_note"}]),
+    "provide_info": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.answer"}]),
+    "reopen": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.reopen_reason"}]),
+    "forward": ActionForm(
+        [
+            # Choices: the other agencies, filled in when the form is opened.
+            {
+                "code": "agency",
+                "label": "complaint.field.agency",
+                "type": "choice",
+                "required": True,
+            },
+            {
+                "code": "reason",
+                "label": "complaint.field.reason",
+                "type": "textarea",
+                "required": True,
+            },
+        ]
+    ),
+    "reject": ActionForm(
+        [
+            {
+                "code": "reason",
+                "label": "complaint.field.reject_reason",
+                "type": "choice",
+                "required": True,
+                "choices": [
+                    {"value": reason, "label": f"complaint.reject.{reason}"}
+                    for reason in ("spam", "out_of_scope", "other")
+                ],
+            },
+            {**REQUIRED_NOTE, "label": "complaint.field.reason"},
+        ]
+    ),
+    "mark_duplicate": ActionForm(
+        [
+            {
+                "code": "original",
+                "label": "complaint.field.original",
+                "help": "complaint.field.original_help",
+                "type": "text",
+                "required": True,
+                "validation": {"max_length": 24},
+            },
+            NOTE,
+        ]
+    ),
+    "assign": ActionForm(
+        [
+            {
+                "code": "assignee_id",
+                "label": "complaint.field.assignee",
+                "help": "complaint.field.assignee_help",
+                "type": "integer",
+                "required": True,
+                "validation": {"min_value": 1},
+            }
+        ]
+    ),
+    "rate": ActionForm(
+        [
+            {
+                "code": "rating",
+                "label": "complaint.field.rating",
+                "type": "choice",
+                "required": True,
+                "choices": [
+                    {"value": stars, "label": f"complaint.stars.{stars}"}
+                    for stars in range(MIN_RATING, MAX_RATING + 1)
+                ],
+            },
+            {
+                "code": "comment",
+                "label": "complaint.field.rating_comment",
+                "type": "textarea",
+                "validation": {"max_length": 1000},
+            },
+        ]
+    ),
+    COMMENT: ActionForm(
+        [
+            {
+                "code": "text",
+                "label": "complaint.field.comment",
+                "type": "textarea",
+                "required": True,
+            }
+        ],
+        body=_comment_body,
+    ),
+}
+# Staff choose between a public reply and an internal note.
+STAFF_COMMENT = ActionForm(
+    [
+        *ACTION_FORMS[COMMENT].fields,
+        {"code": "internal", "label": "complaint.field.internal", "type": "boolean"},
+    ],
+    body=_comment_body,
+)
+
+
+def status_text(status: str) -> str:
+    return translator.t(f"status.{status}")
+
+
+def deadline_text(deadline: dict) -> str:
+    """ "Due 04-12-2026", with "overdue", "due soon" or "paused" when it applies."""
+    due = date.fromisoformat(deadline["due_date"]).strftime("%d-%m-%Y")
+    text = translator.t("complaint.due", date=due)
+    badge = deadline_badge(deadline, date.today())
+    return f"{text} · {translator.t(f'deadline.{badge}')}" if badge else text
+
+
+def local_time(iso: str) -> str:
+    return translator.timestamp(datetime.fromisoformat(iso).timestamp())
+
+
+class StatusBadge(Label):
+    """A status in white on its colour (a plain Label: it sizes itself to its text)."""
+
+    status = StringProperty()
+
+
+class ComplaintRow(MDCard):
+    """A complaint in a list: title, number, status badge, due date; tapping opens it."""
+
+    complaint = DictProperty()
+    chooser = ObjectProperty()
+    status = StringProperty()  # a status, or "waiting_to_send" for one still in the outbox
+    badge = StringProperty()
+    headline = StringProperty()
+    subline = StringProperty()
+
+    def __init__(self, complaint: dict, chooser=None, **kwargs) -> None:
+        super().__init__(complaint=complaint, chooser=chooser, **kwargs)
+        self.relabel()
+
+    def relabel(self) -> None:
+        complaint = self.complaint
+        self.headline = complaint["title"]
+        if "tracking_number" not in complaint:  # still in the outbox
+            self.status = "waiting_to_send"
+            self.badge = translator.t("status.waiting_to_send")
+            self.subline = translator.t("complaint.queued")
+            return
+        self.status = complaint["status"]
+        self.badge = status_text(self.status)
+        self.subline = " · ".join(
+            [
+                complaint["tracking_number"],
+                translator.pick(complaint["category"]["name"]),
+                deadline_text(complaint["deadline"]),
+            ]
+        )
+
+
+class ActionPanel(MDBoxLayout):
+    """The inputs of the action being taken, with Send and Cancel."""
+
+    action = StringProperty()
+
+    def __init__(self, action: str, form: ActionForm, detail: "ComplaintDetail", **kwargs):
+        super().__init__(action=action, **kwargs)
+        self.form_spec = form
+        self.detail = detail
+        self.form = FormView(described(form.fields))
+        self.ids.form_slot.add_widget(self.form)
+
+    def send(self) -> None:
+        answers = self.form.validate()
+        if answers is not None:
+            body = self.form_spec.body(answers)
+            App.get_running_app().spawn(self.detail.take(self.action, body))
+
+
+class ComplaintDetail(MDBoxLayout):
+    """A complaint as its reporter or the agency's staff see it (the API's `ComplaintDetail`)."""
+
+    complaint = ObjectProperty(None, allownone=True)
+    categories = DictProperty()  # code -> category, to name the extra questions and answers
+    agencies = ListProperty()  # the forward action's choices
+    # Called with the complaint after an action changed it, or None when it must be reloaded.
+    after_action = ObjectProperty()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.panel: ActionPanel | None = None
+        self.photos: list[RemotePhoto] = []
+
+    async def photos_loaded(self) -> None:
+        await asyncio.gather(*(photo.loading for photo in self.photos if photo.loading))
+
+    @property
+    def role(self) -> str:
+        session = App.get_running_app().tokens.session
+        return session.role if session else Role.RESIDENT
+
+    def on_complaint(self, *_args) -> None:
+        self.panel = None
+        self.render()
+
+    def render(self) -> None:
+        self.clear_widgets()
+        self.photos = []
+        complaint = self.complaint
+        if complaint is None:
+            self.add_widget(Factory.HintText(text=translator.t("complaint.pick")))
+            return
+        t = translator.t
+        add = self.add_widget
+        add(Factory.MDLabel(text=complaint["title"], font_style="H6", adaptive_height=True))
+        add(Factory.HintText(text=complaint["tracking_number"]))
+        add(StatusBadge(status=complaint["status"], text=status_text(complaint["status"])))
+        add(Factory.BodyText(text=deadline_text(complaint["deadline"])))
+        category = self.categories.get(complaint["category"]["code"], {})
+        add(Factory.SectionTitle(text=t("complaint.category")))
+        add(
+            Factory.BodyText(
+                text=translator.pick(complaint["category"]["name"])
+                + " · "
+                + translator.pick(complaint["agency"]["name"])
+            )
+        )
+        add(Factory.SectionTitle(text=t("complaint.description")))
+        add(Factory.BodyText(text=complaint["description"]))
+        add(Factory.SectionTitle(text=t("complaint.location")))
+        place = f"{complaint['latitude']:.5f}, {complaint['longitude']:.5f}"
+        add(Factory.BodyText(text="\n".join(filter(None, [complaint["address"], place]))))
+        answers = self._answers(category.get("questions") or [])
+        if answers:
+            add(Factory.SectionTitle(text=t("complaint.answers")))
+            add(Factory.BodyText(text=answers))
+        self._render_facts()
+        if complaint["photos"]:
+            add(Factory.SectionTitle(text=t("complaint.photos", count=len(complaint["photos"]))))
+            strip = Factory.PhotoStrip()
+            for photo in complaint["photos"]:
+                strip.add_widget(RemotePhoto(url=photo["thumbnail_url"]))
+            add(strip)
+            self.photos = strip.children
+        add(Factory.SectionTitle(text=t("complaint.timeline")))
+        add(Factory.BodyText(text="\n\n".join(map(self._event, complaint["timeline"]))))
+        self._render_actions()
+
+    def _answers(self, questions: list[dict]) -> str:
+        lines = []
+        for question in questions:
+            value = self.complaint["answers"].get(question["code"])
+            if value is None:
+                continue
+            labels = {c["value"]: translator.pick(c["label"]) for c in question["choices"]}
+            if isinstance(value, bool):
+                shown = translator.t("common.yes" if value else "common.no")
+            elif isinstance(value, list):
+                shown = ", ".join(labels.get(v, str(v)) for v in value)
+            else:
+                shown = labels.get(value, str(value))
+            lines.append(f"{translator.pick(question['label'])}: {shown}")
+        return "\n".join(lines)
+
+    def _render_facts(self) -> None:
+        complaint, t = self.complaint, translator.t
+        facts = []
+        if complaint["anonymous"]:
+            facts.append(t("complaint.is_anonymous"))
+        if complaint["confidential"]:
+            facts.append(t("complaint.is_confidential"))
+        if complaint["reporter"] and self.role != Role.RESIDENT:
+            facts.append(t("complaint.reporter", name=complaint["reporter"]["full_name"]))
+        assignee = complaint["assignee"]
+        facts.append(
+            t("complaint.assignee", name=assignee["full_name"])
+            if assignee
+            else t("complaint.unassigned")
+        )
+        if complaint["duplicate_of"]:
+            facts.append(t("complaint.duplicate_of", number=complaint["duplicate_of"]))
+        if complaint["supporter_count"]:
+            facts.append(t("complaint.supporters", count=complaint["supporter_count"]))
+        if complaint["rating"]:
+            rating = t("complaint.rated", stars=complaint["rating"])
+            facts.append(f"{rating} {complaint['rating_comment'] or ''}".strip())
+        if complaint["reopen_until"]:
+            facts.append(t("complaint.reopen_until", time=local_time(complaint["reopen_until"])))
+        self.add_widget(Factory.HintText(text="\n".join(facts)))
+
+    @staticmethod
+    def _event(event: dict) -> str:
+        action = event["action"]
+        key = f"event.{action}" if f"event.{action}" in CATALOGUES["id"] else f"action.{action}"
+        line = f"{local_time(event['created_at'])} · {translator.t(key)}"
+        if event["to_status"] and event["to_status"] != event["from_status"]:
+            line += f" » {status_text(event['to_status'])}"
+        if event["actor_name"]:
+            line += f" ({event['actor_name']})"
+        if not event["public"]:
+            line += f" · {translator.t('complaint.not_public')}"
+        if event["note"]:
+            line += f"\n{event['note']}"
+        return line
+
+    def available_actions(self) -> list[str]:
+        complaint = self.complaint
+        actions = visible_actions(complaint["status"], self.role)
+        if complaint["rating"]:
+            actions = [a for a in actions if a != "rate"]  # rated once, for good
+        return [a for a in actions if a in ACTION_FORMS]
+
+    def _render_actions(self) -> None:
+        actions = self.available_actions()
+        if not actions:
+            return
+        self.add_widget(Factory.SectionTitle(text=translator.t("complaint.actions")))
+        buttons = Factory.ButtonRow()
+        for action in actions:
+            buttons.add_widget(
+                MDRaisedButton(
+                    text=translator.t(f"action.{action}"),
+                    on_release=lambda _b, action=action: self.start(action),
+                )
+            )
+        self.add_widget(buttons)
+        if self.panel is not None:
+            self.add_widget(self.panel)
+
+    def form_for(self, action: str) -> ActionForm:
+        form = ACTION_FORMS[action]
+        if action == COMMENT and self.role != Role.RESIDENT:
+            return STAFF_COMMENT
+        if action == "forward":
+            own = self.complaint["agency"]["code"]
+            choices = [
+                {"value": a["code"], "label": a["name"]} for a in self.agencies if a["code"] != own
+            ]
+            return ActionForm([{**form.fields[0], "choices": choices}, *form.fields[1:]])
+        return form
+
+    def start(self, action: str) -> None:
+        """Show the inputs `action` needs (an action without any is sent at once)."""
+        form = self.form_for(action)
+        if not form.fields:
+            App.get_running_app().spawn(self.take(action, form.body({})))
+            return
+        self.panel = ActionPanel(action, form, self)
+        self.render()
+
+    def cancel(self) -> None:
+        self.panel = None
+        self.render()
+
+    async def take(self, action: str, body: dict | None) -> None:
+        app = App.get_running_app()
+        screen = app.manager.current_screen  # shows progress and the error notice
+        complaint = self.complaint
+        updated = await screen.run(
+            app.api.complaint_action(complaint["id"], action, body, version=complaint["version"])
+        )
+        if updated is not None:
+            self.complaint = updated
+            self.after_action(updated)
+            return
+        if self.panel is not None:
+            self.panel.form.show_server_errors(screen.last_error)
+        if getattr(screen.last_error, "code", None) == ErrorCode.VERSION_CONFLICT:
+            self.after_action(None)  # someone else acted first: reload what is there now
+
+
+class ComplaintScreen(WargaScreen):
+    def on_kv_post(self, base_widget) -> None:
+        self.ids.detail.after_action = self._changed
+
+    async def load(self) -> None:
+        detail = self.ids.detail
+        if detail.complaint and detail.complaint["id"] != int(self.params["id"]):
+            detail.complaint = None
+        categories = await self.fetch(self.app.api.complaint_categories())
+        if categories is not None:
+            detail.categories = {c["code"]: c for c in categories["items"]}
+        if self.app.tokens.session and self.app.tokens.session.role != Role.RESIDENT:
+            agencies = await self.fetch(self.app.api.agencies())
+            detail.agencies = agencies["items"] if agencies else []
+        detail.complaint = await self.fetch(self.app.api.complaint(int(self.params["id"])))
+
+    def render(self) -> None:
+        self.ids.detail.render()
+
+    async def settled(self) -> None:
+        await self.ids.detail.photos_loaded()
+
+    def _changed(self, complaint: dict | None) -> None:
+        if complaint is None:
+            self.reload()

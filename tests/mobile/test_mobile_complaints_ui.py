@@ -1,0 +1,112 @@
+"""Complaints in the real app, headless, against the real server: filing with a photo, the
+officer's queue and actions on a wide window, rating and a language switch, filing offline."""
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.mobile.conftest import free_port
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "lubang.jpg"
+    Image.new("RGB", (640, 480), (120, 110, 90)).save(path, "JPEG")
+    return path
+
+
+def my_complaints_on_the_server(api_server, title: str) -> list[dict]:
+    resident = api_server.account("resident")
+    with httpx.Client(base_url=api_server.base_url) as http:
+        token = http.post(
+            "/api/v1/auth/token",
+            data={"username": resident.username, "password": resident.password},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        mine = http.get("/api/v1/complaints/mine?limit=100", headers=headers).json()["items"]
+        return [
+            http.get(f"/api/v1/complaints/{c['id']}", headers=headers).json()
+            for c in mine
+            if c["title"] == title
+        ]
+
+
+def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive, photo):
+    title = "Lubang besar di Jl. Pahlawan"
+    filed = drive(
+        "file_complaint",
+        "--param",
+        f"title={title}",
+        "--param",
+        f"photo={photo}",
+        "--param",
+        "latitude=-6.2901",
+    )
+    [mine] = [row for row in filed["mine"] if row["title"] == title]
+    assert mine["badge"] == "Diajukan"
+    assert mine["line"].startswith("ADU-") and "Jalan rusak" in mine["line"]
+    assert "Batas waktu" in mine["line"]
+    assert title in filed["detail"] and "Foto (1)" in filed["detail"]
+    assert "Perkiraan ukuran kerusakan: Besar (lebih dari 1 m)" in "\n".join(filed["detail"])
+    assert filed["buttons"] == ["Beri komentar"]
+    complaint = str(filed["complaint_id"])
+
+    officer = drive("officer_resolves", "--size", "1280x800", "--param", f"complaint={complaint}")
+    assert officer["wide"] and officer["screen"] == "complaint_queue"  # the detail is beside
+    assert title in [row["title"] for row in officer["queue"]]
+    assert officer["buttons_new"] == [
+        "Verifikasi",
+        "Teruskan ke dinas lain",
+        "Tolak",
+        "Tandai duplikat",
+        "Beri komentar",
+        "Ambil untuk ditangani",
+    ]
+    assert officer["assignee"] == "Petugas dbmsda"
+    assert officer["assigned_to_me"] == [int(complaint)]  # the "assigned to me" filter
+    assert officer["missing_note"] == "Wajib diisi."
+    assert officer["status"] == "resolved"
+    assert officer["buttons_resolved"] == ["Tutup"]
+    assert title not in [row["title"] for row in officer["queue_after"]]  # open ones only
+
+    rated = drive("resident_rates", "--param", f"complaint={complaint}")
+    assert rated["buttons"] == ["Buka kembali", "Beri penilaian"]
+    assert rated["rating"] == 5
+    assert "Lubang sudah ditambal dengan aspal." in "\n".join(rated["texts"])
+    assert rated["buttons_after"] == ["Buka kembali"]
+    # Switching the language redraws the open complaint at once.
+    assert {"Rincian pengaduan", "Riwayat", "Selesai"} <= set(rated["texts"])
+    assert {"Complaint details", "History", "Resolved", "Reopen"} <= set(rated["texts_en"])
+    assert "Riwayat" not in rated["texts_en"]
+
+
+def test_filed_offline_is_sent_exactly_once_after_a_restart(drive, api_server, photo, tmp_path):
+    title = "Sampah menumpuk di pinggir jalan"
+    data_dir = tmp_path / "phone"
+    offline = drive(
+        "file_offline",
+        "--param",
+        f"title={title}",
+        "--param",
+        f"photo={photo}",
+        "--param",
+        "latitude=-6.2502",
+        "--param",
+        f"offline_api=http://127.0.0.1:{free_port()}",
+        data_dir=data_dir,
+    )
+    assert offline["mine"][0] == {
+        "title": title,
+        "badge": "Menunggu dikirim",
+        "line": "Akan dikirim saat koneksi tersedia",
+    }
+    assert offline["waiting"] == [["complaint", title], ["complaint_photos", title]]
+    assert my_complaints_on_the_server(api_server, title) == []
+
+    back = drive("send_waiting", data_dir=data_dir)  # restarted, the server reachable again
+    assert back["statuses"] == ["sent", "sent"]
+    assert [row["badge"] for row in back["mine"] if row["title"] == title] == ["Diajukan"]
+    assert back["again"] == 0  # nothing is sent twice
+
+    [complaint] = my_complaints_on_the_server(api_server, title)
+    assert len(complaint["photos"]) == 1
