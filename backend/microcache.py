@@ -220,6 +220,8 @@ def _note_statement_table(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _invalidate_written_tables(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: nothing is visible to others yet
+        return
     written = session.info.pop(_WRITTEN, None)
     engine = _engine_of(session) if written else None
     if engine is None:

@@ -64,11 +64,12 @@ def choose_images(on_chosen: Callable[[list[Path]], None]) -> None:
     """The system's picker for images (several at once)."""
     from plyer import filechooser
 
-    filechooser.open_file(
-        filters=[["Images", "*.jpg", "*.jpeg", "*.png", "*.webp"]],
-        multiple=True,
-        on_selection=lambda paths: mainthread(on_chosen)([Path(p) for p in paths or []]),
-    )
+    def chosen(paths) -> None:
+        # A picture the picker cannot map to a file (a cloud-only one, say) comes back as None.
+        mainthread(on_chosen)([Path(p) for p in paths or [] if p])
+
+    # plyer's Android picker takes a named kind ("image" = image/*), not patterns.
+    filechooser.open_file(filters=["image"], multiple=True, on_selection=chosen)
 
 
 def choose_document(on_chosen: Callable[[list[Path]], None]) -> None:

@@ -408,6 +408,12 @@ class ApiClient:
         """The issued permit's certificate PDF."""
         return await self.get_bytes(f"/permits/applications/{application_id}/certificate")
 
+    async def permit_document(self, application_id: int, document_id: int) -> bytes:
+        """An uploaded document, as the server keeps it (photos re-encoded without EXIF)."""
+        return await self.get_bytes(
+            f"/permits/applications/{application_id}/documents/{document_id}"
+        )
+
     async def verify_permit(self, code: str) -> dict:
         """The public verification of a permit's code, as anyone scanning its QR code sees it."""
         response = await self.request("GET", f"/verifications/{code}", auth=False)

@@ -149,16 +149,26 @@ def verification_code(permit: dict) -> str:
     return permit["verification_url"].rstrip("/").rsplit("/", 1)[-1]
 
 
+def _safe(name: str) -> str:
+    """A file name from text that may hold slashes (permit numbers) or odd characters."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
+
+
 def certificate_path(data_dir: Path, permit: dict) -> Path:
-    """Where the app keeps a permit's certificate; permit numbers contain slashes."""
-    name = re.sub(r"[^A-Za-z0-9.-]+", "_", permit["permit_number"])
-    return Path(data_dir) / "certificates" / f"{name}.pdf"
+    """Where the app keeps a permit's certificate."""
+    return Path(data_dir) / "certificates" / f"{_safe(permit['permit_number'])}.pdf"
 
 
-def save_certificate(data_dir: Path, permit: dict, pdf: bytes) -> Path:
-    path = certificate_path(data_dir, permit)
+def document_path(data_dir: Path, application_id: int, document: dict) -> Path:
+    """Where the app keeps a copy of an application's document, opened for reading."""
+    name = f"{document['id']}-{_safe(document['file_name'])}"
+    return Path(data_dir) / "documents" / str(application_id) / name
+
+
+def save_download(path: Path, data: bytes) -> Path:
+    """Write a downloaded file whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(pdf)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
     temporary.replace(path)
     return path

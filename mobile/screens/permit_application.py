@@ -21,10 +21,11 @@ from mobile import device, screens
 from mobile.core.i18n import translator
 from mobile.core.permits import (
     certificate_path,
+    document_path,
     is_editable,
     request_note,
     resident_actions,
-    save_certificate,
+    save_download,
     staff_actions,
     verification_code,
 )
@@ -263,7 +264,7 @@ class PermitApplicationDetail(MDBoxLayout):
         add(Factory.SectionTitle(text=t("application.answers")))
         add(Factory.BodyText(text=self._answers() or t("common.none")))
         add(Factory.SectionTitle(text=t("permit.documents")))
-        add(Factory.BodyText(text=self._documents() or t("common.none")))
+        self._render_documents()
         add(Factory.SectionTitle(text=t("application.timeline")))
         add(Factory.BodyText(text="\n\n".join(map(self._event, application["timeline"]))))
 
@@ -345,7 +346,8 @@ class PermitApplicationDetail(MDBoxLayout):
         application = self.application
         pdf = await screen.run(self.app.api.permit_certificate(application["id"]))
         if pdf is not None:
-            self.certificate = save_certificate(self.app.data_dir, application["permit"], pdf)
+            path = certificate_path(self.app.data_dir, application["permit"])
+            self.certificate = save_download(path, pdf)
             self.render()
 
     def _render_payment(self) -> None:
@@ -379,11 +381,37 @@ class PermitApplicationDetail(MDBoxLayout):
             if answers.get(field["code"]) is not None
         )
 
-    def _documents(self) -> str:
-        return "\n".join(
-            f"{translator.pick(d['label'])}: {d['file_name']} ({d['size_bytes'] // 1024 or 1} KB)"
-            for d in self.application["documents"]
-        )
+    def _render_documents(self) -> None:
+        """Each document as a button that fetches it and opens it (on the desktop)."""
+        documents = self.application["documents"]
+        if not documents:
+            self.add_widget(Factory.BodyText(text=translator.t("common.none")))
+        buttons = Factory.ButtonRow()
+        for document in documents:
+            size = document["size_bytes"] // 1024 or 1
+            buttons.add_widget(
+                MDRectangleFlatIconButton(
+                    icon="file-eye-outline",
+                    text=f"{translator.pick(document['label'])}: {document['file_name']} "
+                    f"({size} KB)",
+                    on_release=lambda _b, d=document: self.app.spawn(self.open_document(d)),
+                )
+            )
+        self.add_widget(buttons)
+
+    async def open_document(self, document: dict) -> None:
+        """Fetch a document into the app's data directory and open it where a viewer exists."""
+        screen = self.app.manager.current_screen
+        application_id = self.application["id"]
+        data = await screen.run(self.app.api.permit_document(application_id, document["id"]))
+        if data is None:
+            return
+        path = save_download(document_path(self.app.data_dir, application_id, document), data)
+        if device.ON_ANDROID:  # no viewer to hand a private file to: say where it is
+            screen.notice = translator.t("application.saved", path=path)
+            screen.notice_is_error = False
+        else:
+            webbrowser.open(path.as_uri())
 
     @staticmethod
     def _event(event: dict) -> str:

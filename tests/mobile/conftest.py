@@ -170,6 +170,9 @@ def drive(api_server, tmp_path):
     for name, (role, agency) in DRIVER_ACCOUNTS.items():
         account = api_server.account(role, agency)
         accounts[name] = {"username": account.username, "password": account.password}
+    # A second resident, who says "me too" on the first one's complaint.
+    neighbour = [a for a in api_server.accounts if a.role == "resident"][1]
+    accounts["neighbour"] = {"username": neighbour.username, "password": neighbour.password}
 
     def drive(name: str, *extra: str, api: str | None = None, data_dir: Path | None = None) -> dict:
         completed = subprocess.run(

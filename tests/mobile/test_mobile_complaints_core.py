@@ -2,6 +2,7 @@
 pieces the complaint screens compute on the device."""
 
 from datetime import date
+from uuid import uuid4
 
 import pytest
 from PIL import Image
@@ -15,6 +16,7 @@ from mobile.core.complaints import (
     waiting_complaints,
 )
 from mobile.core.outbox import Outbox, OutboxStatus
+from mobile.core.tokens import TokenStore
 
 COMPLAINT = {
     "category": "sampah",
@@ -143,9 +145,8 @@ async def test_queue_filters_actions_with_the_version_seen_and_comments(
 ):
     resident = await signed_in(make_client, api_server)
     body = {**COMPLAINT, "title": "Sampah di saluran air, RT 07", "latitude": -6.2201}
-    created = await resident.send("POST", "/complaints", body=body, idempotency_key="rt-07")
-    officer = make_client(api_server.base_url)
-    officer.tokens = type(officer.tokens)(tmp_path / "officer")  # a second phone
+    created = await resident.send("POST", "/complaints", body=body, idempotency_key=str(uuid4()))
+    officer = ApiClient(api_server.base_url, tokens=TokenStore(tmp_path / "officer"))
     account = api_server.account("officer", "dlh")
     await officer.login(account.username, account.password)
 
@@ -169,3 +170,4 @@ async def test_queue_filters_actions_with_the_version_seen_and_comments(
     assert noted["timeline"][-1]["note"] == "Cek lokasi besok."
     mine = (await officer.complaint_queue(assigned="me")).data["items"]
     assert [c["id"] for c in mine] == [created["id"]]
+    await officer.aclose()

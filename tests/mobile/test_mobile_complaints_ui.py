@@ -51,6 +51,15 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert filed["buttons"] == ["Beri komentar"]
     complaint = str(filed["complaint_id"])
 
+    neighbour = drive(
+        "neighbour_supports", "--param", f"photo={photo}", "--param", "latitude=-6.2901"
+    )
+    [number] = [line for line in mine["line"].split(" · ") if line.startswith("ADU-")]
+    assert f"{title} ({number})" in neighbour["nearby"]  # the likely duplicate, before sending
+    assert neighbour["submit_disabled"]
+    assert neighbour["notice"] == f"Terima kasih, dukungan Anda untuk {number} tercatat."
+    assert neighbour["outbox"] == 0  # nothing filed
+
     officer = drive("officer_resolves", "--size", "1280x800", "--param", f"complaint={complaint}")
     assert officer["wide"] and officer["screen"] == "complaint_queue"  # the detail is beside
     assert title in [row["title"] for row in officer["queue"]]
@@ -63,6 +72,7 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
         "Ambil untuk ditangani",
     ]
     assert officer["assignee"] == "Petugas dbmsda"
+    assert "Didukung 1 warga" in officer["facts"]
     assert officer["assigned_to_me"] == [int(complaint)]  # the "assigned to me" filter
     assert officer["missing_note"] == "Wajib diisi."
     assert officer["status"] == "resolved"

@@ -13,10 +13,11 @@ from mobile.core.permits import (
     DOCUMENTS,
     PERMIT_SUBMISSION,
     certificate_path,
+    document_path,
     problems_under,
     queue_submission,
     resident_actions,
-    save_certificate,
+    save_download,
     staff_actions,
     verification_code,
     waiting_submissions,
@@ -133,10 +134,13 @@ async def test_from_draft_through_an_information_request_to_a_verified_certifica
     verified = await resident.verify_permit(code)
     assert verified["valid"] and verified["permit_number"] == seen["permit"]["permit_number"]
     pdf = await resident.permit_certificate(application_id)
-    path = save_certificate(tmp_path / "data", seen["permit"], pdf)
-    assert path == certificate_path(tmp_path / "data", seen["permit"])
+    path = save_download(certificate_path(tmp_path / "data", seen["permit"]), pdf)
     assert path.read_bytes().startswith(b"%PDF-")
-    assert "/" not in path.name and path.name.endswith(".pdf")
+    assert "/" not in path.name and path.name.endswith(".pdf")  # permit numbers have slashes
+    [proposal] = [d for d in seen["documents"] if d["kind"] == "proposal"]
+    copy = document_path(tmp_path / "data", application_id, proposal)
+    save_download(copy, await officer.permit_document(application_id, proposal["id"]))
+    assert copy.read_bytes().startswith(b"%PDF-")
 
     with pytest.raises(ApiError) as unknown:
         await resident.verify_permit("not-a-real-code")

@@ -271,6 +271,30 @@ async def file_complaint(app, accounts):
 
 
 @scenario
+async def neighbour_supports(app, accounts):
+    """Another resident reports the same pothole: the app shows the open one nearby, and the
+    resident supports it instead of filing a second report."""
+    await login_as(app, accounts["neighbour"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    fill_complaint(
+        form_screen,
+        title="Jalan berlubang dekat halte",
+        latitude=float(params["latitude"]) + 0.0003,  # some 30 m away
+        answers={"ukuran_lubang": "sedang", "membahayakan": True},
+    )
+    press(form_screen.ids.submit)
+    await until(lambda: form_screen.nearby)
+    await frames()
+    result["nearby"] = visible_texts(form_screen.ids.nearby)
+    result["submit_disabled"] = form_screen.ids.submit.disabled
+    [support] = [w for w in form_screen.ids.nearby.children if w.text == "Dukung laporan ini"]
+    press(support)
+    await until(lambda: form_screen.notice)
+    result["notice"] = form_screen.notice
+    result["outbox"] = len(app.outbox.items())
+
+
+@scenario
 async def officer_resolves(app, accounts):
     """An officer on a wide window finds the complaint in the queue, claims, verifies, resolves."""
 
@@ -300,6 +324,7 @@ async def officer_resolves(app, accounts):
 
     await act("claim")
     result["assignee"] = detail.complaint["assignee"]["full_name"]
+    result["facts"] = "\n".join(visible_texts(detail))
     queue.set_filter("assigned", "me")
     await queue.ready.wait()
     result["assigned_to_me"] = [row.complaint["id"] for row in queue_rows(queue)]

@@ -122,3 +122,14 @@ def test_the_cache_stays_within_its_byte_budget():
     assert all(cache.get(number) is not None for number in range(2, 10))
     cache.put("huge", b"x" * 500, tables=set(), generation=cache.generation, size=500)
     assert cache.get("huge") is None  # bigger than an eighth of the budget: not worth it
+
+
+async def test_a_savepoint_does_not_count_as_the_commit(client, callers, session, demo):
+    filed = await file_complaint(client, callers.resident, title="Trotoar rusak")
+    assert _titles(await client.get(FEED)) == ["Trotoar rusak"]
+    with session.begin_nested():
+        session.execute(update(Complaint).where(Complaint.id == filed["id"]).values(title="X"))
+    # Released, but not committed: the feed may be built again from what others see.
+    assert _titles(await client.get(FEED)) == ["Trotoar rusak"]
+    session.commit()
+    assert _titles(await client.get(FEED)) == ["X"]
