@@ -1,14 +1,25 @@
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 
 from backend.accounts import service
+from backend.accounts.models import User
 from backend.accounts.schemas import (
+    Colleague,
+    ColleagueList,
     PasswordChange,
     ProfileUpdate,
     ResidentRegistration,
     StaffCreate,
     UserRead,
 )
-from backend.auth.dependencies import AdminUser, CurrentCaller, CurrentUser, HashingDep
+from backend.auth.dependencies import (
+    AdminUser,
+    CurrentCaller,
+    CurrentUser,
+    HashingDep,
+    require_roles,
+)
 from backend.dependencies import SessionDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
@@ -59,6 +70,22 @@ def change_password(
         current_session_id=caller.session_id,
     )
     session.commit()
+
+
+@router.get(
+    "/me/colleagues",
+    response_model=ColleagueList,
+    responses=error_responses(401, 403),
+)
+def list_colleagues(
+    session: SessionDep,
+    user: Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))],
+) -> ColleagueList:
+    """The staff of your agency, for assigning complaints and applications to one of them."""
+    colleagues = service.list_colleagues(session, user=user)
+    return ColleagueList(
+        items=[Colleague(id=u.id, full_name=u.full_name, role=u.role) for u in colleagues]
+    )
 
 
 admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])

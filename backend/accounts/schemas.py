@@ -121,3 +121,15 @@ class UserRead(BaseModel):
     language: str
     is_active: bool
     created_at: datetime
+
+
+class Colleague(BaseModel):
+    """A fellow staff member of the caller's agency, e.g. to assign work to."""
+
+    id: int
+    full_name: str
+    role: Role
+
+
+class ColleagueList(BaseModel):
+    items: list[Colleague]

@@ -223,6 +223,17 @@ def deactivate_user(session: Session, *, user_id: int, acting_admin: User) -> Us
     return user
 
 
+def list_colleagues(session: Session, *, user: User) -> list[User]:
+    """Active officers and supervisors of the caller's agency, the caller included."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.agency_id == user.agency_id, User.is_active)
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
 def list_users(
     session: Session, *, role: Role | None, cursor: str | None, limit: int
 ) -> tuple[list[User], str | None]:

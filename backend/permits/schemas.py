@@ -142,6 +142,7 @@ class PermitView(BaseModel):
     issued_at: dt.datetime
     valid_from: dt.date
     valid_until: dt.date | None
+    verification_code: str = Field(description="The unguessable code printed on the certificate.")
     verification_url: str
     certificate_url: str
     revoked_at: dt.datetime | None

@@ -195,6 +195,7 @@ class ApplicationViews:
             issued_at=application.issued_at,
             valid_from=application.valid_from,
             valid_until=application.valid_until,
+            verification_code=application.verification_code,
             verification_url=verification_url(self.base_url, application.verification_code),
             certificate_url=(
                 f"{self.base_url}/api/v1/permits/applications/{application.id}/certificate"

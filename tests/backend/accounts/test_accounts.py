@@ -164,3 +164,16 @@ async def test_admin_lists_users_with_a_cursor(client, demo):
     assert len(seen) == len(demo.all) == len(set(seen))
     bad = await client.get("/api/v1/admin/users", headers=headers, params={"cursor": "garbage"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_staff_list_their_agency_colleagues(client, demo):
+    agency, other = demo.agency_codes[0], demo.agency_codes[1]
+    officer = demo.officer(agency)
+    headers = await login(client, officer.username, officer.password)
+    response = await client.get("/api/v1/me/colleagues", headers=headers)
+    assert response.status_code == 200
+    names = {c["full_name"] for c in response.json()["items"]}
+    assert names == {f"Petugas {agency}", f"Kepala {agency}"}
+    assert f"Petugas {other}" not in names
+    resident = await login(client, demo.resident.username, demo.resident.password)
+    assert (await client.get("/api/v1/me/colleagues", headers=resident)).status_code == 403
