@@ -27,7 +27,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
+    # `async def`: a plain attribute read, not worth a thread-pool hop on every request.
     return request.app.state.settings
 
 

@@ -23,6 +23,7 @@ from mobile.core.cache import ResponseCache
 from mobile.core.i18n import translator
 from mobile.core.outbox import Outbox, OutboxStatus
 from mobile.core.tokens import Session, TokenStore
+from mobile.notifier import Notifier
 
 DEFAULT_API = "http://127.0.0.1:8000"
 OUTBOX_RETRY_SECONDS = 30
@@ -56,6 +57,7 @@ class WargaApp(MDApp):
         self.exit_code = 0
         self._history: list[str] = []
         self._tasks: set[asyncio.Task] = set()
+        self.notifier = Notifier()  # the unread count; kv rules read app.notifier.unread
 
     # --- start-up ---
 
@@ -99,6 +101,7 @@ class WargaApp(MDApp):
             self.stop()
 
     def on_stop(self) -> None:
+        self.notifier.stop()
         for task in self._tasks:
             task.cancel()
         self.outbox.close()
@@ -133,6 +136,8 @@ class WargaApp(MDApp):
         self.api = ApiClient(url, tokens=self.tokens, cache=old.cache, language=old.language)
         self.spawn(old.aclose())
         self.save_preference("api_url", url)
+        if self.session_active:
+            self.notifier.start(self.api)
 
     def tr(self, key: str, _language: str | None = None, **params: object) -> str:
         """For kv rules: `app.tr("key", app.lang)` names `app.lang` so the rule re-runs."""
@@ -193,6 +198,13 @@ class WargaApp(MDApp):
         return self.back() if key == KEY_BACK else False
 
     # --- session ---
+
+    def on_session_active(self, _app, active: bool) -> None:
+        """While signed in, the live inbox keeps the unread badge current."""
+        if active:
+            self.notifier.start(self.api)
+        else:
+            self.notifier.reset()
 
     def signed_in(self, session: Session) -> None:
         self.session_active = True

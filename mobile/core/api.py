@@ -6,10 +6,12 @@ access token is refreshed through the `TokenStore` and the request retried exact
 """
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -18,6 +20,9 @@ from mobile.core.tokens import Session, TokenStore
 from shared.errors import ErrorCode
 
 API_PREFIX = "/api/v1"
+# A live stream stays open; silence longer than this (the server sends a keep-alive every
+# 15 s) means the connection is dead.
+STREAM_READ_TIMEOUT = 60.0
 COMMENT = "comment"  # the one complaint action with its own endpoint, not under /actions
 PERMIT_DOCUMENT_PART = "file"  # a permit document is uploaded alone, as the part `file`
 
@@ -164,14 +169,54 @@ class ApiClient:
             and token
             and _problem_code(response) == ErrorCode.TOKEN_EXPIRED
         ):
-            try:
-                session = await self.tokens.refresh(token, self._refresh)
-            except LookupError:  # logged out while this request was on its way
-                raise ApiError(401, ErrorCode.NOT_AUTHENTICATED) from None
+            session = await self._refresh_expired(token)
             response = await self._send(method, path, token=session.access_token, **kwargs)
         if response.is_success or response.status_code == 304:
             return response
         raise ApiError.from_response(response)
+
+    @asynccontextmanager
+    async def stream(
+        self, path: str, *, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """An open streaming GET with the session's token (for Server-Sent Events), refreshing
+        an expired access token once like `request`; the response is closed on leaving."""
+        for attempt in (1, 2):
+            session = self.tokens.session
+            if session is None:
+                raise ApiError(401, ErrorCode.NOT_AUTHENTICATED)
+            request = self._http.build_request(
+                "GET",
+                API_PREFIX + path,
+                headers={
+                    "Accept-Language": self.language,
+                    "Authorization": f"Bearer {session.access_token}",
+                    **(headers or {}),
+                },
+                timeout=httpx.Timeout(self._http.timeout.connect, read=STREAM_READ_TIMEOUT),
+            )
+            try:
+                response = await self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                raise Offline(str(exc) or type(exc).__name__) from exc
+            try:
+                if not response.is_success:
+                    await response.aread()
+                    expired = _problem_code(response) == ErrorCode.TOKEN_EXPIRED
+                    if response.status_code == 401 and expired and attempt == 1:
+                        await self._refresh_expired(session.access_token)
+                        continue
+                    raise ApiError.from_response(response)
+                yield response
+                return
+            finally:
+                await response.aclose()
+
+    async def _refresh_expired(self, token: str) -> Session:
+        try:
+            return await self.tokens.refresh(token, self._refresh)
+        except LookupError:  # logged out while this request was on its way
+            raise ApiError(401, ErrorCode.NOT_AUTHENTICATED) from None
 
     async def _refresh(self, refresh_token: str) -> Session:
         response = await self._send(
@@ -418,6 +463,63 @@ class ApiClient:
         """The public verification of a permit's code, as anyone scanning its QR code sees it."""
         response = await self.request("GET", f"/verifications/{code}", auth=False)
         return response.json()
+
+    # --- notifications ---
+
+    async def notifications(self, cursor: str | None = None) -> Fetched:
+        """The inbox, newest first; `cursor` is the previous page's `next_cursor`."""
+        return await self.get("/notifications" + _query(cursor=cursor), auth=True)
+
+    async def unread_count(self) -> int:
+        response = await self.request("GET", "/notifications/unread-count")
+        return response.json()["unread"]
+
+    async def mark_read(self, notification_id: int) -> dict:
+        return await self.send("POST", f"/notifications/{notification_id}/read", body=None)
+
+    async def mark_all_read(self, up_to_id: int | None = None) -> int:
+        """Mark entries read, only those up to `up_to_id` (the newest one shown) when given."""
+        path = "/notifications/read-all" + _query(up_to_id=up_to_id)
+        return (await self.send("POST", path, body=None))["marked"]
+
+    # --- public information (in the client's language) ---
+
+    async def announcements(self, agency: str | None = None, cursor: str | None = None) -> Fetched:
+        return await self.get("/announcements" + _query(agency=agency, cursor=cursor))
+
+    async def announcement(self, announcement_id: int) -> Fetched:
+        return await self.get(f"/announcements/{announcement_id}")
+
+    async def services(self, agency: str | None = None) -> Fetched:
+        return await self.get("/services" + _query(agency=agency))
+
+    async def service(self, code: str) -> Fetched:
+        return await self.get(f"/services/{code}")
+
+    async def directory_entry(self, code: str) -> Fetched:
+        """An agency with the services it provides, in the client's language."""
+        return await self.get(f"/directory/{code}")
+
+    async def followed_agencies(self) -> Fetched:
+        return await self.get("/follows", auth=True)
+
+    async def follow(self, agency_code: str, following: bool) -> None:
+        await self.send(
+            "PUT" if following else "DELETE", f"/directory/{agency_code}/follow", body=None
+        )
+
+    async def search(self, query: str) -> Fetched:
+        return await self.get("/search" + _query(q=query))
+
+    async def dashboard(self) -> Fetched:
+        """The Life Room figures of the last 90 days (a supervisor's: their agency)."""
+        return await self.get("/dashboard", auth=True)
+
+
+def _query(**params: Any) -> str:
+    """`?a=1&b=x` of the parameters that are set, or nothing."""
+    present = {name: value for name, value in params.items() if value is not None}
+    return "?" + urlencode(present) if present else ""
 
 
 def _problem_code(response: httpx.Response) -> str | None:

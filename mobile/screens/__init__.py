@@ -30,6 +30,13 @@ SCREENS = {
     "complaint_queue": "ComplaintQueueScreen",
     "settings": "SettingsScreen",
     "outbox": "OutboxScreen",
+    "notifications": "NotificationsScreen",
+    "announcements": "AnnouncementsScreen",
+    "announcement": "AnnouncementScreen",
+    "services": "ServicesScreen",
+    "service": "ServiceScreen",
+    "search": "SearchScreen",
+    "dashboard": "DashboardScreen",
 }
 
 _loaded: set[str] = set()

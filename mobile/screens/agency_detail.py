@@ -2,11 +2,12 @@
 right-hand pane of the agency directory on wide windows."""
 
 from kivy.factory import Factory
-from kivy.properties import ObjectProperty
+from kivy.properties import BooleanProperty, ObjectProperty
 from kivymd.uix.boxlayout import MDBoxLayout
+from kivymd.uix.list import OneLineListItem
 
 from mobile.core.i18n import translator
-from mobile.screens.base import WargaScreen
+from mobile.screens.content import ContentScreen
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CONTACTS = ("phone", "whatsapp", "email", "website")
@@ -52,9 +53,42 @@ class AgencyDetail(MDBoxLayout):
             add(Factory.BodyText(text="\n".join(lines)))
 
 
-class AgencyDetailScreen(WargaScreen):
+class AgencyDetailScreen(ContentScreen):
+    """The agency, the services it provides, and (signed in) following its announcements."""
+
+    following = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.services: list[dict] = []
+
     async def load(self) -> None:
-        self.ids.detail.agency = await self.fetch(self.app.api.agency(self.params["code"]))
+        code = self.params["code"]
+        self.ids.detail.agency = await self.fetch(self.app.api.agency(code))
+        entry = await self.fetch(self.app.api.directory_entry(code))
+        self.services = entry["services"] if entry else []
+        if self.app.tokens.session:
+            followed = await self.fetch(self.app.api.followed_agencies())
+            self.following = code in {a["code"] for a in (followed or {"items": []})["items"]}
 
     def render(self) -> None:
         self.ids.detail.render()
+        box = self.ids.services
+        box.clear_widgets()
+        if self.services:
+            box.add_widget(Factory.SectionTitle(text=translator.t("agency.services")))
+        for service in self.services:
+            box.add_widget(
+                OneLineListItem(
+                    text=service["name"],
+                    on_release=lambda _i, code=service["code"]: self.app.show("service", code=code),
+                )
+            )
+
+    def toggle_follow(self) -> None:
+        self.app.spawn(self._follow(not self.following))
+
+    async def _follow(self, following: bool) -> None:
+        await self.run(self.app.api.follow(self.params["code"], following))
+        if self.last_error is None:
+            self.following = following

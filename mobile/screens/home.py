@@ -17,23 +17,32 @@ from shared.roles import Role, belongs_to_agency
 class Tile:
     screen: str  # also the catalogue key: tile.<screen> and tile.<screen>.hint
     icon: str
+    roles: tuple[str, ...] = ()  # shown to these roles only; empty: to everyone
 
 
 # The resident's services, in the order they appear; new screens add a tile here.
 RESIDENT_TILES = [
+    Tile("notifications", "bell-outline"),
     Tile("permit_types", "file-document-outline"),
     Tile("my_permits", "file-clock-outline"),
     Tile("complaint_categories", "alert-circle-outline"),
     Tile("my_complaints", "clipboard-text-clock-outline"),
     Tile("agencies", "office-building-outline"),
+    Tile("announcements", "bullhorn-outline"),
+    Tile("services", "book-open-outline"),
+    Tile("search", "magnify"),
     Tile("outbox", "tray-arrow-up"),
     Tile("settings", "cog-outline"),
 ]
 STAFF_TILES = [
+    Tile("notifications", "bell-outline"),
     Tile("complaint_queue", "inbox-full-outline"),
     Tile("permit_queue", "file-sign"),
+    Tile("dashboard", "chart-box-outline", roles=(Role.SUPERVISOR, Role.ADMIN)),
     Tile("agencies", "office-building-outline"),
     Tile("permit_types", "file-document-outline"),
+    Tile("announcements", "bullhorn-outline"),
+    Tile("search", "magnify"),
     Tile("settings", "cog-outline"),
 ]
 
@@ -91,6 +100,8 @@ class HomeScreen(WargaScreen):
         tiles = self.ids.tiles
         tiles.clear_widgets()
         for tile in STAFF_TILES if staff else RESIDENT_TILES:
+            if tile.roles and self.role not in tile.roles:
+                continue
             tiles.add_widget(
                 ServiceTile(
                     icon=tile.icon,

@@ -1,6 +1,7 @@
 """Small helpers the app's tests share."""
 
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 from PIL import Image
@@ -77,3 +78,29 @@ def scans(folder: Path) -> dict[str, Path]:
     Image.new("RGB", (595, 842), "white").save(files["pdf"], "PDF")
     Image.new("RGB", (800, 500), (200, 190, 170)).save(files["photo"], "JPEG")
     return files
+
+
+# A pothole report: the category routes it to DBMSDA, whose officer verifies it.
+POTHOLE = {
+    "category": "jalan-rusak",
+    "title": "Lubang di Jl. Merpati",
+    "description": "Lubang sedalam 15 cm di depan sekolah, berbahaya bagi motor.",
+    "latitude": -6.2951,
+    "longitude": 106.7101,
+    "answers": {"ukuran_lubang": "sedang", "membahayakan": True},
+}
+
+
+async def file_pothole(api: ApiClient) -> dict:
+    """File `POTHOLE` straight through the API, as the signed-in resident."""
+    return await api.send("POST", "/complaints", body=POTHOLE, idempotency_key=uuid4().hex)
+
+
+async def claim_and_verify(officer: ApiClient, complaint_id: int) -> dict:
+    """The officer claims the complaint, then verifies it: the reporter's inbox gets an entry."""
+    complaint = (await officer.complaint(complaint_id)).data
+    claimed = await officer.complaint_action(
+        complaint_id, "claim", None, version=complaint["version"]
+    )
+    note = {"note": "Sudah dicek di lokasi."}
+    return await officer.complaint_action(complaint_id, "verify", note, version=claimed["version"])

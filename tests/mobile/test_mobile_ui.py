@@ -15,11 +15,15 @@ def test_logging_in_through_the_form_opens_the_residents_home(drive):
     assert seen["screen"] == "home"
     assert seen["greeting"] == "Halo, Siti Rahmawati"
     assert seen["tiles"] == [
+        "Kotak masuk",
         "Perizinan",
         "Izin saya",
         "Lapor masalah",
         "Pengaduan saya",
         "Direktori dinas",
+        "Pengumuman",
+        "Katalog layanan",
+        "Cari",
         "Kotak keluar",
         "Pengaturan",
     ]

@@ -640,6 +640,133 @@ async def permit_officer_records_payment(app, accounts):
     result["issued"] = visible_texts(detail)
 
 
+# --- inbox, information, Life Room ---
+
+
+def inbox_badges(app) -> dict:
+    """The unread badge on home's inbox tile and the bell's icon in the top bar."""
+    from kivymd.uix.label import MDIcon
+    from kivymd.uix.toolbar import MDTopAppBar
+
+    home = app.screen("home")
+    [tile] = [t for t in home.ids.tiles.children if t.screen == "notifications"]
+    [icon] = [w for w in tile.walk(restrict=True) if isinstance(w, MDIcon)]
+    [bar] = [w for w in home.walk(restrict=True) if isinstance(w, MDTopAppBar)]
+    return {"tile": icon.badge_icon, "bell": bar.right_action_items[-1][0]}
+
+
+def notification_rows(screen) -> list[dict]:
+    from mobile.screens.notifications import NotificationRow
+
+    found = [w for w in screen.walk(restrict=True) if isinstance(w, NotificationRow)]
+    return [{"title": r.entry["title"], "unread": r.unread, "row": r} for r in found]
+
+
+@scenario
+async def inbox_live(app, accounts):
+    """Home is open while an officer verifies the resident's complaint through the API: the badge
+    goes up at once; the inbox shows the entry, and opening it marks it read."""
+    from mobile.core.api import ApiClient
+    from mobile.core.tokens import TokenStore
+    from tests.mobile.helpers import claim_and_verify
+
+    await login_as(app, {"username": params["username"], "password": params["password"]})
+    await until(lambda: app.notifier.live.connected.is_set())
+    await frames()
+    result["before"] = inbox_badges(app)
+
+    officer = ApiClient(app.api.base_url, tokens=TokenStore(app.data_dir / "officer"))
+    road_officer = accounts["road_officer"]
+    await officer.login(road_officer["username"], road_officer["password"])
+    await claim_and_verify(officer, int(params["complaint"]))
+    await officer.aclose()
+    await until(lambda: app.notifier.unread == 1)
+    await frames()
+    result["after"] = inbox_badges(app)
+    result["screen_meanwhile"] = app.manager.current
+
+    inbox = await open_screen(app, "notifications")
+    rows = notification_rows(inbox)
+    result["inbox"] = [{k: v for k, v in r.items() if k != "row"} for r in rows]
+    press(rows[0]["row"])
+    await until(lambda: app.manager.current == "complaint")
+    complaint = app.screen("complaint")
+    await complaint.ready.wait()
+    await until(lambda: app.notifier.unread == 0)
+    await frames()
+    result["opened"] = complaint.ids.detail.complaint["id"]
+    result["read"] = inbox_badges(app)
+    press_back()
+    await frames()
+    result["inbox_after"] = [r["unread"] for r in notification_rows(inbox)]
+
+
+@scenario
+async def information_languages(app, accounts):
+    """Announcements, search and an agency in Indonesian, then in English; following an agency;
+    then a supervisor's Life Room."""
+    from kivymd.uix.list import OneLineListItem, TwoLineListItem
+
+    from mobile.screens.announcements import AnnouncementRow
+
+    await login_as(app, accounts["resident"])
+    listing = await open_screen(app, "announcements")
+
+    def announcement_rows() -> list[dict]:
+        rows = [w for w in listing.walk(restrict=True) if isinstance(w, AnnouncementRow)]
+        return [{"title": r.announcement["title"], "byline": r.byline, "row": r} for r in rows]
+
+    rows = announcement_rows()
+    result["announcements_id"] = [{"title": r["title"], "byline": r["byline"]} for r in rows]
+    [mine] = [r for r in rows if r["row"].announcement["id"] == int(params["announcement"])]
+    press(mine["row"])
+    detail = app.screen("announcement")
+    await until(lambda: app.manager.current == "announcement")
+    await detail.ready.wait()
+    await frames()
+    result["detail_id"] = visible_texts(detail)
+
+    search = await open_screen(app, "search")
+    search.ids.query.text = params["query"]
+    press(search.ids.submit)
+    await until(lambda: search.hits is not None)
+    await frames()
+    result["search_id"] = visible_texts(search.ids.results)
+
+    app.set_language("en")  # every opened information screen fetches again, in English
+    await until(lambda: all(s.ready.is_set() for s in (search, listing, detail)))
+    await frames()
+    result["search_en"] = visible_texts(search.ids.results)
+    [hit] = [
+        w
+        for w in search.ids.results.children
+        if isinstance(w, TwoLineListItem) and w.text == params["title_en"]
+    ]
+    press(hit)
+    await until(lambda: app.manager.current == "announcement")
+    await detail.ready.wait()
+    await frames()
+    result["detail_en"] = visible_texts(detail)
+    result["announcements_en"] = [r["title"] for r in announcement_rows()]
+
+    agency = await open_screen(app, "agency_detail", code=params["agency"])
+    result["follow_before"] = agency.ids.follow.text
+    press(agency.ids.follow)
+    await until(lambda: agency.following)
+    await frames()
+    result["follow_after"] = agency.ids.follow.text
+    result["agency_services"] = [
+        w.text for w in agency.ids.services.walk(restrict=True) if isinstance(w, OneLineListItem)
+    ]
+
+    app.sign_out()
+    await until(lambda: app.tokens.session is None)
+    await login_as(app, accounts["road_supervisor"])
+    dashboard = await open_screen(app, "dashboard")
+    result["home_tiles"] = [t.title for t in reversed(app.screen("home").ids.tiles.children)]
+    result["dashboard"] = visible_texts(dashboard.ids.body)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=SCENARIOS)
