@@ -1,13 +1,17 @@
 """The live inbox (`mobile.core.live`) against the real server: an entry created after the
 stream opened arrives, and after the connection drops the client resumes with Last-Event-ID
-and receives what was created while it was away."""
+and receives what was created while it was away; an expired access token is refreshed."""
 
 import asyncio
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import pytest
+from jose import jwt
 
+from backend.auth.tokens import ALGORITHM
+from backend.config import Settings
 from mobile.core.api import ApiClient
 from mobile.core.live import EventParser, LiveInbox
 from mobile.core.tokens import TokenStore
@@ -118,3 +122,20 @@ async def test_entries_arrive_live_and_the_stream_resumes_after_a_drop(
     finally:
         live.stop()
         await relay.cut()
+
+
+async def test_the_stream_refreshes_an_expired_access_token_through_the_token_store(
+    api_server, make_client
+):
+    api = make_client(api_server.base_url)
+    account = api_server.account("resident")
+    session = await api.login(account.username, account.password)
+    claims = jwt.get_unverified_claims(session.access_token)
+    claims.update(iat=claims["iat"] - 3600, exp=claims["iat"] - 60)  # expired a minute ago
+    expired = jwt.encode(claims, Settings(environment="test").secret_key, algorithm=ALGORITHM)
+    api.tokens.save(replace(session, access_token=expired))
+
+    async with api.stream("/notifications/stream") as response:
+        assert response.status_code == 200
+    assert api.tokens.session.access_token not in (expired, session.access_token)
+    assert api.tokens.session.refresh_token != session.refresh_token  # rotated once
