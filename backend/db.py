@@ -1,13 +1,17 @@
 """Database engine and sessions: SQLite (default) or PostgreSQL through psycopg 3."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
+
+# A request holds its connection across its thread-pool steps, so the pool must be able to lend
+# one to every request the thread pool runs at once (anyio's default: 40 threads); a smaller
+# pool stalls busy servers until the pool's timeout.
+POOL = {"pool_size": 20, "max_overflow": 20}
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
@@ -16,7 +20,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     if url.drivername == "postgresql":  # plain URLs get psycopg 3, not psycopg2
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **POOL)
 
 
 SQLITE_BUSY_SECONDS = 30
@@ -27,7 +31,10 @@ def _sqlite_engine(url, *, echo: bool) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+        **({} if url.database in (None, "", ":memory:") else POOL),
     )
     _one_writer_at_a_time(engine)
 
@@ -70,12 +77,6 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     event.listen(engine, "rollback", lambda connection: _give_back(connection.info))
     # However the connection goes back to the pool, it does not keep the lock.
     event.listen(engine, "checkin", lambda _dbapi, record: _give_back(record.info))
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One session per request; the router commits, services only flush."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 class UTCDateTime(TypeDecorator):

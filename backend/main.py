@@ -110,9 +110,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        import os, anyio.to_thread
-        if os.environ.get("TP"):
-            anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ["TP"])
         yield
         app.state.engine.dispose()
 

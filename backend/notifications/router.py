@@ -36,6 +36,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 EVENT_STREAM = "text/event-stream"
 RECONNECT_MS = 3000  # how long EventSource clients wait before reconnecting
+BATCH = 100  # entries read per poll; a longer backlog is sent batch after batch, unpaused
 
 
 @router.get("", response_model=NotificationPage, responses=error_responses(401, 422))
@@ -105,7 +106,7 @@ def _new_entries(
 ) -> list[tuple[int, str]]:
     """(id, event text) of the user's entries after `after_id`, oldest first."""
     with Session(engine) as session:
-        entries = service.entries_after(session, user_id=user_id, after_id=after_id)
+        entries = service.entries_after(session, user_id=user_id, after_id=after_id, limit=BATCH)
         return [
             (entry.id, _event(NotificationPublic.from_row(entry, language))) for entry in entries
         ]
@@ -128,7 +129,8 @@ async def _events(
         elif time.monotonic() - last_sent >= settings.notification_heartbeat_seconds:
             yield ": keep-alive\n\n"
             last_sent = time.monotonic()
-        await anyio.sleep(settings.notification_poll_seconds)
+        if len(events) < BATCH:
+            await anyio.sleep(settings.notification_poll_seconds)
 
 
 @router.get(

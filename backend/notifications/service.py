@@ -140,7 +140,7 @@ def latest_id(session: Session, *, user_id: int) -> int:
 
 
 def entries_after(
-    session: Session, *, user_id: int, after_id: int, limit: int = 100
+    session: Session, *, user_id: int, after_id: int, limit: int
 ) -> list[Notification]:
     """The user's entries newer than `after_id`, oldest first (what a stream has to send)."""
     statement = (

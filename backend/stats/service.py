@@ -290,10 +290,10 @@ def dashboard(
     agency_rows = {a.id: a for a in session.exec(select(Agency))}
     category_rows = {c.id: c for c in session.exec(select(ComplaintCategory))}
 
-    def breakdown(tallies: dict, rows: dict, key: str) -> list[ComplaintFigures]:
-        ordered = sorted(tallies, key=lambda row_id: (rows[row_id].position, row_id))
+    def breakdown(by_id: dict[int, _Tally], rows: dict, key: str) -> list[ComplaintFigures]:
+        ordered = sorted(by_id, key=lambda row_id: (rows[row_id].position, row_id))
         return [
-            tallies[row_id].figures(
+            by_id[row_id].figures(
                 code=rows[row_id].code,
                 name=rows[row_id].name.in_language(language),
                 times=times[key].get(row_id),

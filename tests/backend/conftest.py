@@ -127,7 +127,11 @@ def demo(session: Session, hashing: PasswordHashing) -> DemoAccounts:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine):
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    # httpx's ASGI transport runs no lifespan, so the app's pool would otherwise keep its
+    # connections until garbage collection: on PostgreSQL, a long run then hits max_connections.
+    app.state.engine.dispose()
 
 
 @pytest.fixture

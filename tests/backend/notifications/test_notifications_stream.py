@@ -117,3 +117,23 @@ async def test_stream_needs_a_login(client):
     response = await client.get(STREAM)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_long_backlog_arrives_whole_and_in_order(live_server, engine, demo):
+    with Session(engine) as session:
+        user_id = _user_id(session, demo.resident.username)
+        message = Message(title_id="Izin terbit", title_en="Permit issued")
+        expected = [  # more than two batches of the stream
+            notify(session, user_ids=[user_id], kind="permit.issued", message=message)[0].id
+            for _ in range(250)
+        ]
+        session.commit()
+
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        headers = await login(client, demo.resident.username, demo.resident.password)
+        headers["Last-Event-ID"] = "0"
+        async with client.stream("GET", STREAM, headers=headers) as response:
+            reader = EventReader(response)
+            with anyio.fail_after(5):
+                received = [(await reader.next_event())["id"] for _ in expected]
+    assert received == expected
