@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
@@ -83,7 +84,7 @@ def run_once(
     scope: str,
     key: str | None,
     payload: Any,
-    create: Callable[[], BaseModel],
+    create: Callable[[], BaseModel | list[BaseModel]],
     status_code: int = 201,
 ) -> JSONResponse:
     """Run ``create`` once per key and commit; replay the stored response for a retry.
@@ -96,7 +97,7 @@ def run_once(
         existing = _find(session, user_id=user_id, scope=scope, key=key)
         if existing is not None:
             return _replay(existing, fingerprint)
-    body = create().model_dump(mode="json")
+    body = to_jsonable_python(create())
     if key is not None:
         session.add(
             IdempotencyRecord(

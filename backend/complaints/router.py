@@ -4,6 +4,8 @@ Who may call what is decided by the dependencies (see `dependencies.py`); which 
 possible in which status by the shared state machine (a 409 `transition_not_allowed` otherwise).
 """
 
+import hashlib
+
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -176,26 +178,40 @@ async def upload_complaint_photos(
     session: SessionDep,
     settings: SettingsDep,
     files: list[UploadFile] = File(description="Up to 5 photos per complaint (JPEG/PNG/WebP)."),
-) -> list[PhotoRef]:
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Add photos while the complaint is open: the reporter's, or the agency's (e.g. the repair).
 
     Each photo is checked by its content, re-encoded without EXIF (GPS included), turned
-    upright and bounded to 2048 px, with a thumbnail for lists.
+    upright and bounded to 2048 px, with a thumbnail for lists. With an `Idempotency-Key`, a
+    retried upload of the same files returns the first answer instead of adding them twice.
     """
     max_bytes = settings.max_photo_mb * 1024 * 1024
-    photos = []
+    photos, digests = [], []
     for upload in files:
         data = await read_limited(upload, max_bytes=max_bytes, field="files")
+        digests.append(hashlib.sha256(data).hexdigest())
         photos.append(await run_in_threadpool(process_photo, data, field="files"))
-    rows = service.add_photos(
+
+    def create() -> list[PhotoRef]:
+        rows = service.add_photos(
+            session,
+            complaint=complaint,
+            uploader=user,
+            photos=photos,
+            store=FileStore(settings.media_dir),
+        )
+        return [views.photo_ref(row) for row in rows]
+
+    return await run_in_threadpool(
+        run_once,
         session,
-        complaint=complaint,
-        uploader=user,
-        photos=photos,
-        store=FileStore(settings.media_dir),
+        user_id=user.id,
+        scope=f"complaints.photos.{complaint.id}",
+        key=key,
+        payload=digests,
+        create=create,
     )
-    session.commit()
-    return [views.photo_ref(row) for row in rows]
 
 
 def _photo_response(data: bytes) -> Response:

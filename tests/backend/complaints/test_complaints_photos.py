@@ -111,3 +111,19 @@ async def test_at_most_five_photos_and_only_while_open(client, callers):
     await act(client, complaint, "resolve", callers.road_officer, note="Selesai")
     late = await _upload(client, complaint, callers.resident, four[0])
     assert late.status_code == 409
+
+
+async def test_a_retried_upload_with_its_idempotency_key_adds_the_photos_once(client, callers):
+    complaint = await file_complaint(client, callers.resident)
+    photo = ("p.jpg", jpeg_bytes(size=(40, 30), color="red"), "image/jpeg")
+    headers = {**callers.resident, "Idempotency-Key": "photo-upload-0001"}
+    first = await _upload(client, complaint, headers, photo)
+    retry = await _upload(client, complaint, headers, photo)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    detail = await client.get(f"/api/v1/complaints/{complaint['id']}", headers=callers.resident)
+    assert len(detail.json()["photos"]) == 1
+
+    other = ("q.jpg", jpeg_bytes(size=(40, 30), color="blue"), "image/jpeg")
+    misuse = await _upload(client, complaint, headers, other)
+    assert misuse.status_code == 422 and misuse.json()["code"] == "idempotency_key_reused"
