@@ -124,6 +124,7 @@ class Pause(BaseModel):
 class Deadline(BaseModel):
     due_date: dt.date = Field(description="Local date (region time zone) the current stage is due.")
     overdue: bool
+    due_soon: bool = Field(description="Due today or on the next working day (the queue's badge).")
     clock_paused: bool = Field(description="Waiting on the reporter: the clock stands still.")
     pauses: list[Pause]
 

@@ -104,10 +104,12 @@ def deadline(
     """`today`, if given, is `clock.local_date(now)` worked out once for a whole list."""
     paused = complaint.status in CLOCK_PAUSED_STATUSES
     running = complaint.status in OPEN_STATUSES and not paused
+    today = today or clock.local_date(now)
     # Built from typed columns: constructed, not validated again.
     return Deadline.model_construct(
         due_date=complaint.due_date,
-        overdue=running and (today or clock.local_date(now)) > complaint.due_date,
+        overdue=running and today > complaint.due_date,
+        due_soon=running and today <= complaint.due_date <= clock.calendar.next_working_day(today),
         clock_paused=paused,
         pauses=[
             Pause.model_construct(

@@ -6,19 +6,14 @@ created. One path for both cases means "waiting to send" is simply what has not 
 """
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
 from shared.complaints import COMPLAINT_MACHINE
-from shared.workdays import WorkingCalendar
 
 MAX_PHOTOS = 5  # the API takes five photos from the reporter
 COMPLAINT = "complaint"  # outbox kinds
 COMPLAINT_PHOTOS = "complaint_photos"
-# The app does not know the region's holidays, so "due soon" counts weekends only; the server's
-# `due=due_soon` queue filter is the exact one.
-_WEEKDAYS = WorkingCalendar(holidays=())
 
 
 def queue_complaint(outbox: Outbox, complaint: dict, photos: Sequence[Path] = ()) -> OutboxItem:
@@ -45,15 +40,17 @@ def waiting_complaints(outbox: Outbox) -> list[OutboxItem]:
     return [item for item in outbox.items(OutboxStatus.WAITING) if item.kind == COMPLAINT]
 
 
-def deadline_badge(deadline: dict, today: date) -> str | None:
-    """`overdue`, `paused` (waiting on the reporter), `due_soon` or None, for a list badge."""
-    if deadline["overdue"]:
-        return "overdue"
-    if deadline["clock_paused"]:
-        return "paused"
-    if date.fromisoformat(deadline["due_date"]) <= _WEEKDAYS.next_working_day(today):
-        return "due_soon"
-    return None
+# Badge name and the deadline flag that shows it, most urgent first.
+_BADGE_FLAGS = (("overdue", "overdue"), ("paused", "clock_paused"), ("due_soon", "due_soon"))
+
+
+def deadline_badge(deadline: dict) -> str | None:
+    """`overdue`, `paused` (waiting on the reporter), `due_soon` or None, for a list badge.
+
+    The server works these out with the region's holidays, which the app does not know.
+    """
+    return next((badge for badge, flag in _BADGE_FLAGS if deadline.get(flag)), None)
+
 
 
 def visible_actions(status: str, role: str) -> list[str]:

@@ -162,7 +162,7 @@ def deadline_text(deadline: dict) -> str:
     """ "Due 04-12-2026", with "overdue", "due soon" or "paused" when it applies."""
     due = date.fromisoformat(deadline["due_date"]).strftime("%d-%m-%Y")
     text = translator.t("complaint.due", date=due)
-    badge = deadline_badge(deadline, date.today())
+    badge = deadline_badge(deadline)
     return f"{text} · {translator.t(f'deadline.{badge}')}" if badge else text
 
 

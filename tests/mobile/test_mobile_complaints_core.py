@@ -1,7 +1,6 @@
 """Filing complaints through the outbox (complaint, then its photos, exactly once), and the
 pieces the complaint screens compute on the device."""
 
-from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -119,17 +118,15 @@ async def test_files_and_a_json_body_never_share_a_request(tmp_path, make_client
         await api.send("POST", "/complaints/1/photos", body={"x": 1}, uploads=[photo])
 
 
-def test_deadline_badges():
-    friday = date(2026, 11, 27)
+def test_deadline_badges_follow_the_server_flags():
+    def badge(overdue: bool = False, paused: bool = False, soon: bool = False) -> str | None:
+        deadline = {"due_date": "2026-11-30", "overdue": overdue, "clock_paused": paused}
+        return deadline_badge({**deadline, "due_soon": soon})
 
-    def badge(due: str, overdue: bool = False, paused: bool = False) -> str | None:
-        deadline = {"due_date": due, "overdue": overdue, "clock_paused": paused}
-        return deadline_badge(deadline, friday)
-
-    assert badge("2026-11-26", overdue=True) == "overdue"
-    assert badge("2026-11-30", paused=True) == "paused"
-    assert badge("2026-11-30") == "due_soon"  # Monday is the next working day
-    assert badge("2026-12-01") is None
+    assert badge(overdue=True) == "overdue"
+    assert badge(paused=True) == "paused"
+    assert badge(soon=True) == "due_soon"
+    assert badge() is None
 
 
 def test_action_buttons_follow_the_shared_machine_and_the_region_centre_is_the_default():

@@ -162,3 +162,11 @@ def test_the_queue_filters_overdue_and_due_soon_and_orders_by_deadline(session, 
     assert queue(due="due_soon") == [soon.id]  # due today or the next working day
     assert _deadline(session, late, now).overdue
     assert not _deadline(session, soon, now).overdue
+    # Each line carries the same badges the filters use.
+    assert [
+        (d.overdue, d.due_soon) for d in (_deadline(session, c, now) for c in (late, soon, later))
+    ] == [
+        (True, False),
+        (False, True),
+        (False, False),
+    ]
