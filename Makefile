@@ -36,6 +36,9 @@ app: $(INSTALLED)
 bench: $(INSTALLED)
 	command -v wrk >/dev/null || apt-get install -y -q wrk || sudo apt-get install -y -q wrk
 	$(BIN)/python -m bench.foundation
+	$(BIN)/python -m bench.complaints
+	$(BIN)/python -m bench.dashboard --count 100000
+	SDL_VIDEODRIVER=offscreen $(BIN)/python bench/app_start.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check backend shared mobile tests bench
