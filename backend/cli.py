@@ -189,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     region_load.add_argument("--check", action="store_true", help="validate only, load nothing")
     region_load.set_defaults(handler=cmd_region_load)
 
-    users = commands.add_parser("users", help="accounts").add_subparsers(dest="users", required=True)
+    users = commands.add_parser("users", help="accounts").add_subparsers(
+        dest="users", required=True
+    )
     users_create = users.add_parser("create", help="create a staff account")
     users_create.add_argument("--role", required=True, choices=["officer", "supervisor", "admin"])
     users_create.add_argument("--agency", help="agency code (officers and supervisors)")

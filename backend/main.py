@@ -39,7 +39,8 @@ report problems, officers work their agency's queues against working-day deadlin
 parties integrate through this API.
 
 * Authenticate with **Authorize** (OAuth2 password flow; `username` is an email or mobile number).
-* Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details with a stable `code`.
+* Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details with a stable
+  `code`.
 * Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
 """
 
