@@ -20,7 +20,7 @@ from backend.complaints import service
 from backend.complaints.models import Complaint
 from backend.complaints.queries import is_publicly_visible
 from backend.dependencies import SessionDep, SettingsDep
-from backend.errors import Conflict
+from backend.errors import Conflict, bilingual
 from shared.errors import ErrorCode
 from shared.roles import STAFF_ROLES, Role
 
@@ -65,7 +65,7 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
         return
     if if_match.strip().removeprefix("W/").strip('"') != str(complaint.version):
         raise Conflict(
-            service.bilingual(
+            bilingual(
                 "Pengaduan sudah diubah oleh orang lain; muat ulang lalu coba lagi.",
                 "Someone else changed this complaint; reload it and try again.",
             ),

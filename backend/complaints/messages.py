@@ -1,4 +1,5 @@
-"""What the reporter (and followers) read in their inbox, in Bahasa Indonesia and English."""
+"""What the reporter, followers and the agency's staff read in their inbox, in Bahasa Indonesia
+and English."""
 
 from dataclasses import dataclass
 
@@ -101,4 +102,34 @@ def closed(number: str) -> Notice:
 def replied(number: str, text: str) -> Notice:
     return _notice(
         "replied", f"Balasan baru pada pengaduan {number}", f"New reply on complaint {number}", text
+    )
+
+
+# --- For the agency's staff ---
+
+
+def routed(number: str, title: str) -> Notice:
+    return _notice(
+        "routed", f"Pengaduan baru {number}: {title}", f"New complaint {number}: {title}", None
+    )
+
+
+def forwarded_in(number: str, sender: Agency, reason: str) -> Notice:
+    return Notice(
+        "forwarded_in",
+        Message(
+            f"Pengaduan {number} diteruskan dari {sender.name_id}",
+            f"Complaint {number} was forwarded from {sender.name_en}",
+            reason,
+            reason,
+        ),
+    )
+
+
+def assigned(number: str) -> Notice:
+    return _notice(
+        "assigned",
+        f"Pengaduan {number} ditugaskan kepada Anda",
+        f"Complaint {number} was assigned to you",
+        None,
     )

@@ -21,7 +21,7 @@ from backend.complaints.schemas import (
 )
 from backend.db import utcnow
 from backend.dependencies import SessionDep
-from backend.errors import Unprocessable, error_responses
+from backend.errors import Unprocessable, bilingual, error_responses
 from backend.http_cache import NOT_MODIFIED
 from backend.microcache import MicroCachedRoute, cached_public_response
 from backend.pagination import Cursor, Limit, Page
@@ -66,7 +66,7 @@ def _bbox(text: str | None) -> BoundingBox | None:
         raise Unprocessable.for_field(
             "bbox",
             ErrorCode.INVALID_COORDINATES,
-            service.bilingual(
+            bilingual(
                 "bbox ditulis min_lon,min_lat,max_lon,max_lat dalam derajat.",
                 "Write bbox as min_lon,min_lat,max_lon,max_lat in degrees.",
             ),

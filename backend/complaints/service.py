@@ -33,9 +33,9 @@ from backend.complaints.schemas import (
     RejectInput,
 )
 from backend.db import utcnow
-from backend.errors import Conflict, NotFound, Unprocessable
+from backend.errors import Conflict, NotFound, Unprocessable, bilingual
 from backend.microcache import remember
-from backend.notifications.service import notify
+from backend.notifications.service import notify, notify_agency_staff
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory, Region
 from backend.region.service import (
@@ -57,11 +57,6 @@ from shared.statemachine import TransitionNotAllowed
 from shared.workdays import to_local_date
 
 MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
-
-
-def bilingual(text_id: str, text_en: str) -> str:
-    """A problem detail in both languages (the problem's title follows Accept-Language)."""
-    return f"{text_id} / {text_en}"
 
 
 # Reference data every request reads and a region pack load changes: kept in the microcache
@@ -163,6 +158,12 @@ def file_complaint(
         now=now,
     )
     _tell_reporter(session, complaint, messages.filed(complaint.tracking_number))
+    _tell_agency(
+        session,
+        complaint,
+        messages.routed(complaint.tracking_number, complaint.title),
+        actor=reporter,
+    )
     session.flush()
     return complaint
 
@@ -214,6 +215,21 @@ def _tell(
 
 def _tell_reporter(session: Session, complaint: Complaint, message: messages.Notice) -> None:
     _tell(session, complaint, [complaint.reporter_id], message)
+
+
+def _tell_agency(
+    session: Session, complaint: Complaint, message: messages.Notice, *, actor: User
+) -> None:
+    """The officers and supervisors of the complaint's (new) agency, except whoever acted."""
+    notify_agency_staff(
+        session,
+        agency_id=complaint.agency_id,
+        kind=f"complaint.{message.kind}",
+        message=message.text,
+        subject_type="complaint",
+        subject_id=complaint.id,
+        exclude_user_ids=[actor.id],
+    )
 
 
 def _apply(
@@ -350,6 +366,12 @@ def forward(
     complaint.due_date = clock.due_after(now, days)
     _tell_reporter(
         session, complaint, messages.forwarded(complaint.tracking_number, receiver, data.reason)
+    )
+    _tell_agency(
+        session,
+        complaint,
+        messages.forwarded_in(complaint.tracking_number, sender, data.reason),
+        actor=actor,
     )
     session.flush()
 
@@ -558,6 +580,8 @@ def assign(
         details={"assignee_id": assignee.id},
     )
     complaint.assignee_id = assignee.id
+    if assignee.id != actor.id:
+        _tell(session, complaint, [assignee.id], messages.assigned(complaint.tracking_number))
     session.flush()
 
 

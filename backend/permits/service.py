@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import User
 from backend.db import utcnow
 from backend.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
-from backend.notifications.service import Message, notify
+from backend.notifications.service import Message, notify, notify_agency_staff
 from backend.pagination import after_cursor, page_of
 from backend.permits import deadlines
 from backend.permits.certificates import CertificateContent, CertificateIssuer, date_id
@@ -322,10 +322,33 @@ def _require_step_role(permit_type: PermitType, application: PermitApplication, 
         raise Forbidden(f"The step {step.code} is decided by a {step.role}.")
 
 
-def _enter_step(permit_type: PermitType, application: PermitApplication, index: int) -> None:
+def _enter_step(
+    session: Session,
+    permit_type: PermitType,
+    application: PermitApplication,
+    index: int,
+    *,
+    actor: User,
+) -> None:
+    """Move the application to review step `index` and tell the staff who take that step."""
+    step = permit_type.review_steps()[index]
     application.step_index = index
-    application.step_role = permit_type.review_steps()[index].role
+    application.step_role = step.role
     application.assignee_id = None
+    number = application.registration_number
+    notify_agency_staff(
+        session,
+        agency_id=application.agency_id,
+        kind="permit.routed",
+        roles=[step.role],
+        message=Message(
+            title_id=f"Permohonan {number} menunggu {step.name.id}",
+            title_en=f"Application {number} awaits {step.name.en}",
+        ),
+        subject_type="permit",
+        subject_id=application.id,
+        exclude_user_ids=[actor.id],
+    )
 
 
 def _require_applicant(application: PermitApplication, user: User) -> None:
@@ -588,7 +611,7 @@ def submit(
         submitted_on=today,
         working_days=permit_type.deadline_working_days,
     )
-    _enter_step(permit_type, application, 0)
+    _enter_step(session, permit_type, application, 0, actor=user)
     session.flush()
     return application
 
@@ -681,6 +704,19 @@ def assign(
         details={"assignee_id": assignee.id},
     )
     application.assignee_id = assignee.id
+    if assignee.id != user.id:
+        number = application.registration_number
+        notify(
+            session,
+            user_ids=[assignee.id],
+            kind="permit.assigned",
+            message=Message(
+                title_id=f"Permohonan {number} ditugaskan kepada Anda",
+                title_en=f"Application {number} was assigned to you",
+            ),
+            subject_type="permit",
+            subject_id=application.id,
+        )
     session.flush()
     return application
 
@@ -712,7 +748,7 @@ def approve(
             now=now,
             note=note,
         )
-        _enter_step(permit_type, application, application.step_index + 1)
+        _enter_step(session, permit_type, application, application.step_index + 1, actor=user)
         session.flush()
         return application
     _take(

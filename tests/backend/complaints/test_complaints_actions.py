@@ -109,6 +109,12 @@ async def test_forwarding_moves_the_complaint_to_the_other_agencys_queue(client,
     assert same.status_code == 422
     assert "complaint.forwarded" in _kinds(session, _reporter_id(session, complaint))
 
+    # The first agency's staff heard of the new complaint; the second's of its arrival.
+    road_officer = (await client.get("/api/v1/me", headers=callers.road_officer)).json()["id"]
+    waste_officer = (await client.get("/api/v1/me", headers=callers.waste_officer)).json()["id"]
+    assert _kinds(session, road_officer) == ["complaint.routed"]
+    assert _kinds(session, waste_officer) == ["complaint.forwarded_in"]
+
 
 async def test_information_request_pauses_and_the_answer_resumes_where_it_was(client, callers):
     complaint = await file_complaint(client, callers.resident)
@@ -198,6 +204,7 @@ async def test_claim_and_assign_within_the_agency(client, callers, demo, session
     assert supervisor_id != officer_id
     handed = await act(client, complaint, "assign", callers.road_supervisor, assignee_id=officer_id)
     assert handed.json()["assignee_id"] == officer_id
+    assert _kinds(session, officer_id) == ["complaint.routed", "complaint.assigned"]
 
     # An officer may not hand work around; nor may anyone hand it outside the agency.
     denied = await act(client, complaint, "assign", callers.road_officer, assignee_id=supervisor_id)

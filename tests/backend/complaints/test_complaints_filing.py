@@ -26,11 +26,18 @@ async def test_a_resident_files_a_complaint_routed_to_the_categorys_agency(
     assert [entry["action"] for entry in complaint["timeline"]] == ["file"]
     assert complaint["allowed_actions"] == ["comment"]
 
-    inbox = session.exec(select(Notification).where(Notification.subject_id == complaint["id"]))
-    (receipt,) = inbox.all()
+    inbox = session.exec(
+        select(Notification)
+        .where(Notification.subject_id == complaint["id"])
+        .order_by(Notification.id)
+    )
+    receipt, *to_staff = inbox.all()
     assert receipt.kind == "complaint.filed"
     assert complaint["tracking_number"] in receipt.title_id
     assert complaint["tracking_number"] in receipt.title_en
+    # The routing agency's officer and supervisor are told a new complaint is in their queue.
+    assert [n.kind for n in to_staff] == ["complaint.routed", "complaint.routed"]
+    assert receipt.user_id not in {n.user_id for n in to_staff}
 
 
 async def test_tracking_numbers_differ_and_the_queue_of_the_other_agency_gets_its_own(

@@ -72,7 +72,7 @@ async def test_who_may_act_at_an_officers_step(permits, action, body, expected):
             await permits.act(caller(permits.demo, name), application, action, body)
 
 
-async def test_the_decision_step_is_the_supervisors(permits):
+async def test_the_decision_step_is_the_supervisors(permits, session):
     application = await permits.submitted("izin-reklame")
     officer, supervisor = permits.demo.officer("dpmptsp"), permits.demo.supervisor("dpmptsp")
     # Approving before anyone claimed (started) the review is out of order.
@@ -88,6 +88,21 @@ async def test_the_decision_step_is_the_supervisors(permits):
     assert application["payment"]["amount"] == 1500000
     assert application["payment"]["reference"] == "PAY-" + application["registration_number"][4:]
     assert [s["state"] for s in application["steps"]] == ["done", "done", "done"]
+
+    # Each step's staff were told when it reached them: officers twice, the supervisor once.
+    def routed_to(account) -> list[str]:
+        user = session.exec(select(User.id).where(User.email == account.username)).one()
+        return session.exec(
+            select(Notification.title_en)
+            .where(Notification.user_id == user, Notification.kind == "permit.routed")
+            .order_by(Notification.id)
+        ).all()
+
+    number = application["registration_number"]
+    first, _, decision = (step["name"]["en"] for step in application["steps"])
+    # The officer moved the second step on himself, so only the first reached him as news.
+    assert routed_to(officer) == [f"Application {number} awaits {first}"]
+    assert routed_to(supervisor) == [f"Application {number} awaits {decision}"]
 
 
 async def test_payment_must_match_the_bill_and_then_issues_the_permit(permits):
@@ -404,6 +419,10 @@ async def test_a_supervisor_hands_the_step_to_a_colleague_who_can_take_it(permit
         supervisor, application, "assign", {"assignee_id": user_id(officer)}
     )
     assert assigned["assignee_id"] == user_id(officer)
+    told = session.exec(
+        select(Notification.kind).where(Notification.user_id == user_id(officer))
+    ).all()
+    assert told == ["permit.routed", "permit.assigned"]
     timeline = (await permits.get(application))["timeline"]
     assert "assign" not in [event["action"] for event in timeline]  # internal to the agency
 
