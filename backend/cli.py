@@ -76,8 +76,12 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         password = getpass.getpass("Password: ")
     try:
         data = StaffCreate(
-            full_name=args.name, email=args.email, phone=args.phone, password=password,
-            role=args.role, agency_code=args.agency,
+            full_name=args.name,
+            email=args.email,
+            phone=args.phone,
+            password=password,
+            role=args.role,
+            agency_code=args.agency,
         )
         with _session() as session:
             user = create_staff(session, hashing=PasswordHashing(get_settings()), data=data)

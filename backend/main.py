@@ -169,9 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process is up."""
         return Health(status="ok")
 
-    @app.get(
-        "/readyz", tags=["operations"], response_model=Health, responses=error_responses(503)
-    )
+    @app.get("/readyz", tags=["operations"], response_model=Health, responses=error_responses(503))
     def readyz() -> Health:
         """The database answers."""
         try:

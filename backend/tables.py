@@ -13,8 +13,14 @@ from backend.region import models as region_models
 from backend.stats import models as stats_models  # indexes on the complaint table
 
 DOMAIN_MODELS = (
-    region_models, accounts_models, auth_models, notifications_models, complaints_models,
-    permits_models, information_models, stats_models,
+    region_models,
+    accounts_models,
+    auth_models,
+    notifications_models,
+    complaints_models,
+    permits_models,
+    information_models,
+    stats_models,
 )
 SHARED_TABLES = (IdempotencyRecord,)
 

@@ -52,7 +52,6 @@ def deadline_badge(deadline: dict) -> str | None:
     return next((badge for badge, flag in _BADGE_FLAGS if deadline.get(flag)), None)
 
 
-
 def visible_actions(status: str, role: str) -> list[str]:
     """The buttons `role` sees on a complaint in `status`, in the shared machine's order."""
     return COMPLAINT_MACHINE.allowed_actions(status, role)
