@@ -4,17 +4,23 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
+from backend.db import utcnow
+from backend.information import service as information
+from backend.information.models import Announcement
+from backend.information.schemas import AnnouncementCreate, FaqWrite
 from backend.region import service as region_service
 from backend.region.models import Agency
 from backend.region.pack import RegionPack, load_pack_file
 from shared.roles import Role
 
 DEMO_PACK = Path(__file__).parent / "region" / "packs" / "demo.yaml"
+DEMO_CONTENT = Path(__file__).parent / "demo_content.yaml"
 STAFF_DOMAIN = "harapanbaru.go.id"
 
 RESIDENT_PASSWORD = "warga-demo-2026"
@@ -82,8 +88,11 @@ def demo_pack() -> RegionPack:
     return load_pack_file(DEMO_PACK)
 
 
-def install_demo(session: Session, *, hashing: PasswordHashing) -> list[DemoAccount]:
-    """Load the demo pack and create the demo accounts; running it again changes nothing."""
+def install_demo(
+    session: Session, *, hashing: PasswordHashing, content: bool = True
+) -> list[DemoAccount]:
+    """Load the demo pack and create the demo accounts (and, with `content`, the demo's
+    announcements and FAQs); running it again changes nothing."""
     region_service.load_pack(session, pack=demo_pack())
     agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
     accounts = demo_accounts(sorted(agencies))
@@ -102,7 +111,28 @@ def install_demo(session: Session, *, hashing: PasswordHashing) -> list[DemoAcco
             )
         )
     session.flush()
+    if content:
+        _publish_demo_content(session)
     return accounts
+
+
+def _publish_demo_content(session: Session) -> None:
+    """The demo's announcements (into an empty table) and FAQs (for services without any)."""
+    content = yaml.safe_load(DEMO_CONTENT.read_text("utf-8"))
+    now = utcnow()
+    information.sync_catalogue(session)
+    if session.scalar(select(Announcement.id).limit(1)) is None:
+        admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
+        for item in content["announcements"]:
+            data = AnnouncementCreate(**item)
+            information.create_announcement(session, user=admin, data=data, now=now)
+    for service_code, faqs in content["faqs"].items():
+        service = information.get_service(session, code=service_code)
+        if information.faqs_by_service(session, [service.id]).get(service.id):
+            continue
+        for position, faq in enumerate(faqs):
+            data = FaqWrite(**faq, position=position)
+            information.add_faq(session, service=service, data=data, now=now)
 
 
 def as_json_rows(accounts: list[DemoAccount]) -> list[dict]:
