@@ -1,4 +1,4 @@
-"""The demo city comes with announcements and FAQs, installed once however often `warga demo` runs."""
+"""The demo city comes with announcements and FAQs, installed once however often it is installed."""
 
 from sqlmodel import func, select
 
