@@ -8,28 +8,17 @@ migrated temporary SQLite database.
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from sqlmodel import Session
 
-from backend.accounts.passwords import PasswordHashing
-from backend.config import Settings
-from backend.db import make_engine
-from backend.demo import DemoAccount, install_demo
-from backend.migrations import upgrade
 from mobile.core.tokens import TokenStore
+from tests.live_server import REPO_ROOT, LiveServer, free_port, live_server
 from tests.mobile.helpers import RecordedClient
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 30
 DRIVER = Path(__file__).with_name("ui_driver.py")
 TIMEOUT_SECONDS = 60
 # The demo accounts the UI scenarios log in as. Road complaints go to DBMSDA.
@@ -42,93 +31,11 @@ DRIVER_ACCOUNTS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class ApiServer:
-    base_url: str
-    database_url: str
-    accounts: list[DemoAccount]
-
-    def account(self, role: str, agency: str | None = None) -> DemoAccount:
-        return next(
-            a for a in self.accounts if a.role == role and (agency is None or a.agency == agency)
-        )
-
-
-def server_environment(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "WARGA_ENVIRONMENT": "test",
-        "WARGA_DATABASE_URL": database_url,
-        # Cheap password hashing keeps logins fast; production costs are tested in backend.
-        "WARGA_ARGON2_TIME_COST": "1",
-        "WARGA_ARGON2_MEMORY_KIB": "64",
-        "WARGA_LOG_LEVEL": "WARNING",
-    }
-
-
 @pytest.fixture(scope="session")
-def api_server(tmp_path_factory) -> Iterator[ApiServer]:
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'warga.db'}"
-    upgrade(database_url)
-    settings = Settings(
-        environment="test", database_url=database_url, argon2_time_cost=1, argon2_memory_kib=64
-    )
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        # Without the demo's announcements: the scenarios publish and count their own.
-        accounts = install_demo(session, hashing=PasswordHashing(settings), content=False)
-        session.commit()
-    engine.dispose()
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO_ROOT,
-        env=server_environment(database_url),
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base_url, process)
-        yield ApiServer(base_url, database_url, accounts)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(base_url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the API server did not answer within {START_TIMEOUT_SECONDS} s")
+def api_server(tmp_path_factory) -> Iterator[LiveServer]:
+    # Without the demo's announcements: the scenarios publish and count their own.
+    with live_server(tmp_path_factory.mktemp("server"), demo_content=False) as server:
+        yield server
 
 
 @pytest.fixture

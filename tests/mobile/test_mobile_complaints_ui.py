@@ -5,7 +5,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.mobile.conftest import free_port
+from tests.live_server import free_port
 
 
 @pytest.fixture

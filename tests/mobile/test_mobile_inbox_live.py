@@ -15,7 +15,7 @@ from backend.config import Settings
 from mobile.core.api import ApiClient
 from mobile.core.live import EventParser, LiveInbox
 from mobile.core.tokens import TokenStore
-from tests.mobile.conftest import free_port
+from tests.live_server import free_port
 from tests.mobile.helpers import claim_and_verify, file_pothole
 
 STREAM = "/api/v1/notifications/stream"

@@ -15,7 +15,7 @@ import pytest
 from mobile.core.api import ApiClient
 from mobile.core.outbox import FlushResult, Outbox
 from mobile.core.tokens import TokenStore
-from tests.mobile.conftest import ApiServer
+from tests.live_server import LiveServer
 from tests.mobile.helpers import BILLBOARD_ANSWERS, scans
 
 EVENT_PERMIT = "rekomendasi-keramaian"
@@ -24,7 +24,7 @@ EVENT_PERMIT = "rekomendasi-keramaian"
 class Account:
     """A demo account acting on applications straight through the API."""
 
-    def __init__(self, api_server: ApiServer, role: str, agency: str | None) -> None:
+    def __init__(self, api_server: LiveServer, role: str, agency: str | None) -> None:
         account = api_server.account(role, agency)
         self.http = httpx.Client(base_url=api_server.base_url + "/api/v1")
         token = self.http.post(

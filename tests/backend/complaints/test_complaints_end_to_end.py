@@ -4,90 +4,20 @@ A complaint goes from filing through forwarding, an information request and its 
 resolution and rating to reopening.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session
 
-from backend.accounts.passwords import PasswordHashing
-from backend.config import Settings
-from backend.db import make_engine
-from backend.demo import OFFICER_PASSWORD, RESIDENT_PASSWORD, STAFF_DOMAIN, install_demo
-from backend.migrations import upgrade
+from backend.demo import OFFICER_PASSWORD, RESIDENT_PASSWORD, STAFF_DOMAIN
 from tests.backend.complaints.complaint_helpers import complaint_body, jpeg_bytes
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.live_server import live_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("e2e")
-    environment = {
-        **os.environ,
-        "WARGA_ENVIRONMENT": "test",
-        "WARGA_DATABASE_URL": f"sqlite:///{directory / 'warga.db'}",
-        "WARGA_MEDIA_DIR": str(directory / "media"),
-        "WARGA_ARGON2_TIME_COST": "1",
-        "WARGA_ARGON2_MEMORY_KIB": "64",
-        "WARGA_LOG_LEVEL": "WARNING",
-    }
-    settings = Settings(
-        environment="test",
-        database_url=environment["WARGA_DATABASE_URL"],
-        argon2_time_cost=1,
-        argon2_memory_kib=64,
-    )
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        install_demo(session, hashing=PasswordHashing(settings))
-        session.commit()
-    engine.dispose()
-
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "backend.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server exited while starting"
-            assert time.monotonic() < deadline, "the server did not start within 30 s"
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with live_server(tmp_path_factory.mktemp("complaints-e2e")) as running:
+        yield running.base_url
 
 
 def _login(http: httpx.Client, username: str, password: str) -> dict[str, str]:

@@ -4,113 +4,29 @@ request, every review step, payment and issuing to a public verification of its 
 
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import zxingcpp
 from jose import jwk, jws
 from pypdf import PdfReader
-from sqlmodel import Session
 
-from backend.accounts.passwords import PasswordHashing
-from backend.config import Settings
-from backend.db import make_engine
 from backend.demo import (
     OFFICER_PASSWORD,
     RESIDENT_PASSWORD,
     STAFF_DOMAIN,
     SUPERVISOR_PASSWORD,
-    install_demo,
 )
-from backend.migrations import upgrade
 from backend.permits.certificates import JWS_MARKER
 from tests.backend.permits.conftest import ANSWERS, pdf_file, png_file
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.live_server import live_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    """A migrated SQLite database with the demo city, served by uvicorn in its own process."""
-    directory = tmp_path_factory.mktemp("permits-e2e")
-    settings = Settings(
-        environment="test",
-        database_url=f"sqlite:///{directory / 'warga.db'}",
-        media_dir=directory / "media",
-        signing_key_file=directory / "city-key.pem",
-        argon2_time_cost=1,
-        argon2_memory_kib=64,
-        log_level="WARNING",
-    )
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        install_demo(session, hashing=PasswordHashing(settings))
-        session.commit()
-    engine.dispose()
-
-    environment = {
-        **os.environ,
-        **{
-            f"WARGA_{name.upper()}": str(getattr(settings, name))
-            for name in (
-                "environment",
-                "database_url",
-                "media_dir",
-                "signing_key_file",
-                "argon2_time_cost",
-                "argon2_memory_kib",
-                "log_level",
-            )
-        },
-    }
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=PROJECT_ROOT,
-        env=environment,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server exited while starting"
-            assert time.monotonic() < deadline, "the server did not start within 30 s"
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with live_server(tmp_path_factory.mktemp("permits-e2e")) as running:
+        yield running.base_url
 
 
 def login(http: httpx.Client, username: str, password: str) -> dict[str, str]:

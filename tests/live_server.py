@@ -1,0 +1,103 @@
+"""A real Warga API server for end-to-end tests, started the way `warga serve` starts it.
+
+A migrated SQLite database with the demo city in a temporary directory, served by uvicorn in its
+own process on a free loopback port; stopped (killed if need be) when the block ends.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session
+
+from backend.accounts.passwords import PasswordHashing
+from backend.config import Settings
+from backend.db import make_engine
+from backend.demo import DemoAccount, install_demo
+from backend.migrations import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    database_url: str
+    accounts: list[DemoAccount]
+
+    def account(self, role: str, agency: str | None = None) -> DemoAccount:
+        return next(
+            a for a in self.accounts if a.role == role and (agency is None or a.agency == agency)
+        )
+
+
+def _settings_environment(directory: Path) -> dict[str, str]:
+    return {
+        "WARGA_ENVIRONMENT": "test",
+        "WARGA_DATABASE_URL": f"sqlite:///{directory / 'warga.db'}",
+        "WARGA_MEDIA_DIR": str(directory / "media"),
+        "WARGA_SIGNING_KEY_FILE": str(directory / "city-key.pem"),
+        # Cheap password hashing keeps logins fast; the real costs are tested in backend/auth.
+        "WARGA_ARGON2_TIME_COST": "1",
+        "WARGA_ARGON2_MEMORY_KIB": "64",
+        "WARGA_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveServer]:
+    """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs."""
+    environment = _settings_environment(directory)
+    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        accounts = install_demo(session, hashing=PasswordHashing(settings), content=demo_content)
+        session.commit()
+    engine.dispose()
+
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(base_url, process)
+        yield LiveServer(base_url, settings.database_url, accounts)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_ready(base_url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the API server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the API server did not answer within {START_TIMEOUT_SECONDS} s")
