@@ -228,7 +228,38 @@ class ActionPanel(MDBoxLayout):
             App.get_running_app().spawn(self.detail.take(self.action, body))
 
 
-class ComplaintDetail(MDBoxLayout):
+class ActionButtons:
+    """For a detail view: a button per action the caller may take, and the open action's panel.
+
+    The view provides `available_actions()`, `start(action)`, `render()`, `panel` and the
+    catalogue key of the section title, `actions_title`.
+    """
+
+    actions_title = "complaint.actions"
+
+    def _render_actions(self) -> None:
+        actions = self.available_actions()
+        if not actions:
+            return
+        self.add_widget(Factory.SectionTitle(text=translator.t(self.actions_title)))
+        buttons = Factory.ButtonRow()
+        for action in actions:
+            buttons.add_widget(
+                MDRaisedButton(
+                    text=translator.t(f"action.{action}"),
+                    on_release=lambda _b, action=action: self.start(action),
+                )
+            )
+        self.add_widget(buttons)
+        if self.panel is not None:
+            self.add_widget(self.panel)
+
+    def cancel(self) -> None:
+        self.panel = None
+        self.render()
+
+
+class ComplaintDetail(ActionButtons, MDBoxLayout):
     """A complaint as its reporter or the agency's staff see it (the API's `ComplaintDetail`)."""
 
     complaint = ObjectProperty(None, allownone=True)
@@ -361,23 +392,6 @@ class ComplaintDetail(MDBoxLayout):
             actions = [a for a in actions if a != "rate"]  # rated once, for good
         return [a for a in actions if a in ACTION_FORMS]
 
-    def _render_actions(self) -> None:
-        actions = self.available_actions()
-        if not actions:
-            return
-        self.add_widget(Factory.SectionTitle(text=translator.t("complaint.actions")))
-        buttons = Factory.ButtonRow()
-        for action in actions:
-            buttons.add_widget(
-                MDRaisedButton(
-                    text=translator.t(f"action.{action}"),
-                    on_release=lambda _b, action=action: self.start(action),
-                )
-            )
-        self.add_widget(buttons)
-        if self.panel is not None:
-            self.add_widget(self.panel)
-
     def form_for(self, action: str) -> ActionForm:
         form = ACTION_FORMS[action]
         if action == COMMENT and self.role != Role.RESIDENT:
@@ -397,10 +411,6 @@ class ComplaintDetail(MDBoxLayout):
             App.get_running_app().spawn(self.take(action, form.body({})))
             return
         self.panel = ActionPanel(action, form, self)
-        self.render()
-
-    def cancel(self) -> None:
-        self.panel = None
         self.render()
 
     async def take(self, action: str, body: dict | None) -> None:

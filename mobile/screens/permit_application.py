@@ -30,7 +30,13 @@ from mobile.core.permits import (
     verification_code,
 )
 from mobile.screens.base import WargaScreen
-from mobile.screens.complaint import ActionForm, ActionPanel, StatusBadge, local_time
+from mobile.screens.complaint import (
+    ActionButtons,
+    ActionForm,
+    ActionPanel,
+    StatusBadge,
+    local_time,
+)
 from shared.roles import Role
 
 screens.ensure_loaded("complaint")  # the rules of ActionPanel, StatusBadge and ButtonRow
@@ -196,9 +202,10 @@ class ApplicationRow(MDCard):
         self.subline = " · ".join(filter(None, parts))
 
 
-class PermitApplicationDetail(MDBoxLayout):
+class PermitApplicationDetail(ActionButtons, MDBoxLayout):
     """An application as its applicant or the agency's staff see it (the API's detail)."""
 
+    actions_title = "application.actions"
     application = ObjectProperty(None, allownone=True)
     permit_type = DictProperty()  # the application's type: labels of fields and documents
     user_id = NumericProperty(0)  # the viewer's account: no "claim" for what they hold
@@ -435,23 +442,6 @@ class PermitApplicationDetail(MDBoxLayout):
             return [a for a in resident_actions(self.application) if a != "resubmit"]
         return staff_actions(self.application, self.role, self.user_id)
 
-    def _render_actions(self) -> None:
-        actions = self.available_actions()
-        if not actions:
-            return
-        self.add_widget(Factory.SectionTitle(text=translator.t("application.actions")))
-        buttons = Factory.ButtonRow()
-        for action in actions:
-            buttons.add_widget(
-                MDRaisedButton(
-                    text=translator.t(f"action.{action}"),
-                    on_release=lambda _b, action=action: self.start(action),
-                )
-            )
-        self.add_widget(buttons)
-        if self.panel is not None:
-            self.add_widget(self.panel)
-
     def form_for(self, action: str) -> ActionForm:
         form = ACTION_FORMS[action]
         if action == "comment" and self.role != Role.RESIDENT:
@@ -479,10 +469,6 @@ class PermitApplicationDetail(MDBoxLayout):
         self.panel = ActionPanel(action, form, self)
         if action == "record_payment":
             self.panel.form.fill({"amount": self.application["payment"]["amount"]})
-        self.render()
-
-    def cancel(self) -> None:
-        self.panel = None
         self.render()
 
     async def take(self, action: str, body: dict | None) -> None:
