@@ -45,10 +45,18 @@ class Settings(BaseSettings):
     notification_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
 
     @model_validator(mode="after")
-    def _refuse_development_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+    def _refuse_development_defaults_in_production(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        if self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError(
                 "WARGA_SECRET_KEY is the development secret; set a long random value in production"
+            )
+        # Checked at start-up, not at the first certificate: a city must not find out then.
+        if not self.signing_key_file.is_file():
+            raise ValueError(
+                f"WARGA_SIGNING_KEY_FILE ({self.signing_key_file}) does not exist; production "
+                "needs the city's EC P-256 private key (PEM) that signs permit certificates"
             )
         return self
 

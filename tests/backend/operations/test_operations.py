@@ -139,7 +139,11 @@ async def test_docs_page_works_without_internet(client):
     assert script.status_code == 200 and len(script.content) > 100_000
 
 
-def test_production_refuses_the_development_secret():
+def test_production_refuses_the_development_secret_and_a_missing_signing_key(tmp_path):
+    key = tmp_path / "city-key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\n")
     with pytest.raises(ValidationError, match="development secret"):
-        Settings(environment="production", secret_key=DEVELOPMENT_SECRET)
-    Settings(environment="production", secret_key="s" * 48)
+        Settings(environment="production", secret_key=DEVELOPMENT_SECRET, signing_key_file=key)
+    with pytest.raises(ValidationError, match="WARGA_SIGNING_KEY_FILE"):
+        Settings(environment="production", secret_key="s" * 48, signing_key_file=tmp_path / "no")
+    Settings(environment="production", secret_key="s" * 48, signing_key_file=key)

@@ -12,13 +12,13 @@ import pytest
 import zxingcpp
 from jose import jwk, jws
 from jose.exceptions import JWSError
+from pydantic import ValidationError
 from pypdf import PdfReader
 from sqlmodel import select
 
 import backend.config
 from backend.cli import main as warga
 from backend.config import Settings
-from backend.errors import Unavailable
 from backend.notifications.models import Notification
 from backend.permits import service
 from backend.permits.certificates import JWS_MARKER
@@ -238,15 +238,13 @@ def test_the_cli_runs_the_daily_job(monkeypatch, settings, demo, capsys):
 
 def test_the_signing_key_is_made_in_development_but_never_in_production(tmp_path):
     key_file = tmp_path / "city-key.pem"
-    production = Settings(
-        environment="production",
-        secret_key="a-long-random-production-secret-0123456789",
-        signing_key_file=key_file,
-    )
-    with pytest.raises(Unavailable):
-        city_key(production)
+    secret = "a-long-random-production-secret-0123456789"
+    # Production refuses to start without the city's key rather than making one up.
+    with pytest.raises(ValidationError, match="WARGA_SIGNING_KEY_FILE"):
+        Settings(environment="production", secret_key=secret, signing_key_file=key_file)
     assert not key_file.exists()
     made = city_key(Settings(environment="development", signing_key_file=key_file))
     assert key_file.stat().st_mode & 0o777 == 0o600  # readable by the service only
     # Production uses the key it is given.
+    production = Settings(environment="production", secret_key=secret, signing_key_file=key_file)
     assert city_key(production).kid == made.kid
