@@ -524,23 +524,35 @@ def close(
     session.flush()
 
 
-def claim(
-    session: Session, *, complaint: Complaint, actor: User, now: dt.datetime | None = None
+def _hand_to(
+    session: Session,
+    complaint: Complaint,
+    *,
+    actor: User,
+    assignee: User,
+    action: str,
+    now: dt.datetime | None,
 ) -> None:
+    """Record who now works on the complaint: an internal step, not on the public timeline."""
     now = now or utcnow()
-    clock = clock_for(session, now=now)
     _apply(
         session,
         complaint,
         actor=actor,
-        action="claim",
+        action=action,
         now=now,
-        clock=clock,
+        clock=clock_for(session, now=now),
         public=False,
-        details={"assignee_id": actor.id},
+        details={"assignee_id": assignee.id},
     )
-    complaint.assignee_id = actor.id
+    complaint.assignee_id = assignee.id
     session.flush()
+
+
+def claim(
+    session: Session, *, complaint: Complaint, actor: User, now: dt.datetime | None = None
+) -> None:
+    _hand_to(session, complaint, actor=actor, assignee=actor, action="claim", now=now)
 
 
 def assign(
@@ -552,7 +564,6 @@ def assign(
     now: dt.datetime | None = None,
 ) -> None:
     """A supervisor hands the complaint to a colleague of the same agency."""
-    now = now or utcnow()
     assignee = session.get(User, assignee_id)
     if (
         assignee is None
@@ -568,21 +579,10 @@ def assign(
                 "Choose an active officer of the responsible agency.",
             ),
         )
-    clock = clock_for(session, now=now)
-    _apply(
-        session,
-        complaint,
-        actor=actor,
-        action="assign",
-        now=now,
-        clock=clock,
-        public=False,
-        details={"assignee_id": assignee.id},
-    )
-    complaint.assignee_id = assignee.id
+    _hand_to(session, complaint, actor=actor, assignee=assignee, action="assign", now=now)
     if assignee.id != actor.id:
         _tell(session, complaint, [assignee.id], messages.assigned(complaint.tracking_number))
-    session.flush()
+        session.flush()
 
 
 def comment(
