@@ -170,6 +170,16 @@ def cmd_complaints_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats_rebuild(args: argparse.Namespace) -> int:
+    from backend.stats.tallies import rebuild
+
+    with _session() as session:
+        rebuild(session)
+        session.commit()
+    print("Life Room tallies rebuilt from the complaint table")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warga", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("count", type=int)
     generate.add_argument("--seed", type=int, default=2026)
     generate.set_defaults(handler=cmd_complaints_generate)
+
+    stats = commands.add_parser("stats", help="the Life Room dashboard").add_subparsers(
+        dest="stats", required=True
+    )
+    rebuild = stats.add_parser(
+        "rebuild",
+        help="recompute the dashboard's tallies from the complaints (after a bulk import)",
+    )
+    rebuild.set_defaults(handler=cmd_stats_rebuild)
 
     permits = commands.add_parser("permits", help="permits").add_subparsers(
         dest="permits", required=True

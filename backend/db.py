@@ -5,7 +5,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import create_engine
 
 # A request holds its connection across its thread-pool steps, so the pool must be able to lend
@@ -106,3 +109,10 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_on_conflict(session: Session, table) -> Insert:
+    """An INSERT into `table` that takes ``on_conflict_do_update``/``_do_nothing``: PostgreSQL
+    and SQLite spell upserts alike, but SQLAlchemy builds them per dialect."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

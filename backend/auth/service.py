@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from backend.accounts.models import User
@@ -17,7 +16,7 @@ from backend.accounts.passwords import PasswordHashing
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
 from backend.auth.tokens import decode_token, issue_token
 from backend.config import Settings
-from backend.db import utcnow
+from backend.db import insert_on_conflict, utcnow
 from backend.errors import TooManyRequests, Unauthorized
 from shared.errors import ErrorCode
 from shared.validators import InvalidValue, normalize_phone
@@ -75,11 +74,12 @@ def _ensure_not_locked(session: Session, keys: list[tuple[str, int]]) -> None:
 def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, int]]) -> None:
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     for key, factor in keys:
         window_expired = LoginThrottle.window_started_at < now - window
         # One atomic upsert, so concurrent failures neither race nor collide on the key.
-        statement = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+        statement = insert_on_conflict(session, LoginThrottle).values(
+            key=key, failures=1, window_started_at=now
+        )
         statement = statement.on_conflict_do_update(
             index_elements=[LoginThrottle.key],
             set_={

@@ -32,6 +32,11 @@ class RegionClock:
     def working_days_between(self, start: dt.datetime, end: dt.datetime) -> int:
         return self.calendar.working_days_between(self.local_date(start), self.local_date(end))
 
+    def working_days_taken(self, *, filed: dt.datetime, resolved: dt.datetime, paused: int) -> int:
+        """How long a complaint took, as its deadlines count: the working days from filing to
+        resolution less the `paused` ones, which were the reporter's to answer questions."""
+        return self.working_days_between(filed, resolved) - paused
+
     def due_soon_limit(self, now: dt.datetime) -> dt.date:
         """The last due date that counts as "due soon": today or the next working day."""
         return self.calendar.next_working_day(self.local_date(now))

@@ -18,6 +18,7 @@ from backend.complaints.models import Complaint, ComplaintEvent, tracking_number
 from backend.db import utcnow
 from backend.region.models import ComplaintCategory
 from backend.region.service import complaint_deadlines, get_region
+from backend.stats import tallies
 from shared.complaints import ComplaintStatus
 from shared.roles import Role
 
@@ -76,6 +77,9 @@ def generate_complaints(
             status = rng.choices(statuses, weights)[0]
             problem, street = rng.choice(_PROBLEMS), rng.choice(_STREETS)
             address = f"{street} No. {rng.randint(1, 200)}"
+            resolved = None
+            if status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED):
+                resolved = min(now, created + dt.timedelta(days=rng.uniform(0.1, 14)))
             complaints.append(
                 {
                     "id": complaint_id,
@@ -95,7 +99,13 @@ def generate_complaints(
                     "anonymous": rng.random() < 0.2,
                     "confidential": rng.random() < 0.05,
                     "due_date": clock.due_after(created, verify_days[category.id]),
-                    "resolved_at": created if status == ComplaintStatus.RESOLVED else None,
+                    "resolved_at": resolved,
+                    "resolution_working_days": (
+                        clock.working_days_taken(filed=created, resolved=resolved, paused=0)
+                        if resolved
+                        else None
+                    ),
+                    "rating": rng.choice([None, None, 3, 4, 4, 5]) if resolved else None,
                     "created_at": created,
                     "updated_at": created,
                     "version": 1,
@@ -117,6 +127,7 @@ def generate_complaints(
         session.execute(insert(ComplaintEvent), events)
         done += len(complaints)
         on_progress(done)
+    tallies.rebuild(session)  # the rows went around the ORM, which keeps them on write
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave the id sequence behind; move it past them.
         session.execute(

@@ -59,6 +59,9 @@ class Complaint(SQLModel, table=True):
     due_date: dt.date
     paused_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Working days from filing to resolution, less the days paused waiting on the reporter;
+    # fixed when resolved, so a later change to the holiday calendar does not rewrite history.
+    resolution_working_days: int | None = None
     closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     rating: int | None = None
     rating_comment: str | None = Field(default=None, max_length=1000)

@@ -47,6 +47,7 @@ from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
+from backend.region.service import current_region
 from backend.responses import model_response
 from backend.uploads import FileStore, process_photo, read_limited
 from shared.complaints import ComplaintStatus
@@ -61,7 +62,7 @@ def _detail(
     session: Session, complaint: Complaint, viewer: User, *, just_filed: bool = False
 ) -> ComplaintDetail:
     now = utcnow()
-    region = service.current_region(session)
+    region = current_region(session)
     clock = service.clock_for(session, now=now)
     return views.detail(
         session,

@@ -181,6 +181,9 @@ class ComplaintDetail(ComplaintSummary):
     assignee: PersonRef | None
     duplicate_of: str | None = Field(description="Tracking number of the original.")
     resolved_at: dt.datetime | None
+    resolution_working_days: int | None = Field(
+        description="Working days it took to resolve, not counting the days waiting on you."
+    )
     reopen_until: dt.datetime | None = Field(description="While resolved: last moment to reopen.")
     rating: int | None
     rating_comment: str | None

@@ -40,10 +40,11 @@ from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory, Region
 from backend.region.service import (
     complaint_deadlines,
+    current_region,
     get_agency_by_code,
     get_category_by_code,
-    get_region,
 )
+from backend.stats import tallies  # noqa: F401 (keeps the Life Room's tallies on every write)
 from backend.uploads import FileStore, Photo
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,
@@ -59,21 +60,8 @@ from shared.workdays import to_local_date
 MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
 
 
-# Reference data every request reads and a region pack load changes: kept in the microcache
-# (dropped at once when this process writes these tables, else after its TTL).
-REGION_TABLES = frozenset({"region"})
+# The working calendar changes with the region pack: kept in the microcache like the region.
 CALENDAR_TABLES = frozenset({"region", "holiday_override"})
-
-
-def current_region(session: Session) -> Region:
-    """The region row, shared read-only between requests (detached from any session)."""
-
-    def load() -> Region:
-        region = get_region(session)
-        session.expunge(region)
-        return region
-
-    return remember(session, "complaints.region", load, tables=REGION_TABLES)
 
 
 def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:
@@ -299,6 +287,16 @@ def _end_pause(session: Session, complaint: Complaint, *, now: dt.datetime, cloc
     complaint.paused_at = None
 
 
+def paused_working_days(session: Session, *, complaint_id: int) -> int:
+    """Working days the complaint's clock has stood still so far (ended pauses)."""
+    total = session.exec(
+        select(func.sum(ComplaintPause.working_days)).where(
+            ComplaintPause.complaint_id == complaint_id
+        )
+    ).one()
+    return total or 0
+
+
 def _deadlines(session: Session, complaint: Complaint):
     category = session.get(ComplaintCategory, complaint.category_id)
     return complaint_deadlines(region=current_region(session), category=category)
@@ -422,6 +420,11 @@ def resolve(
     clock = clock_for(session, now=now)
     _apply(session, complaint, actor=actor, action="resolve", now=now, clock=clock, note=note)
     complaint.resolved_at = now
+    complaint.resolution_working_days = clock.working_days_taken(
+        filed=complaint.created_at,
+        resolved=now,
+        paused=paused_working_days(session, complaint_id=complaint.id),
+    )
     _tell_reporter(session, complaint, messages.resolved(complaint.tracking_number, note))
     session.flush()
 
@@ -673,6 +676,7 @@ def reopen(
     clock = clock_for(session, now=now)
     _apply(session, complaint, actor=actor, action="reopen", now=now, clock=clock, note=reason)
     complaint.resolved_at = None
+    complaint.resolution_working_days = None
     _start_follow_up(session, complaint, now=now, clock=clock)
     session.flush()
 

@@ -256,6 +256,7 @@ def detail(
         assignee=_person(people.get(complaint.assignee_id)),
         duplicate_of=duplicate_of.tracking_number if duplicate_of else None,
         resolved_at=complaint.resolved_at,
+        resolution_working_days=complaint.resolution_working_days,
         reopen_until=service.reopen_until(complaint, region),
         rating=complaint.rating,
         rating_comment=complaint.rating_comment,

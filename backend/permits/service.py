@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
-from backend.db import utcnow
+from backend.db import insert_on_conflict, utcnow
 from backend.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from backend.notifications.service import Message, notify, notify_agency_staff
 from backend.pagination import after_cursor, page_of
@@ -61,9 +60,8 @@ def _next_in_series(session: Session, *, series: str, year: int) -> int:
     with UPDATE ... RETURNING: PostgreSQL's row lock and SQLite's single writer make every
     caller wait for the previous one's transaction, so no number is handed out twice.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(PermitCounter)
+        insert_on_conflict(session, PermitCounter)
         .values(series=series, year=year, value=0)
         .on_conflict_do_nothing()
     )

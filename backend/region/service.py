@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from backend.db import utcnow
 from backend.errors import NotFound
+from backend.microcache import remember
 from backend.region.models import (
     Agency,
     ComplaintCategory,
@@ -265,6 +266,21 @@ def get_region(session: Session) -> Region:
     if region is None:
         raise NotFound("No region pack has been loaded yet.")
     return region
+
+
+def current_region(session: Session) -> Region:
+    """The region row, shared read-only between requests (detached from any session).
+
+    Every request reads it and only a region pack load changes it: kept in the microcache,
+    dropped at once when this process writes the table, else after its TTL.
+    """
+
+    def load() -> Region:
+        region = get_region(session)
+        session.expunge(region)
+        return region
+
+    return remember(session, "region.current", load, tables={"region"})
 
 
 def list_agencies(session: Session) -> list[Agency]:

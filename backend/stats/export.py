@@ -26,7 +26,7 @@ from backend.complaints.models import Complaint
 from backend.permits.models import PermitApplication
 from backend.permits.service import effective_status
 from backend.region.models import Agency, ComplaintCategory, PermitType
-from backend.stats.service import Sql
+from backend.stats.sql import Sql
 from shared.complaints import OPEN_STATUSES
 from shared.permits import BLDS_STATUS
 

@@ -16,7 +16,9 @@ from backend.http_cache import NOT_MODIFIED, is_not_modified
 from backend.region import service as region_service
 from backend.region.models import Agency
 from backend.stats import export, service
+from backend.stats.grid import cell_degrees
 from backend.stats.schemas import Dashboard, DensityGrid, Period
+from backend.stats.sql import Sql
 from shared.errors import ErrorCode
 from shared.roles import Role
 from shared.validators import BoundingBox, InvalidValue
@@ -119,15 +121,16 @@ def get_density(
     max_lon: Annotated[float, Query(ge=-180, le=180)],
     zoom: Annotated[int, Query(ge=0, le=20, description="Web-map zoom level")],
 ) -> DensityGrid:
-    """Complaints filed in the period counted per grid cell of the map view, for a heat map.
-    A cell is a quarter of a map tile wide; a view may span at most 10,000 cells."""
+    """Complaints filed in the period counted per grid cell, for a heat map: every cell the map
+    view touches, with all its complaints. A cell is a quarter of a map tile wide, fixed to the
+    globe; a view may span at most 10,000 cells."""
     try:
         box = BoundingBox(min_lat=min_lat, min_lon=min_lon, max_lat=max_lat, max_lon=max_lon)
     except InvalidValue as error:
         raise Unprocessable.for_field(
             "min_lat", error.code, bilingual(error.detail_id, error.detail_en)
         ) from None
-    size = service.cell_degrees(zoom)
+    size = cell_degrees(zoom)
     if ((max_lat - min_lat) / size + 1) * (
         (max_lon - min_lon) / size + 1
     ) > service.MAX_DENSITY_CELLS:
@@ -139,16 +142,8 @@ def get_density(
                 "Zoom in: the view spans too many cells.",
             ),
         )
-    time_zone = region_service.get_region(session).time_zone
     response.headers["Cache-Control"] = "private, no-cache"
-    return service.density(
-        session,
-        box=box,
-        zoom=zoom,
-        since=local_day_start(period.start, time_zone),
-        until=local_day_start(period.end + dt.timedelta(days=1), time_zone),
-        agency=agency,
-    )
+    return service.density(session, box=box, zoom=zoom, period=period, agency=agency)
 
 
 def _export(
@@ -168,7 +163,7 @@ def _export(
         request.app.state.engine,
         dataset,
         format=format,
-        sql=service.Sql(request.app.state.engine.dialect.name, region.time_zone),
+        sql=Sql(request.app.state.engine.dialect.name, region.time_zone),
         since=since,
         until=until,
         today=to_local_date(utcnow(), region.time_zone),

@@ -42,6 +42,7 @@ class PermitsIssued(BaseModel):
 class Dashboard(BaseModel):
     period: Period
     agency_code: str | None = Field(description="The agency shown; null: the whole city")
+    agency_name: str | None = Field(description="Its name, in the response's language")
     total: ComplaintFigures
     by_agency: list[ComplaintFigures]
     by_category: list[ComplaintFigures]

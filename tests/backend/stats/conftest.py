@@ -1,4 +1,8 @@
-"""Stats fixtures: complaints and permits written straight into the tables, with known dates."""
+"""Stats fixtures: complaints and permits written straight into the tables, with known dates.
+
+Complaints go in with a bulk INSERT, as an import would, so the Life Room's tallies are rebuilt
+from them afterwards; ``test_stats_tallies`` checks that the tallies kept on write agree.
+"""
 
 import datetime as dt
 
@@ -7,9 +11,12 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
+from backend.complaints.deadlines import region_clock
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.permits.models import PermitApplication
 from backend.region.models import Agency, ComplaintCategory, PermitType
+from backend.region.service import get_region
+from backend.stats import tallies
 from shared.roles import Role
 
 ROAD_SPOT = (-6.30, 106.70)
@@ -27,6 +34,8 @@ class Seeder:
         self.session = session
         self.reporter_id = session.exec(select(User.id).where(User.role == Role.RESIDENT)).first()
         self.categories = {c.code: c for c in session.exec(select(ComplaintCategory))}
+        region = get_region(session)
+        self.clock = region_clock(session, region=region, around=utc("2026-02-01T00:00"))
         self.count = 0
 
     def complaint_values(
@@ -39,9 +48,16 @@ class Seeder:
         resolved: str | None = None,
         rating: int | None = None,
         confidential: bool = False,
+        paused: int = 0,
     ) -> dict:
+        """One complaint's columns; `paused`: working days its clock stood still."""
         self.count += 1
         row = self.categories[category]
+        taken = None
+        if resolved:
+            taken = self.clock.working_days_taken(
+                filed=utc(created), resolved=utc(resolved), paused=paused
+            )
         latitude, longitude = ROAD_SPOT if category == "jalan-rusak" else WASTE_SPOT
         return {
             "tracking_number": f"ADU-2026-{self.count:06d}",
@@ -58,28 +74,31 @@ class Seeder:
             "confidential": confidential,
             "due_date": dt.date.fromisoformat(due),
             "resolved_at": utc(resolved) if resolved else None,
+            "resolution_working_days": taken,
             "rating": rating,
             "created_at": utc(created),
             "updated_at": utc(created),
             "version": 1,
+            "paused": paused,
         }
 
     def complaints(self, rows: list[dict]) -> list[int]:
+        paused = [row.pop("paused") for row in rows]
         result = self.session.exec(insert(Complaint).returning(Complaint.id), params=rows)
         ids = [row[0] for row in result]
+        for complaint_id, working_days in zip(ids, paused, strict=True):
+            if working_days:
+                self.session.add(
+                    ComplaintPause(
+                        complaint_id=complaint_id,
+                        started_at=utc("2026-02-12T02:00:00"),
+                        ended_at=utc("2026-02-13T02:00:00"),
+                        working_days=working_days,
+                    )
+                )
+        tallies.rebuild(self.session)
         self.session.commit()
         return ids
-
-    def pause(self, complaint_id: int, working_days: int) -> None:
-        self.session.add(
-            ComplaintPause(
-                complaint_id=complaint_id,
-                started_at=utc("2026-02-12T02:00:00"),
-                ended_at=utc("2026-02-13T02:00:00"),
-                working_days=working_days,
-            )
-        )
-        self.session.commit()
 
     def issued_permit(self, permit_type: str, *, issued: str) -> None:
         kind = self.session.exec(select(PermitType).where(PermitType.code == permit_type)).one()

@@ -1,11 +1,11 @@
 """The Life Room on a known fixture: counts, on-time share, working-day median and p90."""
 
 import random
+from collections import Counter
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, literal, select
 
-from backend.stats.service import percentiles
+from backend.stats.service import percentile
 from tests.backend.helpers import login
 
 PERIOD = {"since": "2026-02-02", "until": "2026-02-27"}
@@ -55,13 +55,13 @@ def february(seeder):
                 due="2026-02-20",
                 status="closed",
                 rating=4,
+                paused=2,
             ),
             c(waste, created="2026-02-10T02:00", due="2026-02-13", confidential=True),
             # Filed after the period: overdue now, but not received in it.
             c(waste, created="2026-03-05T02:00", due="2026-03-10"),
         ]
     )
-    seeder.pause(ids[5], working_days=2)
     seeder.issued_permit("izin-reklame", issued="2026-02-10T03:00")
     seeder.issued_permit("izin-reklame", issued="2026-03-10T03:00")  # after the period
     return ids
@@ -188,34 +188,54 @@ async def test_density_grid_counts_complaints_per_cell(client, demo, february):
     assert too_many.status_code == 422
 
 
-def test_percentiles_match_percentile_cont_with_ties(session):
-    """The SQLite histogram and PostgreSQL's percentile_cont agree with the definition."""
+def test_percentiles_match_percentile_cont_with_ties():
+    """The histogram's percentiles are PostgreSQL's percentile_cont of the values it counts."""
     rng = random.Random(5)
-    rows = [{"agency_id": rng.randint(1, 3), "taken": rng.randint(0, 12)} for _ in range(400)]
-    table = Table(
-        "taken_sample",
-        MetaData(),
-        Column("agency_id", Integer),
-        Column("taken", Integer),
-        prefixes=["TEMPORARY"],
-    )
-    table.create(session.connection())
-    session.exec(insert(table), params=rows)
-
-    def percentile_cont(values: list[int], fraction: float) -> float:
+    for size in (1, 2, 3, 10, 400):
+        values = [rng.randint(0, 12) for _ in range(size)]
+        histogram = Counter(values)
         ordered = sorted(values)
-        position = fraction * (len(ordered) - 1)
-        lower = int(position)
-        upper = ordered[min(lower + 1, len(ordered) - 1)]
-        return round(ordered[lower] + (upper - ordered[lower]) * (position - lower), 1)
+        for fraction in (0.5, 0.9):
+            position = fraction * (len(ordered) - 1)
+            lower = int(position)
+            upper = ordered[min(lower + 1, len(ordered) - 1)]
+            expected = ordered[lower] + (upper - ordered[lower]) * (position - lower)
+            assert percentile(histogram, fraction) == round(expected, 1)
+    assert percentile(Counter(), 0.5) is None
 
-    found = percentiles(session, select(table, literal(7).label("category_id")).subquery())
-    for agency_id in (1, 2, 3):
-        values = [row["taken"] for row in rows if row["agency_id"] == agency_id]
-        expected = (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
-        assert found["agency_id"][agency_id] == expected
-    every = [row["taken"] for row in rows]
-    overall = (percentile_cont(every, 0.5), percentile_cont(every, 0.9))
-    assert found[None] == {None: overall}
-    assert found["category_id"] == {7: overall}
-    session.rollback()
+
+async def test_density_from_the_tally_agrees_with_counting_complaints(client, demo, seeder):
+    """Zoom 15 counts complaints themselves, zoom 14 and coarser add up the tally's cells: the
+    finer grid, merged 2 x 2, must give the coarser one."""
+    rng = random.Random(7)
+    rows = []
+    for _ in range(80):
+        row = seeder.complaint_values("jalan-rusak", created="2026-02-10T02:00", due="2026-02-13")
+        row["latitude"], row["longitude"] = (
+            -6.31 + rng.random() * 0.03,
+            106.69 + rng.random() * 0.03,
+        )
+        rows.append(row)
+    seeder.complaints(rows)
+    admin = await login(client, demo.admin.username, demo.admin.password)
+    view = PERIOD | {"min_lat": -6.32, "min_lon": 106.68, "max_lat": -6.27, "max_lon": 106.73}
+
+    async def grid(zoom: int) -> dict[tuple[int, int], int]:
+        response = await client.get(
+            "/api/v1/dashboard/density", params=view | {"zoom": zoom}, headers=admin
+        )
+        assert response.status_code == 200, response.text
+        size = response.json()["cell_degrees"]
+        return {
+            (round((c["south"] + 90) / size), round((c["west"] + 180) / size)): c["count"]
+            for c in response.json()["cells"]
+        }
+
+    finer = await grid(15)
+    assert sum(finer.values()) == 80
+    for zoom in (14, 13):
+        merged = Counter()
+        for (row, column), count in finer.items():
+            factor = 2 ** (15 - zoom)
+            merged[(row // factor, column // factor)] += count
+        assert await grid(zoom) == dict(merged)

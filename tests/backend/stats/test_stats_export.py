@@ -7,7 +7,7 @@ import tracemalloc
 
 from backend.region.service import get_region
 from backend.stats import export
-from backend.stats.service import Sql
+from backend.stats.sql import Sql
 from tests.backend.stats.conftest import utc
 
 YEAR = {"since": "2025-03-01", "until": "2026-02-28"}

@@ -1,0 +1,238 @@
+"""Keeps the Life Room's tallies (``backend.stats.models``) in step with the complaint table.
+
+Every flush that inserts or changes a complaint takes the complaint's share of each tally as it
+was away and adds its share as it is now, right after the flush, in the same transaction. So
+the dashboard never disagrees with the complaints, whichever service function changed them,
+and a change that fails (a 409 on the row version, a rollback) leaves the tallies as they were.
+
+Rows written around the ORM (bulk imports, the benchmark generator) are not seen here: `rebuild`
+recomputes every tally from the complaint table in SQL, for those and to repair.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, event, func, insert, inspect, select
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel, col
+
+from backend.complaints.models import Complaint
+from backend.db import insert_on_conflict
+from backend.region.service import current_region
+from backend.stats.grid import grid_cell, sql_grid_cell
+from backend.stats.models import (
+    DENSITY_ZOOM,
+    TALLIES,
+    DensityTally,
+    FiledTally,
+    ResolutionTally,
+    ResolvedTally,
+    RunningTally,
+)
+from backend.stats.sql import Sql
+from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
+from shared.workdays import to_local_date
+
+# Counted against their deadline: open, and not waiting on the reporter.
+RUNNING_STATUSES = frozenset(OPEN_STATUSES - CLOCK_PAUSED_STATUSES)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The columns of one complaint that the tallies read, at one moment."""
+
+    created_at: dt.datetime
+    agency_id: int
+    category_id: int
+    status: str
+    due_date: dt.date
+    resolved_at: dt.datetime | None
+    resolution_working_days: int | None
+    rating: int | None
+    latitude: float
+    longitude: float
+
+
+TRACKED = tuple(Facts.__dataclass_fields__)
+
+Share = tuple[type[SQLModel], dict, dict[str, int]]  # tally, its row's key, what to add
+
+
+def shares(facts: Facts, time_zone: str) -> Iterator[Share]:
+    """What one complaint adds to each tally."""
+    filed_on = to_local_date(facts.created_at, time_zone)
+    place = {"agency_id": facts.agency_id, "category_id": facts.category_id}
+    resolved_on = to_local_date(facts.resolved_at, time_zone) if facts.resolved_at else None
+    yield (
+        FiledTally,
+        {"filed_on": filed_on, **place, "status": ComplaintStatus(facts.status).value},
+        {
+            "complaints": 1,
+            "resolved": int(resolved_on is not None),
+            "resolved_on_time": int(resolved_on is not None and resolved_on <= facts.due_date),
+            "rating_sum": facts.rating or 0,
+            "ratings": int(facts.rating is not None),
+        },
+    )
+    if resolved_on is not None:
+        yield ResolvedTally, {"resolved_on": resolved_on, **place}, {"complaints": 1}
+        if facts.resolution_working_days is not None:
+            days = {"working_days": facts.resolution_working_days}
+            yield ResolutionTally, {"filed_on": filed_on, **place, **days}, {"complaints": 1}
+    if facts.status in RUNNING_STATUSES:
+        yield RunningTally, {"due_date": facts.due_date, **place}, {"complaints": 1}
+    row, column = grid_cell(facts.latitude, facts.longitude, DENSITY_ZOOM)
+    yield (
+        DensityTally,
+        {
+            "filed_on": filed_on,
+            "cell_row": row,
+            "cell_column": column,
+            "agency_id": facts.agency_id,
+        },
+        {"complaints": 1},
+    )
+
+
+def _facts_now(complaint: Complaint) -> Facts:
+    return Facts(**{name: getattr(complaint, name) for name in TRACKED})
+
+
+def _facts_before_flush(complaint: Complaint) -> Facts:
+    """The values the database holds, i.e. before this flush's changes."""
+    attributes = inspect(complaint).attrs
+    values = {}
+    for name in TRACKED:
+        history = attributes[name].history
+        values[name] = history.deleted[0] if history.deleted else getattr(complaint, name)
+    return Facts(**values)
+
+
+def _keep_replaced_value(target, value, oldvalue, initiator):
+    """Does nothing; registered with ``active_history`` so that setting a tracked attribute
+    that was not loaded (e.g. expired by a commit) loads the value it replaces first, which
+    ``_facts_before_flush`` needs."""
+
+
+for _name in TRACKED:
+    event.listen(getattr(Complaint, _name), "set", _keep_replaced_value, active_history=True)
+
+
+# After the flush's own statements: the UPDATE's row-version check has passed by then, so an
+# action that loses a race (409) gives up before it touches, and waits on, the tally rows. The
+# session still lists the flush's objects and their attribute histories at this point.
+@event.listens_for(Session, "after_flush")
+def _tally_complaint_changes(session: Session, flush_context) -> None:
+    changes: list[tuple[Facts | None, Facts | None]] = []
+    changes += [(None, _facts_now(c)) for c in session.new if isinstance(c, Complaint)]
+    changes += [
+        (_facts_before_flush(c), _facts_now(c))
+        for c in session.dirty
+        if isinstance(c, Complaint) and session.is_modified(c)
+    ]
+    changes += [(_facts_before_flush(c), None) for c in session.deleted if isinstance(c, Complaint)]
+    changes = [(before, after) for before, after in changes if before != after]
+    if changes:
+        apply_changes(session, changes, time_zone=current_region(session).time_zone)
+
+
+def apply_changes(
+    session: Session, changes: list[tuple[Facts | None, Facts | None]], *, time_zone: str
+) -> None:
+    """Move each complaint's shares from its `before` facts to its `after` ones (None: absent)."""
+    deltas: dict[tuple[type[SQLModel], tuple], dict[str, int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    for before, after in changes:
+        for sign, facts in ((-1, before), (1, after)):
+            if facts is None:
+                continue
+            for tally, key, values in shares(facts, time_zone):
+                row = deltas[(tally, tuple(key.items()))]
+                for name, value in values.items():
+                    row[name] += sign * value
+    # A fixed order of rows, so two transactions never wait on each other's locks in a circle.
+    for (tally, key), values in sorted(deltas.items(), key=lambda item: _order(*item[0])):
+        values = {name: value for name, value in values.items() if value}
+        if values:
+            _add(session, tally, dict(key), values)
+
+
+def _order(tally: type[SQLModel], key: tuple) -> tuple:
+    return (tally.__tablename__, *(str(value) for _, value in key))
+
+
+def _add(session: Session, tally: type[SQLModel], key: dict, values: dict[str, int]) -> None:
+    statement = insert_on_conflict(session, tally).values(**key, **values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: getattr(tally, name) + statement.excluded[name] for name in values},
+    )
+    # The connection, not the session: this runs inside the session's flush.
+    session.connection().execute(statement)
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every tally from the complaint table, in SQL (a GROUP BY per tally)."""
+    sql = Sql(session.get_bind().dialect.name, current_region(session).time_zone)
+    for tally in TALLIES:
+        session.execute(delete(tally))
+    filed_on, resolved_on = sql.date(Complaint.created_at), sql.date(Complaint.resolved_at)
+    place = {"agency_id": Complaint.agency_id, "category_id": Complaint.category_id}
+    resolved = col(Complaint.resolved_at).is_not(None)
+    count = {"complaints": func.count()}
+    _insert_groups(
+        session,
+        FiledTally,
+        keys={"filed_on": filed_on, **place, "status": Complaint.status},
+        values={
+            **count,
+            "resolved": func.count(Complaint.resolved_at),
+            "resolved_on_time": func.sum(case((resolved_on <= Complaint.due_date, 1), else_=0)),
+            "rating_sum": func.coalesce(func.sum(Complaint.rating), 0),
+            "ratings": func.count(Complaint.rating),
+        },
+    )
+    _insert_groups(
+        session,
+        ResolutionTally,
+        keys={"filed_on": filed_on, **place, "working_days": Complaint.resolution_working_days},
+        values=count,
+        where=[resolved, col(Complaint.resolution_working_days).is_not(None)],
+    )
+    _insert_groups(
+        session,
+        ResolvedTally,
+        keys={"resolved_on": resolved_on, **place},
+        values=count,
+        where=[resolved],
+    )
+    _insert_groups(
+        session,
+        RunningTally,
+        keys={"due_date": Complaint.due_date, **place},
+        values=count,
+        where=[col(Complaint.status).in_(sorted(RUNNING_STATUSES))],
+    )
+    row, column = sql_grid_cell(sql, DENSITY_ZOOM)
+    _insert_groups(
+        session,
+        DensityTally,
+        keys={
+            "filed_on": filed_on,
+            "cell_row": row,
+            "cell_column": column,
+            "agency_id": Complaint.agency_id,
+        },
+        values=count,
+    )
+
+
+def _insert_groups(
+    session: Session, tally: type[SQLModel], *, keys: dict, values: dict, where: list = ()
+) -> None:
+    labelled = [expression.label(name) for name, expression in {**keys, **values}.items()]
+    groups = select(*labelled).where(*where).group_by(*labelled[: len(keys)])
+    session.execute(insert(tally).from_select([*keys, *values], groups))
