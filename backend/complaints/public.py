@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from backend.complaints import queries, views
-from backend.complaints.dependencies import PublicComplaintDep
+from backend.complaints import queries, service, views
+from backend.complaints.dependencies import OptionalUser, PublicComplaintDep
 from backend.complaints.queries import PublicFilters
 from backend.complaints.schemas import (
     FeatureCollection,
@@ -145,6 +145,7 @@ async def map_public_complaints(
 @router.get("/nearby", response_model=NearbyList, responses=error_responses(404, 422))
 def list_nearby_complaints(
     session: SessionDep,
+    user: OptionalUser,
     category: Annotated[str, Query(max_length=64)],
     latitude: Annotated[float, Query(ge=-90, le=90)],
     longitude: Annotated[float, Query(ge=-180, le=180)],
@@ -152,7 +153,8 @@ def list_nearby_complaints(
 ) -> NearbyList:
     """Before filing: open complaints of the same category nearby, from the last 30 days.
 
-    Nearest first; the app can offer "me too" on one of them instead of a new report.
+    Nearest first; the app can offer "me too" on one of them instead of a new report. With a
+    resident's token, each says whether it is theirs or they already support it.
     """
     found = queries.nearby_open(
         session,
@@ -162,11 +164,19 @@ def list_nearby_complaints(
         radius_m=radius_m,
         now=utcnow(),
     )
-    items = views.public_items(session, [complaint for complaint, _ in found])
+    complaints = [complaint for complaint, _ in found]
+    supported = service.supported_by(session, user=user, complaint_ids=[c.id for c in complaints])
     return NearbyList(
         items=[
-            NearbyComplaint(**item.model_dump(), distance_m=round(distance, 1))
-            for item, (_, distance) in zip(items, found, strict=True)
+            NearbyComplaint(
+                **item.model_dump(),
+                distance_m=round(distance, 1),
+                yours=service.is_reporter(complaint, user),
+                supported=complaint.id in supported,
+            )
+            for item, (complaint, distance) in zip(
+                views.public_items(session, complaints), found, strict=True
+            )
         ]
     )
 

@@ -221,6 +221,8 @@ class PublicComplaintDetail(PublicComplaint):
 
 class NearbyComplaint(PublicComplaint):
     distance_m: float
+    yours: bool = Field(description="Filed by the caller (false without a token).")
+    supported: bool = Field(description='The caller already supports it ("me too").')
 
 
 class NearbyList(BaseModel):

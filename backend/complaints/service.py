@@ -766,6 +766,20 @@ def supporter_counts(session: Session, *, complaint_ids: Iterable[int]) -> dict[
     return dict(rows.all())
 
 
+def supported_by(session: Session, *, user: User | None, complaint_ids: list[int]) -> set[int]:
+    """Which of the complaints the user supports ("me too")."""
+    if user is None or not complaint_ids:
+        return set()
+    return set(
+        session.exec(
+            select(ComplaintSupporter.complaint_id).where(
+                ComplaintSupporter.user_id == user.id,
+                col(ComplaintSupporter.complaint_id).in_(complaint_ids),
+            )
+        )
+    )
+
+
 def support(session: Session, *, complaint: Complaint, resident: User) -> None:
     """Add the resident's "me too"; a second time changes nothing."""
     if complaint.reporter_id == resident.id:

@@ -128,3 +128,23 @@ async def test_nearby_finds_open_public_complaints_of_the_category_within_the_ra
     assert 90 < found[1]["distance_m"] < 110
     wider = (await client.get(NEARBY, params={**params, "radius_m": 400})).json()["items"]
     assert [item["id"] for item in wider] == [near["id"], hundred["id"], far["id"]]
+
+
+async def test_nearby_tells_a_resident_which_are_theirs_and_which_they_support(client, callers):
+    mine = await file_complaint(client, callers.other_resident)
+    theirs = await file_complaint(client, callers.resident, latitude=LATITUDE + 0.0005)
+    supported = await client.put(
+        f"/api/v1/complaints/{theirs['id']}/support", headers=callers.other_resident
+    )
+    assert supported.status_code == 200, supported.text
+    params = {"category": "jalan-rusak", "latitude": LATITUDE, "longitude": LONGITUDE}
+
+    def marks(response) -> dict[int, tuple[bool, bool]]:
+        return {i["id"]: (i["yours"], i["supported"]) for i in response.json()["items"]}
+
+    as_budi = await client.get(NEARBY, params=params, headers=callers.other_resident)
+    assert marks(as_budi) == {mine["id"]: (True, False), theirs["id"]: (False, True)}
+    as_siti = await client.get(NEARBY, params=params, headers=callers.resident)
+    assert marks(as_siti) == {mine["id"]: (False, False), theirs["id"]: (True, False)}
+    anonymous = await client.get(NEARBY, params=params)
+    assert marks(anonymous) == {mine["id"]: (False, False), theirs["id"]: (False, False)}
