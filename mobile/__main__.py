@@ -61,14 +61,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run(*, size: tuple[int, int] | None = None, **options) -> int:
     """Start the app with `mobile.app.AppOptions(**options)`; return its exit code."""
+    from mobile import headless
+
+    # Both must be set before Kivy creates the window, i.e. before mobile.app is imported.
+    headless.configure()
     if size:
-        # Must be set before Kivy creates the window, i.e. before mobile.app is imported.
         from kivy.config import Config
 
         Config.set("graphics", "width", str(size[0]))
         Config.set("graphics", "height", str(size[1]))
+    from kivy.core.window import Window
+
     from mobile.app import AppOptions, WargaApp
 
+    headless.finish_each_frame(Window)
     app = WargaApp(AppOptions(**options))
 
     async def run_app() -> None:

@@ -5,19 +5,22 @@ Every failure reaches callers as one of two exceptions: `ApiError` for an answer
 access token is refreshed through the `TokenStore` and the request retried exactly once.
 """
 
+from __future__ import annotations
+
 import mimetypes
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import httpx
 
 from mobile.core.cache import ResponseCache
 from mobile.core.tokens import Session, TokenStore
 from shared.errors import ErrorCode
+
+if TYPE_CHECKING:
+    import httpx  # imported at the first request: see `ApiClient._http`
 
 API_PREFIX = "/api/v1"
 # A live stream stays open; silence longer than this (the server sends a keep-alive every
@@ -53,7 +56,7 @@ class ApiError(Exception):
         self.errors = list(errors)
 
     @classmethod
-    def from_response(cls, response: httpx.Response) -> "ApiError":
+    def from_response(cls, response: httpx.Response) -> ApiError:
         try:
             body = response.json()
         except ValueError:
@@ -81,7 +84,7 @@ class ApiError(Exception):
         }
 
     @classmethod
-    def from_problem(cls, problem: dict) -> "ApiError":
+    def from_problem(cls, problem: dict) -> ApiError:
         errors = [FieldProblem(**e) for e in problem["errors"]]
         return cls(problem["status"], problem["code"], problem["title"], problem["detail"], errors)
 
@@ -135,20 +138,36 @@ class ApiClient:
         self.tokens = tokens
         self.cache = cache
         self.language = language
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), transport=transport, timeout=timeout
-        )
+        self._client_options = {
+            "base_url": base_url.rstrip("/"),
+            "transport": transport,
+            "timeout": timeout,
+        }
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made when first needed: httpx and its TLS setup add ~7 MB to the
+        start-up peak, and the login screen, where the app starts, sends nothing until asked."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(**self._client_options)
+        return self._client
 
     @property
     def base_url(self) -> str:
         return str(self._http.base_url)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # --- the one place requests are sent ---
 
     async def _send(self, method: str, path: str, *, token: str | None, **kwargs) -> httpx.Response:
+        import httpx  # on first use, like the client (see `_http`)
+
         headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -181,6 +200,8 @@ class ApiClient:
     ) -> AsyncIterator[httpx.Response]:
         """An open streaming GET with the session's token (for Server-Sent Events), refreshing
         an expired access token once like `request`; the response is closed on leaving."""
+        import httpx  # on first use, like the client (see `_http`)
+
         for attempt in (1, 2):
             session = self.tokens.session
             if session is None:

@@ -14,8 +14,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import httpx
-
 from mobile.core.api import ApiClient, ApiError, Offline
 
 STREAM_PATH = "/notifications/stream"
@@ -84,6 +82,8 @@ class LiveInbox:
         self.connected.clear()
 
     async def _run(self) -> None:
+        import httpx  # on first use, like the client (see `ApiClient._http`)
+
         failures = 0  # attempts in a row that did not get a stream open
         while True:
             try:
