@@ -387,11 +387,12 @@ class ApiClient:
         return await self.get(f"/complaints/{complaint_id}", auth=True)
 
     async def nearby_complaints(self, category: str, latitude: float, longitude: float) -> dict:
-        """Open complaints of the category close by: likely duplicates, checked before filing."""
+        """Open complaints of the category close by: likely duplicates, checked before filing.
+        Signed in, so each says whether it is the resident's own or already supported."""
         response = await self.request(
             "GET",
             "/public/complaints/nearby",
-            auth=False,
+            auth=True,
             params={"category": category, "latitude": latitude, "longitude": longitude},
         )
         return response.json()

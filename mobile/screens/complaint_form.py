@@ -166,6 +166,10 @@ class ComplaintFormScreen(WargaScreen):
             distance = translator.t("complaint_form.distance", metres=round(other["distance_m"]))
             add(Factory.BodyText(text=f"{other['title']} ({other['tracking_number']})", bold=True))
             add(Factory.HintText(text=f"{distance} · {other['description']}"))
+            if other["yours"] or other["supported"]:  # nothing to add: say why
+                mark = "complaint_form.yours" if other["yours"] else "complaint_form.already"
+                add(Factory.HintText(text=translator.t(mark)))
+                continue
             add(
                 MDRaisedButton(
                     text=translator.t("complaint_form.support"),

@@ -59,6 +59,8 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert neighbour["submit_disabled"]
     assert neighbour["notice"] == f"Terima kasih, dukungan Anda untuk {number} tercatat."
     assert neighbour["outbox"] == 0  # nothing filed
+    assert "Anda sudah mendukung laporan ini." in neighbour["nearby_again"]
+    assert "Dukung laporan ini" not in neighbour["nearby_again"]
 
     officer = drive("officer_resolves", "--size", "1280x800", "--param", f"complaint={complaint}")
     assert officer["wide"] and officer["screen"] == "complaint_queue"  # the detail is beside

@@ -276,12 +276,12 @@ async def neighbour_supports(app, accounts):
     resident supports it instead of filing a second report."""
     await login_as(app, accounts["neighbour"])
     form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
-    fill_complaint(
-        form_screen,
-        title="Jalan berlubang dekat halte",
-        latitude=float(params["latitude"]) + 0.0003,  # some 30 m away
-        answers={"ukuran_lubang": "sedang", "membahayakan": True},
+    title, answers = (
+        "Jalan berlubang dekat halte",
+        {"ukuran_lubang": "sedang", "membahayakan": True},
     )
+    latitude = float(params["latitude"]) + 0.0003  # some 30 m away
+    fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
     press(form_screen.ids.submit)
     await until(lambda: form_screen.nearby)
     await frames()
@@ -292,6 +292,12 @@ async def neighbour_supports(app, accounts):
     await until(lambda: form_screen.notice)
     result["notice"] = form_screen.notice
     result["outbox"] = len(app.outbox.items())
+    # Reporting it once more: the app now says the resident already supports it.
+    fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
+    press(form_screen.ids.submit)
+    await until(lambda: form_screen.nearby)
+    await frames()
+    result["nearby_again"] = visible_texts(form_screen.ids.nearby)
 
 
 @scenario
