@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import create_engine
 
@@ -111,8 +110,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def insert_on_conflict(session: Session, table) -> Insert:
-    """An INSERT into `table` that takes ``on_conflict_do_update``/``_do_nothing``: PostgreSQL
-    and SQLite spell upserts alike, but SQLAlchemy builds them per dialect."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+def insert_on_conflict(dialect: str, table) -> Insert:
+    """An INSERT into `table` that takes ``on_conflict_do_update``/``_do_nothing`` on the
+    `dialect` (its name): PostgreSQL and SQLite spell upserts alike, but SQLAlchemy builds them
+    per dialect."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)

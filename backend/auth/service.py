@@ -77,7 +77,7 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
     for key, factor in keys:
         window_expired = LoginThrottle.window_started_at < now - window
         # One atomic upsert, so concurrent failures neither race nor collide on the key.
-        statement = insert_on_conflict(session, LoginThrottle).values(
+        statement = insert_on_conflict(session.get_bind().dialect.name, LoginThrottle).values(
             key=key, failures=1, window_started_at=now
         )
         statement = statement.on_conflict_do_update(

@@ -61,7 +61,7 @@ def _next_in_series(session: Session, *, series: str, year: int) -> int:
     caller wait for the previous one's transaction, so no number is handed out twice.
     """
     session.execute(
-        insert_on_conflict(session, PermitCounter)
+        insert_on_conflict(session.get_bind().dialect.name, PermitCounter)
         .values(series=series, year=year, value=0)
         .on_conflict_do_nothing()
     )

@@ -276,12 +276,13 @@ def density(
     Up to ``DENSITY_ZOOM`` the cells are sums of the density tally's; finer cells (a box of a
     few streets, as the view's cell limit allows) are counted from the complaints themselves.
     """
+    size = cell_degrees(zoom)
     first_row, last_row = cell_range(box.min_lat, box.max_lat, zoom, origin=90)
     first_column, last_column = cell_range(box.min_lon, box.max_lon, zoom, origin=180)
     if zoom <= DENSITY_ZOOM:
         factor = 2 ** (DENSITY_ZOOM - zoom)  # tally cells per cell, in each direction
         tally_row, tally_column = DensityTally.cell_row, DensityTally.cell_column
-        row, column = tally_row // factor, tally_column // factor
+        row, column = (tally_row // factor).label("row"), (tally_column // factor).label("column")
         statement = select(row, column, func.sum(DensityTally.complaints)).where(
             col(DensityTally.filed_on).between(period.start, period.end),
             col(tally_row).between(first_row * factor, (last_row + 1) * factor - 1),
@@ -290,9 +291,8 @@ def density(
         )
     else:
         region = current_region(session)
-        sql = Sql(session.get_bind().dialect.name, region.time_zone)
-        size = cell_degrees(zoom)
-        row, column = sql_grid_cell(sql, zoom)
+        row, column = sql_grid_cell(Sql(session.get_bind().dialect.name, region.time_zone), zoom)
+        row, column = row.label("row"), column.label("column")
         statement = select(row, column, func.count()).where(
             col(Complaint.latitude) >= first_row * size - 90,
             col(Complaint.latitude) < (last_row + 1) * size - 90,
@@ -302,8 +302,6 @@ def density(
             col(Complaint.created_at) < local_day_start(period.end + ONE_DAY, region.time_zone),
             *_in_scope(Complaint, agency),
         )
-    row, column = row.label("row"), column.label("column")
-    size = cell_degrees(zoom)
     cells = [
         DensityCell(south=r * size - 90, west=c * size - 180, count=count)
         for r, c, count in session.exec(statement.group_by(row, column).order_by(row, column))

@@ -10,12 +10,14 @@ recomputes every tally from the complaint table in SQL, for those and to repair.
 """
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import case, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel, col
 
 from backend.complaints.models import Complaint
@@ -142,36 +144,47 @@ def apply_changes(
     session: Session, changes: list[tuple[Facts | None, Facts | None]], *, time_zone: str
 ) -> None:
     """Move each complaint's shares from its `before` facts to its `after` ones (None: absent)."""
-    deltas: dict[tuple[type[SQLModel], tuple], dict[str, int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
+    deltas: dict[type[SQLModel], dict[tuple, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for before, after in changes:
         for sign, facts in ((-1, before), (1, after)):
             if facts is None:
                 continue
             for tally, key, values in shares(facts, time_zone):
-                row = deltas[(tally, tuple(key.items()))]
+                counts = deltas[tally][tuple(key.values())]
                 for name, value in values.items():
-                    row[name] += sign * value
-    # A fixed order of rows, so two transactions never wait on each other's locks in a circle.
-    for (tally, key), values in sorted(deltas.items(), key=lambda item: _order(*item[0])):
-        values = {name: value for name, value in values.items() if value}
-        if values:
-            _add(session, tally, dict(key), values)
+                    counts[name] += sign * value
+    connection = session.connection()  # not the session: this runs inside the session's flush
+    # Tallies and their rows in a fixed order, so that two transactions never wait on each
+    # other's row locks in a circle; one statement per tally.
+    for tally in TALLIES:
+        keys, counts = _columns(tally)
+        rows = [
+            {**dict(zip(keys, key, strict=True)), **{name: delta[name] for name in counts}}
+            for key, delta in sorted(deltas[tally].items())
+            if any(delta.values())
+        ]
+        if rows:
+            connection.execute(_upsert(tally, connection.dialect.name), rows)
 
 
-def _order(tally: type[SQLModel], key: tuple) -> tuple:
-    return (tally.__tablename__, *(str(value) for _, value in key))
+@cache
+def _columns(tally: type[SQLModel]) -> tuple[list[str], list[str]]:
+    """The key columns and the count columns of a tally."""
+    columns = tally.__table__.columns
+    return [c.name for c in columns if c.primary_key], [
+        c.name for c in columns if not c.primary_key
+    ]
 
 
-def _add(session: Session, tally: type[SQLModel], key: dict, values: dict[str, int]) -> None:
-    statement = insert_on_conflict(session, tally).values(**key, **values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key),
-        set_={name: getattr(tally, name) + statement.excluded[name] for name in values},
+@cache
+def _upsert(tally: type[SQLModel], dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE that adds a row's counts to the tally's: built once."""
+    keys, counts = _columns(tally)
+    statement = insert_on_conflict(dialect, tally)
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: tally.__table__.c[name] + statement.excluded[name] for name in counts},
     )
-    # The connection, not the session: this runs inside the session's flush.
-    session.connection().execute(statement)
 
 
 def rebuild(session: Session) -> None:
