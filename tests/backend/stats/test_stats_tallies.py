@@ -188,3 +188,19 @@ def test_concurrent_writes_lose_no_count(engine, session, demo):
     kept = _assert_same_as_rebuilt(session)
     counts = [c for key, c in kept.items() if key[0] == FiledTally.__tablename__]
     assert sorted(c[0] for c in counts) == [20, 20]  # submitted, verified
+
+
+def test_a_change_to_a_complaint_not_loaded_yet_moves_its_stored_share(engine, session, demo):
+    """Setting a column of an expired complaint, without reading it first, still takes away
+    what the stored row counted (the attribute loads the value it replaces)."""
+    resident = _user(session, demo.resident)
+    filed = service.file_complaint(session, reporter=resident, data=_complaint(), now=at("02"))
+    session.commit()
+    with Session(engine) as other:  # expires everything it loaded at each commit
+        complaint = other.get(Complaint, filed.id)
+        other.commit()
+        complaint.due_date = dt.date(2026, 3, 2)
+        other.commit()
+    kept = _assert_same_as_rebuilt(session)
+    running = [key for key in kept if key[0] == RunningTally.__tablename__]
+    assert [key[1] for key in running] == ["2026-03-02"]
