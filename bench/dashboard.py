@@ -7,9 +7,9 @@
 Seeds the demo city with `warga complaints generate` (20k realistic complaints over the last 90
 days, the dashboard's default period), then doubles the table with INSERT ... SELECT until it
 holds `--count` rows, and rebuilds the dashboard's tallies from them: a million are ready in
-seconds instead of half an hour. These endpoints take far longer than wrk's request timeout at
-that size, so each is timed as sequential requests from the client core (p50 and slowest of
-five), beside the same measure of a bare FastAPI endpoint.
+seconds instead of half an hour. The export of a million rows takes longer than wrk's request
+timeout, so every endpoint is timed the same way: sequential requests from the client core
+(p50 and slowest of five), beside the same measure of a bare FastAPI endpoint.
 """
 
 import argparse
