@@ -1,6 +1,6 @@
 """The demo deployment: the demo region pack plus one account per role (and per agency)."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from sqlmodel import Session
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.db import utcnow
+from backend.demo_accounts import DemoAccount, demo_accounts
 from backend.information import service as information
 from backend.information.models import Announcement
 from backend.information.schemas import AnnouncementCreate, FaqWrite
@@ -21,65 +22,6 @@ from shared.roles import Role
 
 DEMO_PACK = Path(__file__).parent / "region" / "packs" / "demo.yaml"
 DEMO_CONTENT = Path(__file__).parent / "demo_content.yaml"
-STAFF_DOMAIN = "harapanbaru.go.id"
-
-RESIDENT_PASSWORD = "warga-demo-2026"
-OFFICER_PASSWORD = "petugas-demo-2026"
-SUPERVISOR_PASSWORD = "kepala-demo-2026"
-ADMIN_PASSWORD = "admin-demo-2026"
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    password: str
-    role: str
-    agency: str | None
-    full_name: str
-    phone: str | None = None
-
-
-def demo_accounts(agency_codes: list[str]) -> list[DemoAccount]:
-    accounts = [
-        DemoAccount(
-            "siti@example.com",
-            RESIDENT_PASSWORD,
-            Role.RESIDENT,
-            None,
-            "Siti Rahmawati",
-            "+6281234567890",
-        ),
-        DemoAccount(
-            "budi@example.com",
-            RESIDENT_PASSWORD,
-            Role.RESIDENT,
-            None,
-            "Budi Santoso",
-            "+6285711112222",
-        ),
-        DemoAccount(f"admin@{STAFF_DOMAIN}", ADMIN_PASSWORD, Role.ADMIN, None, "Admin Diskominfo"),
-    ]
-    for code in agency_codes:
-        slug = code.lower()
-        accounts.append(
-            DemoAccount(
-                f"petugas.{slug}@{STAFF_DOMAIN}",
-                OFFICER_PASSWORD,
-                Role.OFFICER,
-                code,
-                f"Petugas {code}",
-            )
-        )
-        accounts.append(
-            DemoAccount(
-                f"kepala.{slug}@{STAFF_DOMAIN}",
-                SUPERVISOR_PASSWORD,
-                Role.SUPERVISOR,
-                code,
-                f"Kepala {code}",
-            )
-        )
-    return accounts
 
 
 @lru_cache(maxsize=1)

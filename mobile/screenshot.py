@@ -1,7 +1,7 @@
 """Screenshot mode: log in as a demo account, open one screen, wait for its data, save a PNG.
 
-Used for README pictures and by tests. The demo accounts come from `backend.demo`, so this
-mode runs only from a source checkout against a demo server (never in the Android package).
+Used for README pictures and by tests. The demo accounts come from `backend.demo_accounts`, so
+this mode runs only from a source checkout against a demo server (never in the Android package).
 """
 
 import asyncio
@@ -17,7 +17,9 @@ SETTLE_FRAMES = 3  # frames to draw after the data arrived, so layout and textur
 
 
 def demo_credentials(role: str, agency: str) -> tuple[str, str]:
-    from backend.demo import demo_accounts
+    # The accounts' own module, not `backend.demo`: that one imports the whole backend
+    # (SQLAlchemy, FastAPI, ...), ~60 MB that would stay in the app's process.
+    from backend.demo_accounts import demo_accounts
 
     for account in demo_accounts([agency]):
         if account.role == role and account.agency in (None, agency):

@@ -3,13 +3,13 @@ narrows the list to one agency."""
 
 from kivy.properties import DictProperty, ObjectProperty, StringProperty
 from kivymd.uix.button import MDFlatButton, MDRaisedButton
-from kivymd.uix.card import MDCard
 
 from mobile import screens
 from mobile.core.i18n import translator
 from mobile.photos import RemotePhoto
 from mobile.screens.complaint import local_time
 from mobile.screens.content import ContentScreen, excerpt
+from mobile.widgets import Card
 
 screens.ensure_loaded("complaint")  # ButtonRow, the filter buttons' row
 
@@ -22,7 +22,7 @@ def byline(announcement: dict) -> str:
     )
 
 
-class AnnouncementRow(MDCard):
+class AnnouncementRow(Card):
     announcement = DictProperty()
     chooser = ObjectProperty()
     byline = StringProperty()

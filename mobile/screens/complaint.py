@@ -17,7 +17,6 @@ from kivy.properties import DictProperty, ListProperty, ObjectProperty, StringPr
 from kivy.uix.label import Label
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.button import MDRaisedButton
-from kivymd.uix.card import MDCard
 
 from mobile.core.api import COMMENT
 from mobile.core.catalogues import CATALOGUES
@@ -26,6 +25,7 @@ from mobile.core.i18n import translator
 from mobile.forms import FormView, described
 from mobile.photos import RemotePhoto
 from mobile.screens.base import WargaScreen
+from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
 from shared.errors import ErrorCode
 from shared.roles import Role
@@ -176,7 +176,7 @@ class StatusBadge(Label):
     status = StringProperty()
 
 
-class ComplaintRow(MDCard):
+class ComplaintRow(Card):
     """A complaint in a list: title, number, status badge, due date; tapping opens it."""
 
     complaint = DictProperty()

@@ -4,15 +4,15 @@ of the last 90 days as cards and plain tables."""
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivymd.uix.boxlayout import MDBoxLayout
-from kivymd.uix.card import MDCard
 from kivymd.uix.gridlayout import MDGridLayout
 
 from mobile.core.i18n import translator
 from mobile.screens.content import ContentScreen
+from mobile.widgets import Card
 from shared.complaints import ComplaintStatus
 
 
-class FigureCard(MDCard):
+class FigureCard(Card):
     value = StringProperty()
     label = StringProperty()
 

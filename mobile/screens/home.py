@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 
 from kivy.factory import Factory
+from kivy.metrics import sp
 from kivy.properties import StringProperty
-from kivymd.uix.card import MDCard
+from kivymd.uix.label import MDLabel
 
 from mobile.core.i18n import translator
 from mobile.screens.base import WargaScreen
+from mobile.widgets import Card
 from shared.complaints import COMPLAINT_MACHINE
 from shared.permits import PERMIT_MACHINE
 from shared.roles import Role, belongs_to_agency
@@ -47,11 +49,30 @@ STAFF_TILES = [
 ]
 
 
-class ServiceTile(MDCard):
+# The tile whose icon carries the unread count.
+BADGED_TILE = "notifications"
+TILE_ICON_SIZE = sp(32)
+
+
+class TileIcon(MDLabel):
+    """A tile's icon: a label in the icon font (MDIcon adds a hidden badge label to each)."""
+
+    icon = StringProperty()
+
+
+class ServiceTile(Card):
     icon = StringProperty()
     title = StringProperty()
     hint = StringProperty()
     screen = StringProperty()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        kind = Factory.BadgedTileIcon if self.screen == BADGED_TILE else TileIcon
+        icon = kind(icon=self.icon)
+        icon.font_size = TILE_ICON_SIZE  # after init: MDLabel's sets its font style's size
+        self.bind(icon=icon.setter("icon"))
+        self.add_widget(icon, index=len(self.children))  # above the title and the hint
 
 
 def actions_for(machine, role: str) -> list[str]:

@@ -2,11 +2,11 @@
 opens what it is about. New entries appear at once while the screen is open (live inbox)."""
 
 from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
-from kivymd.uix.card import MDCard
 
 from mobile.core.i18n import translator
 from mobile.screens.complaint import local_time
 from mobile.screens.content import ContentScreen
+from mobile.widgets import Card
 
 # Where an entry's subject opens: the screen and its parameter.
 SUBJECT_SCREENS = {
@@ -16,7 +16,7 @@ SUBJECT_SCREENS = {
 }
 
 
-class NotificationRow(MDCard):
+class NotificationRow(Card):
     entry = DictProperty()
     chooser = ObjectProperty()
     unread = BooleanProperty(False)

@@ -15,7 +15,6 @@ from kivy.factory import Factory
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.button import MDRaisedButton, MDRectangleFlatIconButton
-from kivymd.uix.card import MDCard
 
 from mobile import device, screens
 from mobile.core.i18n import translator
@@ -37,6 +36,7 @@ from mobile.screens.complaint import (
     StatusBadge,
     local_time,
 )
+from mobile.widgets import Card
 from shared.roles import Role
 
 screens.ensure_loaded("complaint")  # the rules of ActionPanel, StatusBadge and ButtonRow
@@ -169,7 +169,7 @@ def answer_text(field: dict, value) -> str:
     return labels.get(value, str(value))
 
 
-class ApplicationRow(MDCard):
+class ApplicationRow(Card):
     """An application in a list: permit type, number, status and deadline badges, step and due
     date."""
 

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from backend.accounts.passwords import PasswordHashing
 from backend.config import Settings
 from backend.db import make_engine
-from backend.demo import DemoAccount, install_demo
+from backend.demo import install_demo
+from backend.demo_accounts import DemoAccount
 from backend.main import create_app
 from backend.migrations import upgrade
 from backend.tables import metadata

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from backend.demo import OFFICER_PASSWORD, RESIDENT_PASSWORD, STAFF_DOMAIN
+from backend.demo_accounts import OFFICER_PASSWORD, RESIDENT_PASSWORD, STAFF_DOMAIN
 from tests.backend.complaints.complaint_helpers import complaint_body, jpeg_bytes
 from tests.live_server import live_server
 

@@ -12,7 +12,7 @@ import zxingcpp
 from jose import jwk, jws
 from pypdf import PdfReader
 
-from backend.demo import (
+from backend.demo_accounts import (
     OFFICER_PASSWORD,
     RESIDENT_PASSWORD,
     STAFF_DOMAIN,
