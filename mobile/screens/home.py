@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from kivy.factory import Factory
-from kivy.metrics import sp
+from kivy.metrics import dp, sp
 from kivy.properties import StringProperty
+from kivymd.uix.gridlayout import MDGridLayout
 from kivymd.uix.label import MDLabel
 
 from mobile.core.i18n import translator
@@ -52,6 +53,7 @@ STAFF_TILES = [
 # The tile whose icon carries the unread count.
 BADGED_TILE = "notifications"
 TILE_ICON_SIZE = sp(32)
+TILE_MIN_HEIGHT = dp(124)
 
 
 class TileIcon(MDLabel):
@@ -73,6 +75,21 @@ class ServiceTile(Card):
         icon.font_size = TILE_ICON_SIZE  # after init: MDLabel's sets its font style's size
         self.bind(icon=icon.setter("icon"))
         self.add_widget(icon, index=len(self.children))  # above the title and the hint
+
+
+class TileGrid(MDGridLayout):
+    """Tiles of one height, the tallest content's: a two-line title never runs into its hint,
+    and no row is ragged."""
+
+    def add_widget(self, widget, *args, **kwargs) -> None:
+        widget.fbind("minimum_height", self._even_out)
+        super().add_widget(widget, *args, **kwargs)
+        self._even_out()
+
+    def _even_out(self, *_args) -> None:
+        height = max([TILE_MIN_HEIGHT, *(tile.minimum_height for tile in self.children)])
+        for tile in self.children:
+            tile.height = height
 
 
 def actions_for(machine, role: str) -> list[str]:
