@@ -1,9 +1,12 @@
 """Database engine and sessions: SQLite (default) or PostgreSQL through psycopg 3."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Annotated
 
+from annotated_types import Interval
+from pydantic import AwareDatetime
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
@@ -14,6 +17,28 @@ from sqlmodel import create_engine
 # one to every request the thread pool runs at once (anyio's default: 40 threads); a smaller
 # pool stalls busy servers until the pool's timeout.
 POOL = {"pool_size": 20, "max_overflow": 20}
+
+# Id columns are PostgreSQL `integer`s (money and counters `bigint`). A client's number past that
+# range names no row, yet the database refuses to compare with it (SQLite cannot even bind it),
+# so ids in paths, bodies and cursors are checked against these bounds first.
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+RowId = Annotated[int, Interval(ge=1, le=INTEGER_MAX)]
+
+# A calendar day a client filters by. Its local midnight is converted to UTC and the next day is
+# taken for "up to and including", both of which overflow at the ends of Python's date range
+# (years 1 and 9999); no record of this system lies anywhere near them.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9999, 12, 30)
+CalendarDay = Annotated[date, Interval(ge=FIRST_DAY, le=LAST_DAY)]
+# A moment a client sets (an announcement's publication): converted to UTC on the way in, which
+# overflows for "0001-01-01T00:00+14:00" and the like.
+Moment = Annotated[
+    AwareDatetime,
+    Interval(
+        ge=datetime.combine(FIRST_DAY, time(), UTC), le=datetime.combine(LAST_DAY, time(), UTC)
+    ),
+]
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:

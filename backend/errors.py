@@ -124,6 +124,34 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what error responses really are.
+
+    FastAPI documents its own 422 (``HTTPValidationError``, ``application/json``) on operations
+    whose ``responses=`` leave it out, and files ``error_responses`` models under
+    ``application/json``; every error this API sends is a ``ProblemDetail`` in
+    ``application/problem+json``. An operation reading a body also answers 400 when the body
+    cannot be parsed at all (not JSON, broken multipart)."""
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "The body cannot be parsed"})
+            for status, response in responses.items():
+                declared = set(response.get("content", {}))
+                # A page for people (the certificate check) declares its own HTML error.
+                if status[:1] in ("4", "5") and declared <= {"application/json", PROBLEM_JSON}:
+                    response["content"] = problem
+                    if response.get("description") == "Validation Error":
+                        response["description"] = "Problem"
+    # ProblemDetail is there already: `error_responses` declares it on most operations.
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
 def preferred_language(request: Request) -> str:
     header = request.headers.get("accept-language", "")
     for part in header.split(","):

@@ -2,6 +2,7 @@
 
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,7 +21,12 @@ from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
 from backend.db import make_engine
-from backend.errors import Unavailable, error_responses, install_error_handlers
+from backend.errors import (
+    Unavailable,
+    document_problems,
+    error_responses,
+    install_error_handlers,
+)
 from backend.information.router import router as information_router
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
@@ -129,6 +135,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.password_hashing = PasswordHashing(settings)
 
     install_error_handlers(app)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

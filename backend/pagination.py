@@ -3,14 +3,15 @@
 import base64
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Date, DateTime, tuple_
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, tuple_
 from sqlalchemy.sql import Select
 
+from backend.db import BIGINT_MAX, INTEGER_MAX
 from backend.errors import Unprocessable
 from shared.errors import ErrorCode
 
@@ -53,16 +54,49 @@ def _foreign_cursor() -> Unprocessable:
 
 def _typed(column: Any, value: Any) -> Any:
     """A cursor value in its column's Python type: JSON carries dates and times as ISO text, and
-    PostgreSQL will not compare a date or timestamp column with text."""
+    PostgreSQL will not compare a date or timestamp column with text.
+
+    A cursor comes back from the client, so anything else it could hold (a number past the
+    column's range, a list, text for an id) is refused here instead of failing in the database."""
     column_type = getattr(column, "type", None)
     column_type = getattr(column_type, "impl", column_type)  # through UTCDateTime to DateTime
-    if not isinstance(value, str) or not isinstance(column_type, Date | DateTime):
-        return value
+    if isinstance(column_type, Boolean):
+        valid = isinstance(value, bool)
+    elif isinstance(column_type, Integer):
+        bound = BIGINT_MAX if isinstance(column_type, BigInteger) else INTEGER_MAX
+        valid = type(value) is int and -bound - 1 <= value <= bound
+    elif isinstance(column_type, Date | DateTime):
+        return _parsed(column_type, value)
+    else:
+        valid = isinstance(value, str | int | float) and not isinstance(value, bool)
+    if not valid:
+        raise _foreign_cursor()
+    return value
+
+
+def _parsed(column_type: Date | DateTime, value: Any) -> date | datetime:
+    if not isinstance(value, str):
+        raise _foreign_cursor()
     parse = datetime.fromisoformat if isinstance(column_type, DateTime) else date.fromisoformat
     try:
-        return parse(value)
+        parsed = parse(value)
     except ValueError:
         raise _foreign_cursor() from None
+    if isinstance(column_type, DateTime) and column_type.timezone and not _has_utc_time(parsed):
+        raise _foreign_cursor()
+    return parsed
+
+
+def _has_utc_time(moment: datetime) -> bool:
+    """What a UTC column takes: an offset (every cursor this API issues has one) and a UTC time
+    inside the calendar (year 1 at +14:00 has none)."""
+    if moment.tzinfo is None:
+        return False
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def after_cursor(

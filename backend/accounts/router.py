@@ -20,6 +20,7 @@ from backend.auth.dependencies import (
     HashingDep,
     require_roles,
 )
+from backend.db import RowId
 from backend.dependencies import SessionDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
@@ -123,7 +124,7 @@ def create_staff(
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409),
 )
-def deactivate_user(user_id: int, admin: AdminUser, session: SessionDep) -> UserRead:
+def deactivate_user(user_id: RowId, admin: AdminUser, session: SessionDep) -> UserRead:
     """Deactivate an account; its tokens stop working at once."""
     user = service.deactivate_user(session, user_id=user_id, acting_admin=admin)
     session.commit()

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
-from backend.auth.tokens import decode_token, issue_token
+from backend.auth.tokens import TokenClaims, decode_token, issue_token
 from backend.config import Settings
 from backend.db import insert_on_conflict, utcnow
 from backend.errors import TooManyRequests, Unauthorized
@@ -228,6 +228,34 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
     """The user behind an access token, checked against the database on every request so a
     logout, password change or deactivation takes effect at once (one query)."""
     claims = decode_token(settings, access_token, expected_type="access")
+    return _active_user(session, claims), claims.session_id
+
+
+def download_link(
+    settings: Settings, *, user: User, session_id: str, resource: str
+) -> tuple[str, datetime]:
+    """A short-lived token that opens `resource` (e.g. ``permit-certificate:42``) for `user`
+    without the bearer header; it ends with the session like the access tokens do."""
+    return issue_token(
+        settings,
+        user_id=user.id,
+        session_id=session_id,
+        token_type="download",
+        extra={"res": resource},
+    )
+
+
+def authenticate_download(
+    session: Session, *, settings: Settings, token: str, resource: str
+) -> User:
+    """The user a download token was made for, if it was made for `resource`."""
+    claims = decode_token(settings, token, expected_type="download")
+    if claims.resource != resource:
+        raise Unauthorized("The link is for another file.", code=ErrorCode.INVALID_TOKEN)
+    return _active_user(session, claims)
+
+
+def _active_user(session: Session, claims: TokenClaims) -> User:
     row = session.execute(
         _CALLER, {"session_id": claims.session_id, "user_id": claims.user_id}
     ).first()
@@ -238,4 +266,4 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
         raise Unauthorized("This session has ended.", code=ErrorCode.TOKEN_REVOKED)
     if not user.is_active:
         raise Unauthorized("This account has been deactivated.", code=ErrorCode.ACCOUNT_INACTIVE)
-    return user, claims.session_id
+    return user

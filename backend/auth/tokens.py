@@ -3,6 +3,10 @@
 Every token carries ``iss``, ``aud``, ``exp``, ``iat``, ``sub``, ``jti`` and ``type``; decoding
 requires all of them, accepts only the pinned algorithm (so ``alg: none`` and key confusion fail)
 and checks the type, so a refresh token cannot be used as an access token or the reverse.
+
+A third type, ``download``, makes a link for a file the caller may read (``res`` names it) that
+works without the bearer header for a few minutes: a phone hands the link to its browser or PDF
+viewer, which cannot send the app's token.
 """
 
 import uuid
@@ -17,7 +21,8 @@ from backend.errors import Unauthorized
 from shared.errors import ErrorCode
 
 ALGORITHM = "HS256"
-TokenType = Literal["access", "refresh"]
+TokenType = Literal["access", "refresh", "download"]
+DOWNLOAD_LINK_MINUTES = 10  # long enough for a slow phone to start the download
 _REQUIRED = ("iss", "aud", "exp", "iat", "sub", "jti")
 
 
@@ -28,6 +33,7 @@ class TokenClaims:
     token_type: TokenType
     issued_at: datetime
     expires_at: datetime
+    resource: str | None = None  # download tokens: the one file they open
 
 
 def issue_token(
@@ -39,11 +45,11 @@ def issue_token(
     extra: dict | None = None,
 ) -> tuple[str, datetime]:
     now = datetime.now(UTC)
-    lifetime = (
-        timedelta(minutes=settings.access_token_minutes)
-        if token_type == "access"
-        else timedelta(days=settings.refresh_token_days)
-    )
+    lifetime = {
+        "access": timedelta(minutes=settings.access_token_minutes),
+        "refresh": timedelta(days=settings.refresh_token_days),
+        "download": timedelta(minutes=DOWNLOAD_LINK_MINUTES),
+    }[token_type]
     expires_at = now + lifetime
     claims = {
         "iss": settings.jwt_issuer,
@@ -84,6 +90,7 @@ def decode_token(settings: Settings, token: str, *, expected_type: TokenType) ->
             token_type=expected_type,
             issued_at=datetime.fromtimestamp(claims["iat"], UTC),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            resource=claims.get("res"),
         )
     except (KeyError, TypeError, ValueError):
         raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN) from None

@@ -19,6 +19,7 @@ from backend.auth.dependencies import CurrentUser, oauth2_scheme, require_roles
 from backend.complaints import service
 from backend.complaints.models import Complaint
 from backend.complaints.queries import is_publicly_visible
+from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import Conflict, bilingual
 from shared.errors import ErrorCode
@@ -83,7 +84,7 @@ def _close_lazily(session: Session, complaint: Complaint) -> None:
         session.refresh(complaint)
 
 
-def readable_complaint(complaint_id: int, user: CurrentUser, session: SessionDep) -> Complaint:
+def readable_complaint(complaint_id: RowId, user: CurrentUser, session: SessionDep) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not may_read(complaint, user):
         raise service.complaint_not_found()
@@ -92,7 +93,7 @@ def readable_complaint(complaint_id: int, user: CurrentUser, session: SessionDep
 
 
 def staff_complaint(
-    complaint_id: int, user: StaffUser, session: SessionDep, if_match: IfMatch = None
+    complaint_id: RowId, user: StaffUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or complaint.agency_id != user.agency_id:
@@ -102,7 +103,7 @@ def staff_complaint(
 
 
 def reporter_complaint(
-    complaint_id: int, user: ResidentUser, session: SessionDep, if_match: IfMatch = None
+    complaint_id: RowId, user: ResidentUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not service.is_reporter(complaint, user):
@@ -112,7 +113,7 @@ def reporter_complaint(
 
 
 def participant_complaint(
-    complaint_id: int, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+    complaint_id: RowId, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
     """For what both sides do (comments, photos): the reporter or the agency's staff."""
     complaint = session.get(Complaint, complaint_id)
@@ -122,7 +123,7 @@ def participant_complaint(
     return complaint
 
 
-def public_complaint(complaint_id: int, session: SessionDep) -> Complaint:
+def public_complaint(complaint_id: RowId, session: SessionDep) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not is_publicly_visible(complaint):
         raise service.complaint_not_found()
@@ -130,7 +131,7 @@ def public_complaint(complaint_id: int, session: SessionDep) -> Complaint:
     return complaint
 
 
-def photo_complaint(complaint_id: int, user: OptionalUser, session: SessionDep) -> Complaint:
+def photo_complaint(complaint_id: RowId, user: OptionalUser, session: SessionDep) -> Complaint:
     """Photos follow their complaint: public ones for all, others for reporter and staff."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not (is_publicly_visible(complaint) or may_read(complaint, user)):
@@ -138,7 +139,9 @@ def photo_complaint(complaint_id: int, user: OptionalUser, session: SessionDep) 
     return complaint
 
 
-def supportable_complaint(complaint_id: int, user: ResidentUser, session: SessionDep) -> Complaint:
+def supportable_complaint(
+    complaint_id: RowId, user: ResidentUser, session: SessionDep
+) -> Complaint:
     """A resident may say "me too" on any public complaint (and reach their own)."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not (

@@ -3,7 +3,6 @@
 Confidential complaints never appear here, and an anonymous reporter's name never does.
 """
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -19,7 +18,7 @@ from backend.complaints.schemas import (
     PublicComplaint,
     PublicComplaintDetail,
 )
-from backend.db import utcnow
+from backend.db import CalendarDay, utcnow
 from backend.dependencies import SessionDep
 from backend.errors import Unprocessable, bilingual, error_responses
 from backend.http_cache import NOT_MODIFIED
@@ -81,8 +80,12 @@ async def public_filters(
     ] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     status: ComplaintStatus | None = None,
-    since: Annotated[dt.date | None, Query(description="Filed on or after (local date).")] = None,
-    until: Annotated[dt.date | None, Query(description="Filed on or before (local date).")] = None,
+    since: Annotated[
+        CalendarDay | None, Query(description="Filed on or after (local date).")
+    ] = None,
+    until: Annotated[
+        CalendarDay | None, Query(description="Filed on or before (local date).")
+    ] = None,
 ) -> PublicFilters:
     return PublicFilters(
         bbox=_bbox(bbox), category=category, status=status, since=since, until=until

@@ -42,7 +42,7 @@ from backend.complaints.schemas import (
     RequiredNote,
     SupportState,
 )
-from backend.db import utcnow
+from backend.db import RowId, utcnow
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
@@ -229,7 +229,7 @@ def _photo_response(data: bytes) -> Response:
     responses={**JPEG, **error_responses(404)},
 )
 def read_complaint_photo(
-    photo_id: int, complaint: PhotoComplaint, session: SessionDep, settings: SettingsDep
+    photo_id: RowId, complaint: PhotoComplaint, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A photo of a complaint the caller may see (anyone, unless the complaint is confidential)."""
     photo = service.get_photo(session, complaint=complaint, photo_id=photo_id)
@@ -243,7 +243,7 @@ def read_complaint_photo(
     responses={**JPEG, **error_responses(404)},
 )
 def read_complaint_photo_thumbnail(
-    photo_id: int, complaint: PhotoComplaint, session: SessionDep, settings: SettingsDep
+    photo_id: RowId, complaint: PhotoComplaint, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The photo's thumbnail (at most 320 px), for lists."""
     photo = service.get_photo(session, complaint=complaint, photo_id=photo_id)

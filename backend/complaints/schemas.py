@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.db import RowId
 from backend.region.pack import LocalizedText
 from shared.complaints import MAX_RATING, MIN_RATING, ComplaintStatus
 
@@ -85,7 +86,7 @@ class DuplicateInput(BaseModel):
 
 
 class AssignInput(BaseModel):
-    assignee_id: int = Field(description="An officer or supervisor of the same agency.")
+    assignee_id: RowId = Field(description="An officer or supervisor of the same agency.")
 
 
 class CommentInput(BaseModel):

@@ -5,7 +5,6 @@ and are cacheable (``ETag``, 304). Admins write for any agency; supervisors writ
 for their own agency.
 """
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
@@ -14,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from backend.accounts.models import User
 from backend.auth.dependencies import AdminUser, CurrentUser, require_roles
 from backend.config import Settings
-from backend.db import utcnow
+from backend.db import CalendarDay, RowId, utcnow
 from backend.dependencies import LanguageDep, SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.http_cache import NOT_MODIFIED, cached_response, entity_tag, is_not_modified
@@ -81,10 +80,10 @@ def list_announcements(
     agency: Annotated[str | None, Query(max_length=64, description="Agency code")] = None,
     category: AnnouncementCategory | None = None,
     since: Annotated[
-        dt.date | None, Query(description="Published on or after (local date)")
+        CalendarDay | None, Query(description="Published on or after (local date)")
     ] = None,
     until: Annotated[
-        dt.date | None, Query(description="Published on or before (local date)")
+        CalendarDay | None, Query(description="Published on or before (local date)")
     ] = None,
 ) -> Response:
     """Published, unexpired announcements: pinned first, then newest first."""
@@ -113,7 +112,7 @@ def list_announcements(
     responses={**NOT_MODIFIED, **error_responses(404)},
 )
 def get_announcement(
-    announcement_id: int, request: Request, session: SessionDep, language: LanguageDep
+    announcement_id: RowId, request: Request, session: SessionDep, language: LanguageDep
 ) -> Response:
     """One published announcement."""
     row = service.get_published_announcement(session, announcement_id=announcement_id, now=utcnow())
@@ -148,7 +147,7 @@ def create_announcement(
     "/announcements/{announcement_id}", response_model=AnnouncementPublic, responses=WRITE_ERRORS
 )
 def update_announcement(
-    announcement_id: int,
+    announcement_id: RowId,
     data: AnnouncementUpdate,
     user: WriterUser,
     session: SessionDep,
@@ -168,7 +167,7 @@ def update_announcement(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404),
 )
-def delete_announcement(announcement_id: int, user: WriterUser, session: SessionDep) -> None:
+def delete_announcement(announcement_id: RowId, user: WriterUser, session: SessionDep) -> None:
     """Withdraw an announcement entirely (to end it but keep it, set `expires_at`)."""
     row = service.announcement_for_writer(session, announcement_id=announcement_id, user=user)
     service.delete_announcement(session, announcement=row)
@@ -181,7 +180,7 @@ def delete_announcement(announcement_id: int, user: WriterUser, session: Session
     responses={**WRITE_ERRORS, **error_responses(413)},
 )
 async def set_announcement_image(
-    announcement_id: int,
+    announcement_id: RowId,
     user: WriterUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -226,7 +225,7 @@ IMAGE = {200: {"content": {"image/jpeg": {}}, "description": "The image (JPEG)"}
     responses={**IMAGE, **NOT_MODIFIED, **error_responses(404)},
 )
 def read_announcement_image(
-    announcement_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    announcement_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The announcement's image (at most 2048 px, without EXIF)."""
     row = service.get_published_announcement(session, announcement_id=announcement_id, now=utcnow())
@@ -240,7 +239,7 @@ def read_announcement_image(
     responses={**IMAGE, **NOT_MODIFIED, **error_responses(404)},
 )
 def read_announcement_thumbnail(
-    announcement_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    announcement_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The image's thumbnail (at most 320 px), for lists."""
     row = service.get_published_announcement(session, announcement_id=announcement_id, now=utcnow())
@@ -458,7 +457,7 @@ def add_faq(
 
 @router.put("/faqs/{faq_id}", response_model=FaqPublic, responses=WRITE_ERRORS)
 def update_faq(
-    faq_id: int,
+    faq_id: RowId,
     data: FaqWrite,
     admin: AdminUser,
     session: SessionDep,
@@ -479,7 +478,7 @@ def update_faq(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404),
 )
-def delete_faq(faq_id: int, admin: AdminUser, session: SessionDep) -> None:
+def delete_faq(faq_id: RowId, admin: AdminUser, session: SessionDep) -> None:
     """Admins: remove a question."""
     service.delete_faq(session, faq=service.get_faq(session, faq_id=faq_id))
     session.commit()

@@ -7,8 +7,9 @@ in ``Content-Language``; what admins and supervisors write comes in both (`Local
 import datetime as dt
 from typing import Any, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from backend.db import INTEGER_MAX, Moment
 from backend.errors import bilingual
 from backend.information.models import (
     Announcement,
@@ -83,8 +84,8 @@ class AnnouncementCreate(BaseModel):
     category: AnnouncementCategory = AnnouncementCategory.ANNOUNCEMENT
     title: LocalizedText
     body: LocalizedText
-    publish_at: AwareDatetime | None = Field(None, description="Default: now")
-    expires_at: AwareDatetime | None = None
+    publish_at: Moment | None = Field(None, description="Default: now")
+    expires_at: Moment | None = None
     pinned: bool = False
 
     @model_validator(mode="after")
@@ -100,8 +101,8 @@ class AnnouncementUpdate(BaseModel):
     category: AnnouncementCategory | None = None
     title: LocalizedText | None = None
     body: LocalizedText | None = None
-    publish_at: AwareDatetime | None = None
-    expires_at: AwareDatetime | None = None
+    publish_at: Moment | None = None
+    expires_at: Moment | None = None
     pinned: bool | None = None
 
 
@@ -254,7 +255,7 @@ class ServiceUpdate(BaseModel):
 class FaqWrite(BaseModel):
     question: LocalizedText
     answer: LocalizedText
-    position: int = Field(0, ge=0)
+    position: int = Field(0, ge=0, le=INTEGER_MAX)
 
 
 # --- Information pages and search ---

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from backend.auth.dependencies import CurrentUser
 from backend.config import Settings
-from backend.db import utcnow
+from backend.db import INTEGER_MAX, RowId, utcnow
 from backend.dependencies import LanguageDep, SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.notifications import service
@@ -70,7 +70,7 @@ def count_unread(user: CurrentUser, session: SessionDep) -> UnreadCount:
     responses=error_responses(401, 404),
 )
 def mark_read(
-    notification_id: int,
+    notification_id: RowId,
     user: CurrentUser,
     session: SessionDep,
     language: LanguageDep,
@@ -88,7 +88,8 @@ def mark_all_read(
     user: CurrentUser,
     session: SessionDep,
     up_to_id: Annotated[
-        int | None, Query(ge=1, description="Only entries up to this id (the newest one seen)")
+        int | None,
+        Query(ge=1, le=INTEGER_MAX, description="Only entries up to this id (the newest one seen)"),
     ] = None,
 ) -> MarkedRead:
     """Mark every unread entry read."""
@@ -149,7 +150,7 @@ async def stream_notifications(
     language: LanguageDep,
     last_event_id: Annotated[
         int | None,
-        Header(alias="Last-Event-ID", ge=0, description="Resume after this entry"),
+        Header(alias="Last-Event-ID", ge=0, le=INTEGER_MAX, description="Resume after this entry"),
     ] = None,
 ) -> StreamingResponse:
     """New inbox entries as they arrive (`event: notification`, `id` = entry id, `data` = the

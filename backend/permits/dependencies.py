@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
+from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import NotFound, preferred_language
 from backend.permits import service
@@ -24,7 +25,7 @@ from shared.roles import Role
 
 
 def get_visible_application(
-    application_id: int, user: CurrentUser, session: SessionDep
+    application_id: RowId, user: CurrentUser, session: SessionDep
 ) -> PermitApplication:
     application = session.get(PermitApplication, application_id)
     if application is None or not service.can_see(user, application):

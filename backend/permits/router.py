@@ -13,7 +13,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend.accounts.models import User
-from backend.auth.dependencies import CurrentUser
+from backend.auth import service as auth_service
+from backend.auth.dependencies import CurrentCaller, CurrentUser
+from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
@@ -27,6 +29,7 @@ from backend.permits.dependencies import (
     ResidentUser,
     StaffUser,
     VisibleApplication,
+    get_visible_application,
 )
 from backend.permits.models import PermitApplication
 from backend.permits.register import register_page
@@ -38,6 +41,7 @@ from backend.permits.schemas import (
     Assignment,
     CommentCreate,
     DocumentView,
+    DownloadLink,
     EventView,
     InformationRequest,
     JsonWebKeySet,
@@ -51,7 +55,7 @@ from backend.permits.schemas import (
 from backend.permits.verification import render_page, verify
 from backend.permits.views import ApplicationViews, document_view
 from backend.region.service import get_region
-from backend.uploads import process_document, read_limited
+from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
 
 router = APIRouter(prefix="/api/v1/permits", tags=["permits"])
@@ -233,7 +237,7 @@ async def upload_document(
     responses={200: {"content": FILE_CONTENT}, **error_responses(401, 404)},
 )
 def download_document(
-    document_id: int, application: VisibleApplication, session: SessionDep, store: FileStoreDep
+    document_id: RowId, application: VisibleApplication, session: SessionDep, store: FileStoreDep
 ) -> Response:
     """The uploaded file, as stored after checking (photos re-encoded without EXIF)."""
     document = service.get_document(session, application=application, document_id=document_id)
@@ -246,7 +250,7 @@ def download_document(
     responses=error_responses(401, 403, 404, 409),
 )
 def delete_document(
-    document_id: int, application: VisibleApplication, user: CurrentUser, session: SessionDep
+    document_id: RowId, application: VisibleApplication, user: CurrentUser, session: SessionDep
 ) -> None:
     document = service.get_document(session, application=application, document_id=document_id)
     service.delete_document(session, application=application, user=user, document=document)
@@ -366,8 +370,66 @@ def add_comment(
 )
 def download_certificate(application: VisibleApplication, store: FileStoreDep) -> Response:
     """The signed certificate PDF of an issued permit."""
+    return _certificate_pdf(application, store)
+
+
+@router.get(
+    "/applications/{application_id}/certificate/link",
+    response_model=DownloadLink,
+    responses=error_responses(401, 404),
+)
+def link_certificate(
+    request: Request,
+    response: Response,
+    application: VisibleApplication,
+    caller: CurrentCaller,
+    settings: SettingsDep,
+) -> DownloadLink:
+    """A link to the certificate PDF that works without the bearer header for ten minutes, for
+    a phone's browser or PDF viewer. It stops working when the caller's session ends."""
     if application.certificate_key is None:
-        raise NotFound("This application has no certificate: no permit was issued.")
+        raise _no_certificate()
+    token, expires_at = auth_service.download_link(
+        settings,
+        user=caller.user,
+        session_id=caller.session_id,
+        resource=_certificate_resource(application.id),
+    )
+    url = request.url_for("download_certificate_by_link", application_id=application.id)
+    response.headers["Cache-Control"] = "no-store"
+    return DownloadLink(url=str(url.include_query_params(token=token)), expires_at=expires_at)
+
+
+@router.get(
+    "/applications/{application_id}/certificate/download",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 404)},
+)
+def download_certificate_by_link(
+    application_id: RowId,
+    token: Annotated[str, Query(max_length=2048, description="From the certificate link")],
+    session: SessionDep,
+    settings: SettingsDep,
+    store: FileStoreDep,
+) -> Response:
+    """The certificate PDF, for whoever holds a link from `.../certificate/link`."""
+    user = auth_service.authenticate_download(
+        session, settings=settings, token=token, resource=_certificate_resource(application_id)
+    )
+    return _certificate_pdf(get_visible_application(application_id, user, session), store)
+
+
+def _certificate_resource(application_id: int) -> str:
+    return f"permit-certificate:{application_id}"
+
+
+def _no_certificate() -> NotFound:
+    return NotFound("This application has no certificate: no permit was issued.")
+
+
+def _certificate_pdf(application: PermitApplication, store: FileStore) -> Response:
+    if application.certificate_key is None:
+        raise _no_certificate()
     file_name = f"{application.registration_number}.pdf"  # permit numbers contain slashes
     return Response(
         store.read(application.certificate_key),

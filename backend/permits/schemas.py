@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_pascal
 
+from backend.db import BIGINT_MAX, RowId
 from backend.region.pack import LocalizedText
 from shared.permits import PermitStatus
 from shared.roles import Role
@@ -19,6 +20,11 @@ from shared.roles import Role
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 # --- Requests ---
+
+
+class DownloadLink(BaseModel):
+    url: str = Field(description="Opens the file without the bearer header until it expires")
+    expires_at: dt.datetime
 
 
 class ApplicationCreate(BaseModel):
@@ -46,7 +52,7 @@ class InformationRequest(BaseModel):
 
 
 class Assignment(BaseModel):
-    assignee_id: int = Field(description="A colleague who can take the current step")
+    assignee_id: RowId = Field(description="A colleague who can take the current step")
 
 
 class StepApproval(BaseModel):
@@ -59,7 +65,9 @@ class Rejection(BaseModel):
 
 class PaymentRecord(BaseModel):
     receipt_number: str = Field(min_length=1, max_length=64)
-    amount: int = Field(gt=0, description="Rupiah paid; must equal the amount billed")
+    amount: int = Field(
+        gt=0, le=BIGINT_MAX, description="Rupiah paid; must equal the amount billed"
+    )
     paid_on: dt.date
 
 

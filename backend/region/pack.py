@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +29,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -230,11 +232,34 @@ class RegionSpec(PackModel):
 # --- Agencies ---
 
 
+def _without_offset(value: time) -> time:
+    # An offset (also what a number turns into: seconds past midnight UTC) would make opening
+    # and closing times incomparable, and hours are on the region's clock anyway.
+    if value.tzinfo is not None:
+        raise ValueError("a local clock time has no UTC offset, e.g. '07:30'")
+    return value
+
+
+# A local clock time, sent as "07:30:00". Pydantic documents `time` with JSON Schema's "time"
+# format, which (RFC 3339) requires a UTC offset these times do not carry.
+LocalTime = Annotated[
+    time,
+    AfterValidator(_without_offset),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "examples": ["07:30:00"],
+        }
+    ),
+]
+
+
 class OpeningPeriod(PackModel):
     """Opening time to closing time on one day; written "07:30-16:00" in a pack."""
 
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
 
     @model_validator(mode="before")
     @classmethod

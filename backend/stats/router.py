@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from backend.accounts.models import User
 from backend.auth.dependencies import require_roles
-from backend.db import utcnow
+from backend.db import CalendarDay, utcnow
 from backend.dependencies import LanguageDep, SessionDep
 from backend.errors import Forbidden, Unprocessable, bilingual, error_responses
 from backend.http_cache import NOT_MODIFIED, is_not_modified
@@ -31,8 +31,10 @@ MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 90
 EXPORT_MAX_AGE = 3600
 
-Since = Annotated[dt.date | None, Query(description="First day (local), included")]
-Until = Annotated[dt.date | None, Query(description="Last day (local), included; default today")]
+Since = Annotated[CalendarDay | None, Query(description="First day (local), included")]
+Until = Annotated[
+    CalendarDay | None, Query(description="Last day (local), included; default today")
+]
 AgencyCode = Annotated[
     str | None, Query(max_length=64, description="Agency code (admins); supervisors: their own")
 ]

@@ -475,6 +475,13 @@ class ApiClient:
         """The issued permit's certificate PDF."""
         return await self.get_bytes(f"/permits/applications/{application_id}/certificate")
 
+    async def permit_certificate_link(self, application_id: int) -> str:
+        """A URL that opens the certificate PDF for ten minutes without this client's token:
+        for the phone's browser or PDF viewer, which cannot be handed the app's private files."""
+        path = f"/permits/applications/{application_id}/certificate/link"
+        response = await self.request("GET", path, auth=True)
+        return response.json()["url"]
+
     async def permit_document(self, application_id: int, document_id: int) -> bytes:
         """An uploaded document, as the server keeps it (photos re-encoded without EXIF)."""
         return await self.get_bytes(

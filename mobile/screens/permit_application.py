@@ -335,12 +335,12 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
                 on_release=lambda _b: self.app.spawn(self.download_certificate()),
             )
         )
-        if self.certificate and not device.ON_ANDROID:  # no viewer to hand a private file to
+        if self.certificate or device.ON_ANDROID:
             buttons.add_widget(
                 MDRectangleFlatIconButton(
                     icon="file-pdf-box",
                     text=t("application.open_certificate"),
-                    on_release=lambda _b: webbrowser.open(self.certificate.as_uri()),
+                    on_release=lambda _b: self.app.spawn(self.open_certificate()),
                 )
             )
         self.add_widget(buttons)
@@ -356,6 +356,17 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
             path = certificate_path(self.app.data_dir, application["permit"])
             self.certificate = save_download(path, pdf)
             self.render()
+
+    async def open_certificate(self) -> None:
+        """In the system's viewer: the saved file on a desktop; on Android, whose viewers cannot
+        read the app's private files, a short-lived link the browser downloads from."""
+        if self.certificate and not device.ON_ANDROID:
+            webbrowser.open(self.certificate.as_uri())
+            return
+        screen = self.app.manager.current_screen
+        url = await screen.run(self.app.api.permit_certificate_link(self.application["id"]))
+        if url is not None:
+            webbrowser.open(url)
 
     def _render_payment(self) -> None:
         payment, t = self.application["payment"], translator.t

@@ -4,6 +4,7 @@ display."""
 
 import uuid
 
+import httpx
 import pytest
 
 from mobile.core.api import ApiError
@@ -137,6 +138,9 @@ async def test_from_draft_through_an_information_request_to_a_verified_certifica
     path = save_download(certificate_path(tmp_path / "data", seen["permit"]), pdf)
     assert path.read_bytes().startswith(b"%PDF-")
     assert "/" not in path.name and path.name.endswith(".pdf")  # permit numbers have slashes
+    link = await resident.permit_certificate_link(application_id)
+    async with httpx.AsyncClient() as browser:  # as a phone's browser: no token of the app's
+        assert (await browser.get(link)).content == pdf
     [proposal] = [d for d in seen["documents"] if d["kind"] == "proposal"]
     copy = document_path(tmp_path / "data", application_id, proposal)
     save_download(copy, await officer.permit_document(application_id, proposal["id"]))

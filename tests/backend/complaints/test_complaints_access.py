@@ -1,5 +1,7 @@
 """Who may do what: every forbidden action per role answers 404 or 403, never the data."""
 
+import pytest
+
 from tests.backend.complaints.complaint_helpers import act, file_complaint, jpeg_bytes
 
 STAFF_ACTIONS = {
@@ -117,3 +119,23 @@ async def test_anonymous_callers_are_asked_to_log_in(client, callers):
         response = await act(client, complaint, action, {})
         assert response.status_code == 401, action
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("number", [0, 2**31, 10**30])
+async def test_an_id_no_row_can_have_is_refused_with_the_field_at_fault(client, callers, number):
+    # Past PostgreSQL's integer range the database refused the lookup (SQLite could not bind
+    # it): a 500 instead of a clear answer.
+    complaint = await file_complaint(client, callers.resident)
+    for path, headers in [
+        (f"/api/v1/public/complaints/{number}", {}),
+        (f"/api/v1/complaints/{number}", callers.resident),
+        (f"/api/v1/complaints/{complaint['id']}/photos/{number}/thumbnail", callers.resident),
+    ]:
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "application/problem+json"
+        [error] = response.json()["errors"]
+        assert error["field"] in {"complaint_id", "photo_id"}
+    assigned = await act(client, complaint, "assign", callers.road_supervisor, assignee_id=number)
+    assert assigned.status_code == 422
+    assert assigned.json()["errors"][0]["field"] == "assignee_id"

@@ -2,7 +2,10 @@
 
 import datetime as dt
 
+import pytest
+
 from backend.complaints.models import Complaint
+from backend.pagination import encode_cursor
 from tests.backend.complaints.complaint_helpers import (
     LATITUDE,
     LONGITUDE,
@@ -148,3 +151,22 @@ async def test_nearby_tells_a_resident_which_are_theirs_and_which_they_support(c
     assert marks(as_siti) == {mine["id"]: (False, False), theirs["id"]: (True, False)}
     anonymous = await client.get(NEARBY, params=params)
     assert marks(anonymous) == {mine["id"]: (False, False), theirs["id"]: (False, False)}
+
+
+@pytest.mark.parametrize("values", [[2**63], [2**31], ["12"], [True], [None], [[1]], [{"id": 1}]])
+async def test_the_feed_refuses_a_cursor_it_did_not_issue(client, callers, values):
+    # These reached the database as they were: a 500 there (PostgreSQL refuses to compare an
+    # integer column with text or past its range; neither engine binds a list).
+    await file_complaint(client, callers.resident)
+    response = await client.get(FEED, params={"cursor": encode_cursor(values)})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_the_feed_refuses_days_at_the_ends_of_the_calendar(client):
+    # Their local midnight in UTC, or the day after, does not exist: it was a 500.
+    for params, field in [({"since": "0001-01-01"}, "since"), ({"until": "9999-12-31"}, "until")]:
+        response = await client.get(FEED, params=params)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == field

@@ -6,6 +6,7 @@ import io
 from PIL import Image
 
 from backend.db import utcnow
+from backend.pagination import encode_cursor
 from tests.backend.information.conftest import announcement_body
 
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -299,3 +300,47 @@ async def test_announcement_image_is_checked_and_re_encoded(client, callers):
     again = await client.get(f"{path}/image", headers={"If-None-Match": image.headers["etag"]})
     assert again.status_code == 304
     assert (await client.get(f"{path}/image/thumbnail")).status_code == 200
+
+
+async def test_ids_cursors_and_positions_the_database_cannot_hold_are_refused(client, callers):
+    # Each failed on its way to the database: an id or position past PostgreSQL's integer, a
+    # cursor time without an offset for a UTC column, a day at the end of the calendar.
+    created = await client.post(
+        "/api/v1/announcements", json=announcement_body(), headers=callers.admin
+    )
+    assert created.status_code == 201, created.text
+    naive = encode_cursor([False, "2026-05-01T00:00:00", created.json()["id"]])
+    too_early = encode_cursor([False, "0001-01-01T00:00:00+14:00", created.json()["id"]])
+    faq = {"question": {"id": "Tanya?", "en": "Ask?"}, "answer": {"id": "Ya.", "en": "Yes."}}
+    for method, url, body, field in [
+        ("GET", f"/api/v1/announcements/{2**31}", None, "announcement_id"),
+        ("DELETE", f"/api/v1/announcements/{2**31}", None, "announcement_id"),
+        ("GET", f"/api/v1/announcements?cursor={naive}", None, "cursor"),
+        ("GET", f"/api/v1/announcements?cursor={too_early}", None, "cursor"),
+        ("PUT", f"/api/v1/faqs/{2**31}", faq, "faq_id"),
+        ("POST", "/api/v1/services/izin-reklame/faqs", faq | {"position": 2**31}, "position"),
+        # Dates and moments whose UTC equivalent (or next day) lies outside Python's range.
+        ("GET", "/api/v1/announcements?since=0001-01-01", None, "since"),
+        ("GET", "/api/v1/announcements?until=9999-12-31", None, "until"),
+        (
+            "POST",
+            "/api/v1/announcements",
+            announcement_body(publish_at="0001-01-01T00:00:00+14:00"),
+            "publish_at",
+        ),
+    ]:
+        response = await client.request(method, url, json=body, headers=callers.admin)
+        assert response.status_code == 422, (method, url, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == field
+
+
+async def test_opening_hours_with_a_utc_offset_are_refused(client, callers):
+    # A number parses as a time at UTC; comparing it with a plain opening time raised a
+    # TypeError, which pydantic does not turn into a validation error: a 500.
+    for closes in (0, "16:00+07:00"):
+        edit = {"opening_hours": {"monday": [{"opens": "07:30:00", "closes": closes}]}}
+        response = await client.patch("/api/v1/directory/dbmsda", json=edit, headers=callers.admin)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == "opening_hours.monday[0].closes"

@@ -147,3 +147,26 @@ def test_production_refuses_the_development_secret_and_a_missing_signing_key(tmp
     with pytest.raises(ValidationError, match="WARGA_SIGNING_KEY_FILE"):
         Settings(environment="production", secret_key="s" * 48, signing_key_file=tmp_path / "no")
     Settings(environment="production", secret_key="s" * 48, signing_key_file=key)
+
+
+async def test_openapi_documents_every_error_as_problem_json(client):
+    # FastAPI's own 422 said `application/json` with a schema no response has; a body that is
+    # not JSON at all answers 400, which was not documented.
+    schema = (await client.get("/openapi.json")).json()
+    problem = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+    }
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) and "text/html" not in response["content"]:
+                    assert response["content"] == problem, (method, path, status)
+            if "requestBody" in operation:
+                assert "400" in operation["responses"], (method, path)
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+    unparsable = await client.post(
+        "/api/v1/accounts", content=b"\xff{", headers={"Content-Type": "application/json"}
+    )
+    assert unparsable.status_code == 400
+    assert unparsable.headers["content-type"] == "application/problem+json"

@@ -70,6 +70,43 @@ async def test_the_certificate_names_the_permit_and_its_qr_code_opens_the_verifi
     assert token.count(".") == 2
 
 
+async def test_a_certificate_link_opens_the_pdf_without_the_bearer_header(permits, client):
+    """For a phone's browser or PDF viewer, which cannot send the app's token."""
+    application = await permits.issued("izin-reklame")
+    base = f"/api/v1/permits/applications/{application['id']}/certificate"
+    link = (await permits.call("GET", f"{base}/link", permits.demo.resident)).json()
+    assert link["url"].startswith(f"http://testserver{base}/download?token=")
+    opened = await client.get(link["url"])  # no Authorization header
+    assert opened.status_code == 200
+    assert opened.headers["content-type"] == "application/pdf"
+    assert opened.content == await certificate_of(permits, application)
+
+    token = link["url"].split("token=")[1]
+    refused = [
+        # the token names one certificate: another application's URL is refused
+        await client.get(f"/api/v1/permits/applications/999999/certificate/download?token={token}"),
+        await client.get(f"{base}/download?token={token[:-4]}AAAA"),  # tampered
+        # a download token is no access token
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}),
+    ]
+    assert [r.status_code for r in refused] == [401, 401, 401]
+    assert refused[0].headers["content-type"] == "application/problem+json"
+    access = (await permits.auth(permits.demo.resident))["Authorization"].split()[1]
+    assert (await client.get(f"{base}/download?token={access}")).status_code == 401
+
+    other = await permits.call("GET", f"{base}/link", permits.demo.other_resident, expect=404)
+    assert other.json()["code"] == "not_found"
+    await client.post("/api/v1/auth/logout", headers=await permits.auth(permits.demo.resident))
+    ended = await client.get(link["url"])  # the link ends with the session that made it
+    assert (ended.status_code, ended.json()["code"]) == (401, "token_revoked")
+
+
+async def test_a_draft_has_no_certificate_link(permits):
+    draft = await permits.submitted("izin-reklame")
+    url = f"/api/v1/permits/applications/{draft['id']}/certificate/link"
+    await permits.call("GET", url, permits.demo.resident, expect=404)
+
+
 async def test_the_qr_jws_verifies_offline_with_the_published_key_only(permits, client):
     application = await permits.issued("sip-nakes")
     _, token = qr_payload(await certificate_of(permits, application)).split(JWS_MARKER)

@@ -441,3 +441,29 @@ async def test_information_can_be_asked_before_the_review_starts(permits):
     resumed = await permits.act(permits.demo.resident, application, "resubmit")
     assert resumed["status"] == "in_review"
     assert resumed["deadline"]["pauses"][0]["working_days"] == 0  # asked and answered today
+
+
+@pytest.mark.parametrize("number", [0, 2**31, 2**63])
+async def test_ids_and_amounts_no_row_can_hold_are_refused_with_the_field_at_fault(
+    permits, demo, number
+):
+    # Past PostgreSQL's integer (or bigint) range these reached the database and failed there.
+    application = await permits.submitted("izin-reklame")
+    officer = permits.staff_for("izin-reklame", "officer")
+    base = "/api/v1/permits/applications"
+    for url, field in [
+        (f"{base}/{number}", "application_id"),
+        (f"{base}/{application['id']}/documents/{number}", "document_id"),
+    ]:
+        response = await permits.call("GET", url, demo.resident, expect=422)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == field
+    assigned = await permits.act(
+        officer, application, "assign", {"assignee_id": number}, expect=422
+    )
+    assert assigned["errors"][0]["field"] == "assignee_id"
+    if number > 2**31:  # amounts are bigint: only 2**63 is past them
+        paid = await permits.act(
+            officer, application, "record-payment", {**PAYMENT, "amount": number}, expect=422
+        )
+        assert paid["errors"][0]["field"] == "amount"

@@ -1,5 +1,7 @@
 """The public catalogue endpoints, their 404s and their HTTP caching."""
 
+import re
+
 import pytest
 
 from backend.region import service
@@ -157,3 +159,14 @@ async def test_openapi_documents_the_catalogue(client):
     assert {"200", "304", "404"} <= set(operation["responses"])
     listing = schema["paths"]["/api/v1/agencies"]["get"]
     assert listing["operationId"] == "region-list_agencies"
+
+
+async def test_openapi_describes_opening_times_as_they_are_sent(client, loaded):
+    # JSON Schema's "time" format requires a UTC offset: "08:00:00" failed its own schema.
+    schema = (await client.get("/openapi.json")).json()
+    period = schema["components"]["schemas"]["OpeningPeriod"]["properties"]
+    detail = (await client.get("/api/v1/agencies/dpmptsp")).json()
+    sent = detail["opening_hours"]["friday"][0]
+    for name in ("opens", "closes"):
+        assert "format" not in period[name]
+        assert re.fullmatch(period[name]["pattern"], sent[name])

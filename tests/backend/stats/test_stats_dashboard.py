@@ -154,6 +154,16 @@ async def test_period_is_checked(client, demo):
     assert (
         await client.get("/api/v1/dashboard", params=too_long, headers=admin)
     ).status_code == 422
+    # The day after 9999-12-31 does not exist: a 500 here and in the export, not a clear answer.
+    for url in ("/api/v1/dashboard", "/api/v1/open-data/complaints.csv"):
+        for params, field in [
+            ({"since": "9999-12-01", "until": "9999-12-31"}, "until"),
+            ({"since": "0001-01-01", "until": "0001-01-02"}, "since"),
+        ]:
+            response = await client.get(url, params=params, headers=admin)
+            assert response.status_code == 422, (url, params)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["errors"][0]["field"] == field
 
 
 async def test_density_grid_counts_complaints_per_cell(client, demo, february):
