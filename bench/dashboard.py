@@ -28,6 +28,8 @@ from bench.harness import Load, print_table, serve
 SEED_COUNT = 20_000
 REPEATS = 5
 CITY_VIEW = "min_lat=-6.40&min_lon=106.60&max_lat=-6.20&max_lon=106.80&zoom=13"
+# Finer than the density tally's zoom: counted from the complaints of a district-sized box.
+DISTRICT_VIEW = "min_lat=-6.32&min_lon=106.68&max_lat=-6.27&max_lon=106.73&zoom=16"
 # Every column but the id and the (unique) tracking number, which the copies leave empty.
 COPIED = (
     "reporter_id, category_id, agency_id, assignee_id, status, status_before_pause, title, "
@@ -139,6 +141,11 @@ def main() -> None:
                 timed(
                     "GET /dashboard/density (city, zoom 13)",
                     api + f"/dashboard/density?{CITY_VIEW}",
+                    admin,
+                ),
+                timed(
+                    "GET /dashboard/density (district, zoom 16)",
+                    api + f"/dashboard/density?{DISTRICT_VIEW}",
                     admin,
                 ),
                 timed("GET /open-data/complaints.csv (90 days)", api + "/open-data/complaints.csv"),
