@@ -1,0 +1,176 @@
+"""Property-based guard: no operation in the OpenAPI document answers 500, and every error is
+``application/problem+json``.
+
+Schemathesis generates a few valid and a few invalid requests per operation from the app's own
+schema and sends them to the ASGI app in-process: first as a resident over every operation, then
+on the resident's own complaint and permit application (random ids mostly stop at a 404), then as
+the road agency's supervisor and as the admin over what the resident was refused. Derandomised,
+so a CI failure reproduces locally; each failure names the operation, the status, the response
+body and a curl command for the request.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import APIOperation, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+
+from backend.errors import PROBLEM_JSON
+from tests.backend.complaints.complaint_helpers import file_complaint
+from tests.backend.permits.conftest import PermitsDriver
+
+# SQLite only: the guard is about request handling, not the engine, and this keeps it short.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+SKIPPED = [
+    ("GET", "/verify/{code}"),  # an HTML page for people scanning a certificate's QR code
+    ("GET", "/api/v1/notifications/stream"),  # server-sent events: the response never ends
+    ("POST", "/api/v1/auth/logout"),  # would end the session the remaining cases run in
+]
+
+FUZZ_SETTINGS = settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,  # the same cases on every run, so CI failures reproduce
+    database=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=list(HealthCheck),
+    report_multiple_bugs=False,
+)
+
+
+@schemathesis.check
+def problem_json_errors(ctx, response, case) -> None:
+    """Every 4xx and 5xx body is RFC 9457 problem details."""
+    if response.status_code >= 400:
+        content_type = (response.headers.get("content-type") or [""])[0]
+        if content_type.split(";")[0].strip() != PROBLEM_JSON:
+            raise AssertionError(
+                f"{response.status_code} with content type {content_type!r}, not {PROBLEM_JSON}"
+            )
+
+
+CHECKS = [not_a_server_error, problem_json_errors]
+
+
+@pytest.fixture
+def settings(settings, tmp_path):
+    """Uploads, certificates and the city's signing key stay in the test's own directory."""
+    return settings.model_copy(
+        update={"media_dir": tmp_path / "media", "signing_key_file": tmp_path / "city-key.pem"}
+    )
+
+
+def _answering_500s(app) -> Callable:
+    """The app as a server runs it: Starlette re-raises an unhandled exception after sending its
+    500, which in-process would surface as the exception instead of the response the checks
+    judge and print. The traceback is still in the captured log ('unhandled error')."""
+
+    async def asgi(scope, receive, send) -> None:
+        started = False
+
+        async def tracking_send(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, receive, tracking_send)
+        except Exception:
+            if not started:
+                raise
+
+    return asgi
+
+
+class Fuzzer:
+    """Runs operations of the app's schema through schemathesis, collecting what fails."""
+
+    def __init__(self, app) -> None:
+        schema = schemathesis.openapi.from_asgi("/openapi.json", _answering_500s(app))
+        for method, path in SKIPPED:
+            schema = schema.exclude(method=method, path=path)
+        self.operations = [result.ok() for result in schema.get_all_operations()]
+        self.failures: list[str] = []
+        self.cases = 0
+        self.refused: set[str] = set()  # labels of operations that answered 403
+
+    def run(
+        self,
+        operations: Iterable[APIOperation],
+        headers: dict[str, str],
+        pinned: dict[str, int] | None = None,
+    ) -> None:
+        for operation in operations:
+            path_parameters = {
+                name: value
+                for name, value in (pinned or {}).items()
+                if f"{{{name}}}" in operation.path
+            }
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                self._run(operation, mode, headers, path_parameters)
+
+    def _run(self, operation, mode, headers, path_parameters) -> None:
+        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+
+        @FUZZ_SETTINGS
+        @given(case=strategy)
+        def run(case) -> None:
+            self.cases += 1
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            if response.status_code == 403:
+                self.refused.add(operation.label)
+
+        try:
+            run()
+        except Unsatisfiable:
+            # Nothing in this operation can be made invalid (no parameters, no body).
+            if mode is GenerationMode.POSITIVE:
+                raise
+        except (FailureGroup, AssertionError) as exc:
+            self.failures.append(f"{operation.label} ({mode.value} cases):\n{exc}")
+
+
+def _on_ids(operations: Iterable[APIOperation]) -> list[APIOperation]:
+    """The operations on one complaint or application; deleting it comes last."""
+    chosen = [o for o in operations if re.search(r"\{(complaint_id|application_id)\}", o.path)]
+    return sorted(chosen, key=lambda operation: operation.method.upper() == "DELETE")
+
+
+async def test_no_operation_answers_500_and_every_error_is_problem_json(app, client, demo):
+    permits = PermitsDriver(client=client, demo=demo)
+    resident = await permits.auth(demo.resident)
+    complaint = await file_complaint(client, resident)  # routed to the road agency, dbmsda
+    draft = await permits.draft("pbg", {"nama_pemilik": "Siti Rahmawati"})
+    fuzzer = Fuzzer(app)
+    on_ids = _on_ids(fuzzer.operations)
+
+    fuzzer.run(fuzzer.operations, resident)
+    # A schema that lost its operations, or cases that stopped being generated, pass vacuously.
+    assert len(fuzzer.operations) > 50 and fuzzer.cases > 2 * len(fuzzer.operations)
+    fuzzer.run(on_ids, resident, {"complaint_id": complaint["id"], "application_id": draft["id"]})
+    # The run really was logged in all along, not 401s from some point on.
+    assert (await client.get("/api/v1/me", headers=resident)).status_code == 200
+    assert fuzzer.refused, "the resident was refused nothing: are the staff passes still needed?"
+    refused = [o for o in fuzzer.operations if o.label in fuzzer.refused and o not in on_ids]
+
+    # Supervisors, on a complaint in their agency's queue and on an application in review.
+    complaint = await file_complaint(client, resident)
+    application = await permits.submitted("izin-reklame")
+    pinned = {"complaint_id": complaint["id"], "application_id": application["id"]}
+    road = await permits.auth(demo.supervisor("dbmsda"))
+    fuzzer.run(refused + [o for o in on_ids if "{complaint_id}" in o.path], road, pinned)
+    licensing = await permits.auth(permits.staff_for("izin-reklame", "supervisor"))
+    fuzzer.run([o for o in on_ids if "{application_id}" in o.path], licensing, pinned)
+    # Last: the admin's fuzzed calls may deactivate the demo accounts.
+    admin = await permits.auth(demo.admin)
+    fuzzer.run(refused, admin)
+
+    if fuzzer.failures:
+        report = "\n\n".join(fuzzer.failures)
+        pytest.fail(f"{len(fuzzer.failures)} operations failed:\n\n{report}", pytrace=False)
