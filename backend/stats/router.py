@@ -16,7 +16,7 @@ from backend.http_cache import NOT_MODIFIED, is_not_modified
 from backend.region import service as region_service
 from backend.region.models import Agency
 from backend.stats import export, service
-from backend.stats.grid import cell_degrees
+from backend.stats.grid import cell_range
 from backend.stats.schemas import Dashboard, DensityGrid, Period
 from backend.stats.sql import Sql
 from shared.errors import ErrorCode
@@ -42,7 +42,7 @@ AgencyCode = Annotated[
 
 def _period(session: SessionDep, since: Since = None, until: Until = None) -> Period:
     """The days asked for: by default the last 90 up to today, at most 366."""
-    today = to_local_date(utcnow(), region_service.get_region(session).time_zone)
+    today = to_local_date(utcnow(), region_service.current_region(session).time_zone)
     until = until or today
     since = since or until - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if since > until:
@@ -132,10 +132,9 @@ def get_density(
         raise Unprocessable.for_field(
             "min_lat", error.code, bilingual(error.detail_id, error.detail_en)
         ) from None
-    size = cell_degrees(zoom)
-    if ((max_lat - min_lat) / size + 1) * (
-        (max_lon - min_lon) / size + 1
-    ) > service.MAX_DENSITY_CELLS:
+    first_row, last_row = cell_range(min_lat, max_lat, zoom, origin=90)
+    first_column, last_column = cell_range(min_lon, max_lon, zoom, origin=180)
+    if (last_row - first_row + 1) * (last_column - first_column + 1) > service.MAX_DENSITY_CELLS:
         raise Unprocessable.for_field(
             "zoom",
             ErrorCode.VALIDATION_FAILED,
@@ -151,7 +150,7 @@ def get_density(
 def _export(
     request: Request, session: SessionDep, dataset: export.Dataset, period: Period, format: str
 ) -> Response:
-    region = region_service.get_region(session)
+    region = region_service.current_region(session)
     since = local_day_start(period.start, region.time_zone)
     until = local_day_start(period.end + dt.timedelta(days=1), region.time_zone)
     etag = export.version(session, dataset, since=since, until=until)
