@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     max_photo_mb: int = Field(10, ge=1, le=50)
     max_document_mb: int = Field(20, ge=1, le=100)
+    # Every other request body (JSON, forms), refused while it is read (413); and how deeply a
+    # JSON body may nest (422): no form of the city's goes beyond a handful of levels.
+    max_json_body_kb: int = Field(1024, ge=1)
+    max_json_depth: int = Field(32, ge=2, le=256)
     # The city's private key (EC P-256, PEM) that signs permit certificates. Generated here on
     # first use in development and tests; production refuses to make one up.
     signing_key_file: Path = PROJECT_ROOT / "var" / "signing-key.pem"

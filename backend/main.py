@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -21,6 +21,7 @@ from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
 from backend.db import make_engine
+from backend.edge import RequestBodyLimit, body_limits, refuse_unstorable_input
 from backend.errors import (
     Unavailable,
     document_problems,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(RequestBodyLimit, limits=body_limits(settings))
     app.add_middleware(RequestIdMiddleware)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.

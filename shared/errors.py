@@ -13,6 +13,9 @@ LANGUAGES = ("id", "en")
 class ErrorCode(StrEnum):
     # Generic HTTP-level failures.
     VALIDATION_FAILED = "validation_failed"
+    INVALID_CHARACTERS = "invalid_characters"
+    TOO_DEEPLY_NESTED = "too_deeply_nested"
+    BODY_TOO_LARGE = "body_too_large"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL_ERROR = "internal_error"
@@ -58,6 +61,12 @@ class ErrorCode(StrEnum):
 # Short human titles, (Indonesian, English), used as the problem-details `title`.
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.VALIDATION_FAILED: ("Data tidak valid", "Invalid data"),
+    ErrorCode.INVALID_CHARACTERS: (
+        "Teks berisi karakter yang tidak diizinkan",
+        "Text holds a character that is not allowed",
+    ),
+    ErrorCode.TOO_DEEPLY_NESTED: ("Data terlalu dalam bersarang", "Data nested too deeply"),
+    ErrorCode.BODY_TOO_LARGE: ("Isi permintaan terlalu besar", "Request body too large"),
     ErrorCode.NOT_FOUND: ("Data tidak ditemukan", "Not found"),
     ErrorCode.METHOD_NOT_ALLOWED: ("Metode tidak diizinkan", "Method not allowed"),
     ErrorCode.INTERNAL_ERROR: ("Terjadi kesalahan pada server", "Internal server error"),

@@ -44,6 +44,7 @@ from backend.complaints.schemas import (
 )
 from backend.db import RowId, utcnow
 from backend.dependencies import SessionDep, SettingsDep
+from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
@@ -173,6 +174,7 @@ def read_complaint(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 404, 409, 413, 422),
 )
+@accepts_upload(BodyKind.PHOTO)
 async def upload_complaint_photos(
     complaint: ParticipantComplaint,
     user: CurrentUser,

@@ -17,6 +17,7 @@ from backend.auth import service as auth_service
 from backend.auth.dependencies import CurrentCaller, CurrentUser
 from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
+from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
@@ -193,6 +194,7 @@ def delete_application(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
+@accepts_upload(BodyKind.DOCUMENT)
 async def upload_document(
     kind: str,
     file: UploadFile,
