@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who reads this file: fine on a laptop, refused in production.
@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     cors_origins: list[str] = []
+    # The API's public address (scheme, host, optional path prefix). Every absolute link it
+    # hands out (certificates' QR codes, verification and register links, download links) is
+    # built from it, never from a request's Host header. Required in production; elsewhere it
+    # defaults to this machine on WARGA_PORT, as `make run` serves it.
+    public_url: HttpUrl | None = None
+    port: int = Field(8000, ge=1, le=65535)
     # Login throttling: this many failures inside the window lock the account or address.
     login_max_failures: int = Field(5, ge=1)
     login_window_seconds: int = Field(15 * 60, ge=1)
@@ -62,7 +68,19 @@ class Settings(BaseSettings):
                 f"WARGA_SIGNING_KEY_FILE ({self.signing_key_file}) does not exist; production "
                 "needs the city's EC P-256 private key (PEM) that signs permit certificates"
             )
+        if self.public_url is None:
+            raise ValueError(
+                "WARGA_PUBLIC_URL is not set; production needs the public address (e.g. "
+                "https://warga.example.go.id) that certificates' QR codes and links point at"
+            )
         return self
+
+    @property
+    def public_origin(self) -> str:
+        """The public URL without a trailing slash, ready for a path to be appended."""
+        if self.public_url is None:
+            return f"http://127.0.0.1:{self.port}"
+        return str(self.public_url).rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -32,6 +32,11 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def public_origin(request: Request) -> str:
+    """Where absolute links point: the configured public URL, never the request's Host."""
+    return request.app.state.settings.public_origin
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # The reader's language from Accept-Language: "id" (the default) or "en".

@@ -62,7 +62,10 @@ def _settings_environment(directory: Path) -> dict[str, str]:
 @contextmanager
 def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveServer]:
     """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs."""
-    environment = _settings_environment(directory)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # Links in answers (certificates' QR codes, download links) point at this very server.
+    environment = {**_settings_environment(directory), "WARGA_PUBLIC_URL": base_url}
     settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -71,13 +74,11 @@ def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveS
         session.commit()
     engine.dispose()
 
-    port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
-    base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base_url, process)
         yield LiveServer(base_url, settings.database_url, accounts)

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
-from backend.dependencies import SessionDep, SettingsDep
+from backend.dependencies import SessionDep, SettingsDep, public_origin
 from backend.errors import NotFound, preferred_language
 from backend.permits import service
 from backend.permits.certificates import CertificateIssuer
@@ -47,11 +47,11 @@ def get_certificate_issuer(
     settings: SettingsDep,
     store: Annotated[FileStore, Depends(get_file_store)],
 ) -> CertificateIssuer:
-    # Certificates point at the host the API is reached on, so the QR code opens this server.
+    # The QR code opens the city's public address, whatever Host the issuing request named.
     return CertificateIssuer(
         load_key=partial(city_key, settings),
         store=store,
-        base_url=str(request.base_url),
+        base_url=public_origin(request),
         issuer=get_region(session).code,
     )
 

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
 from backend.auth.dependencies import CurrentCaller, CurrentUser
 from backend.db import RowId
-from backend.dependencies import SessionDep, SettingsDep
+from backend.dependencies import SessionDep, SettingsDep, public_origin
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
@@ -53,7 +54,7 @@ from backend.permits.schemas import (
     StepApproval,
     VerificationView,
 )
-from backend.permits.verification import render_page, verify
+from backend.permits.verification import PAGE_POLICY, render_page, verify
 from backend.permits.views import ApplicationViews, document_view
 from backend.region.service import get_region
 from backend.uploads import FileStore, process_document, read_limited
@@ -73,7 +74,7 @@ FILE_CONTENT = {"application/pdf": {}, "image/jpeg": {}}
 def _detail(
     request: Request, session: Session, application: PermitApplication, user: User
 ) -> ApplicationDetail:
-    return ApplicationViews(session, base_url=str(request.base_url)).detail(
+    return ApplicationViews(session, base_url=public_origin(request)).detail(
         application, viewer=user
     )
 
@@ -141,7 +142,7 @@ def list_applications(
     applications, next_cursor = service.list_applications(
         session, user=user, status=status_filter, cursor=cursor, limit=limit
     )
-    views = ApplicationViews(session, base_url=str(request.base_url))
+    views = ApplicationViews(session, base_url=public_origin(request))
     return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
 
 
@@ -243,7 +244,13 @@ def download_document(
 ) -> Response:
     """The uploaded file, as stored after checking (photos re-encoded without EXIF)."""
     document = service.get_document(session, application=application, document_id=document_id)
-    return Response(store.read(document.file_key), media_type=document.media_type)
+    # A download, never opened in the API's origin; named by its kind, not the uploader's name.
+    extension = "pdf" if document.media_type == "application/pdf" else "jpg"
+    return Response(
+        store.read(document.file_key),
+        media_type=document.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{document.kind}.{extension}"'},
+    )
 
 
 @router.delete(
@@ -397,7 +404,8 @@ def link_certificate(
         session_id=caller.session_id,
         resource=_certificate_resource(application.id),
     )
-    url = request.url_for("download_certificate_by_link", application_id=application.id)
+    path = request.app.url_path_for("download_certificate_by_link", application_id=application.id)
+    url = URL(public_origin(request) + path)
     response.headers["Cache-Control"] = "no-store"
     return DownloadLink(url=str(url.include_query_params(token=token)), expires_at=expires_at)
 
@@ -455,7 +463,7 @@ def review_queue(
 ) -> Page[ApplicationSummary]:
     """Applications waiting on a step for the caller's role in their agency, by due date."""
     applications, next_cursor = service.review_queue(session, user=user, cursor=cursor, limit=limit)
-    views = ApplicationViews(session, base_url=str(request.base_url))
+    views = ApplicationViews(session, base_url=public_origin(request))
     return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
 
 
@@ -618,7 +626,11 @@ def verification_page(code: str, request: Request, session: SessionDep) -> HTMLR
     """The page the certificate's QR code opens: valid, expired, revoked or unknown."""
     view = _verify(request, session, code, "html")
     page = render_page(view, city_name=get_region(session).name.id)
-    return HTMLResponse(page, status_code=200 if view else 404, headers=NEVER_CACHED)
+    return HTMLResponse(
+        page,
+        status_code=200 if view else 404,
+        headers={**NEVER_CACHED, "Content-Security-Policy": PAGE_POLICY},
+    )
 
 
 @verification_router.get(
@@ -660,7 +672,7 @@ def list_register(
     """Issued permits of the types the city publishes, with BLDS field names; newest first."""
     entries, next_cursor = register_page(
         session,
-        base_url=str(request.base_url),
+        base_url=public_origin(request),
         permit_type_code=permit_type,
         cursor=cursor,
         limit=limit,
