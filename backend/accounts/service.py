@@ -1,6 +1,7 @@
 """Registering residents, creating staff, profiles, passwords and deactivation."""
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from backend.accounts.models import User
@@ -13,7 +14,7 @@ from backend.accounts.schemas import (
     UserRead,
 )
 from backend.auth.service import revoke_user_sessions
-from backend.db import utcnow
+from backend.db import unique_violation, utcnow
 from backend.errors import Conflict, FieldError, NotFound, Unauthorized, Unprocessable
 from backend.pagination import after_cursor, page_of
 from backend.region.models import Agency
@@ -57,6 +58,20 @@ def _check_password(
         raise Unprocessable.for_field(field, ErrorCode(code), detail_en)
 
 
+# An account's unique fields and the answer when one is taken: by the check before the write,
+# or by the database when a concurrent request took the value in between.
+_TAKEN = {
+    "email": (ErrorCode.EMAIL_TAKEN, "This email is already registered."),
+    "phone": (ErrorCode.PHONE_TAKEN, "This phone number is already registered."),
+    "nik": (ErrorCode.CONFLICT, "This NIK is already registered."),
+}
+
+
+def _taken(field: str) -> Conflict:
+    code, detail = _TAKEN[field]
+    return Conflict(detail, code=code, errors=[FieldError(field=field, code=code, message=detail)])
+
+
 def _check_unique(
     session: Session,
     *,
@@ -65,25 +80,25 @@ def _check_unique(
     nik: str | None,
     except_user_id: int | None = None,
 ) -> None:
-    checks = [
-        ("email", email, User.email, ErrorCode.EMAIL_TAKEN, "This email is already registered."),
-        (
-            "phone",
-            phone,
-            User.phone,
-            ErrorCode.PHONE_TAKEN,
-            "This phone number is already registered.",
-        ),
-        ("nik", nik, User.nik, ErrorCode.CONFLICT, "This NIK is already registered."),
-    ]
-    for field, value, column, code, detail in checks:
+    for field, value in (("email", email), ("phone", phone), ("nik", nik)):
         if value is None:
             continue
-        owner = session.scalar(select(User.id).where(column == value))
+        owner = session.scalar(select(User.id).where(getattr(User, field) == value))
         if owner is not None and owner != except_user_id:
-            raise Conflict(
-                detail, code=code, errors=[FieldError(field=field, code=code, message=detail)]
-            )
+            raise _taken(field)
+
+
+def _save(session: Session, user: User) -> None:
+    """Write the account: a unique value taken since `_check_unique` is the same 409."""
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        taken = unique_violation(error, User.__tablename__) or frozenset()
+        field = next((field for field in _TAKEN if field in taken), None)
+        if field is None:
+            raise
+        raise _taken(field) from None
 
 
 def _require_contact(email: str | None, phone: str | None) -> None:
@@ -113,8 +128,7 @@ def register_resident(
         role=Role.RESIDENT,
         language=data.language,
     )
-    session.add(user)
-    session.flush()
+    _save(session, user)
     return user
 
 
@@ -153,8 +167,7 @@ def create_staff(session: Session, *, hashing: PasswordHashing, data: StaffCreat
         agency_id=agency_id,
         language=data.language,
     )
-    session.add(user)
-    session.flush()
+    _save(session, user)
     return user
 
 
@@ -177,8 +190,7 @@ def update_profile(session: Session, *, user: User, changes: ProfileUpdate) -> U
     for name, value in values.items():
         setattr(user, name, value)
     user.updated_at = utcnow()
-    session.add(user)
-    session.flush()
+    _save(session, user)
     return user
 
 
