@@ -58,6 +58,10 @@ def accepts_upload(kind: BodyKind) -> Callable[[Endpoint], Endpoint]:
     return mark
 
 
+def body_kind_of(endpoint: Callable[..., Any] | None) -> BodyKind:
+    return getattr(endpoint, _BODY_KIND, BodyKind.JSON)
+
+
 def body_limits(settings: Settings) -> dict[BodyKind, int]:
     """Bytes allowed in one request body, by route kind."""
     return {
@@ -101,8 +105,7 @@ class RequestBodyLimit:
 
         async def receive_within_limit() -> Message:
             nonlocal received
-            kind = getattr(scope.get("endpoint"), _BODY_KIND, BodyKind.JSON)
-            limit = self.limits[kind]
+            limit = self.limits[body_kind_of(scope.get("endpoint"))]
             if received == 0 and _declared_length(scope) > limit:
                 raise BodyTooLarge(limit)  # said so up front: not one byte is read
             message = await receive()
