@@ -32,6 +32,7 @@ from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
+from backend.ratelimit import RateLimitHeaders, WriteLimits
 from backend.region.router import router as region_router
 from backend.stats.router import router as stats_router
 
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.password_hashing = PasswordHashing(settings)
+    app.state.write_limits = WriteLimits(settings, app.state.engine)
 
     install_error_handlers(app)
     build_openapi = app.openapi
@@ -149,8 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "RateLimit", "RateLimit-Policy"],
         )
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestIdMiddleware)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.

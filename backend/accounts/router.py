@@ -24,6 +24,7 @@ from backend.db import RowId
 from backend.dependencies import SessionDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
+from backend.ratelimit import limit_address
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -33,7 +34,8 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
     "/accounts",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(409, 422),
+    responses=error_responses(409, 422, 429),
+    dependencies=[limit_address("registration")],
 )
 def register(data: ResidentRegistration, session: SessionDep, hashing: HashingDep) -> UserRead:
     """Register as a resident with an email address and/or an Indonesian mobile number."""

@@ -54,6 +54,7 @@ from backend.permits.schemas import (
 )
 from backend.permits.verification import render_page, verify
 from backend.permits.views import ApplicationViews, document_view
+from backend.ratelimit import limit_writes
 from backend.region.service import get_region
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
@@ -91,7 +92,8 @@ def _commit_and_show(
     "/applications",
     response_model=ApplicationDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
+    dependencies=[limit_writes("filing")],
 )
 def create_application(
     data: ApplicationCreate,
@@ -191,7 +193,8 @@ def delete_application(
     "/applications/{application_id}/documents/{kind}",
     response_model=DocumentView,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422, 429),
+    dependencies=[limit_writes("uploads")],
 )
 async def upload_document(
     kind: str,
@@ -350,7 +353,8 @@ def renew_permit(
     "/applications/{application_id}/comments",
     response_model=EventView,
     status_code=status.HTTP_201_CREATED,
-    responses=ACTION_ERRORS,
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+    dependencies=[limit_writes("comments")],
 )
 def add_comment(
     data: CommentCreate, application: VisibleApplication, user: CurrentUser, session: SessionDep
