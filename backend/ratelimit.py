@@ -33,6 +33,7 @@ from backend.auth.dependencies import get_current_user
 from backend.config import Settings
 from backend.db import insert_on_conflict
 from backend.errors import TooManyRequests, bilingual
+from shared.errors import ErrorCode
 
 logger = logging.getLogger("warga.ratelimit")
 
@@ -222,6 +223,7 @@ class RateLimited(TooManyRequests):
             ),
             retry_after=state.reset_seconds,
         )
+        self.code = ErrorCode.RATE_LIMITED
         self.headers.update(state.headers())
 
 

@@ -34,6 +34,7 @@ class NikClaimStatus(StrEnum):
     PENDING = "pending"
     GRANTED = "granted"  # the NIK moved to the claimant
     REFUSED = "refused"  # the holder keeps it
+    WITHDRAWN = "withdrawn"  # the claimant entered another NIK (or none) meanwhile
 
 
 class NikClaim(SQLModel, table=True):
