@@ -22,6 +22,7 @@ from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
 from backend.permits import service
 from backend.permits.dependencies import (
+    ApplicationToActOn,
     CityKeyDep,
     FileStoreDep,
     IssuerDep,
@@ -164,7 +165,7 @@ def get_application(
 def update_application(
     changes: AnswersUpdate,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: CurrentUser,
     session: SessionDep,
     language: Language,
@@ -182,7 +183,7 @@ def update_application(
     responses=error_responses(401, 403, 404, 409),
 )
 def delete_application(
-    application: VisibleApplication, user: CurrentUser, session: SessionDep
+    application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> None:
     """Delete a draft (a submitted application is withdrawn instead)."""
     service.delete_draft(session, application=application, user=user)
@@ -297,7 +298,7 @@ def submit_application(
 )
 def resubmit_application(
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: CurrentUser,
     session: SessionDep,
     language: Language,
@@ -313,7 +314,7 @@ def resubmit_application(
     responses=ACTION_ERRORS,
 )
 def withdraw_application(
-    request: Request, application: VisibleApplication, user: CurrentUser, session: SessionDep
+    request: Request, application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> ApplicationDetail:
     service.withdraw(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
@@ -467,10 +468,25 @@ def review_queue(
     responses=ACTION_ERRORS,
 )
 def claim_application(
-    request: Request, application: VisibleApplication, user: StaffUser, session: SessionDep
+    request: Request, application: ApplicationToActOn, user: StaffUser, session: SessionDep
 ) -> ApplicationDetail:
-    """Take the current step (starting the review of a newly submitted application)."""
+    """Take the current step (starting the review of a newly submitted application). A step a
+    colleague holds is a 409 `step_not_held`: a supervisor reassigns it or takes it over."""
     service.claim(session, application=application, user=user)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/take-over",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def take_over_application(
+    request: Request, application: ApplicationToActOn, user: StaffUser, session: SessionDep
+) -> ApplicationDetail:
+    """Supervisors: take the current step out of whoever holds it, to decide it yourself
+    (whatever role the step names). Recorded in the audit trail with the previous holder."""
+    service.take_over(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
 
 
@@ -482,7 +498,7 @@ def claim_application(
 def assign_application(
     data: Assignment,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -499,12 +515,15 @@ def assign_application(
 def approve_step(
     data: StepApproval,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
     issuer: IssuerDep,
 ) -> ApplicationDetail:
-    """Approve the current step; the last one decides (then billing, or issuing when free)."""
+    """Approve the current step; the last one decides (then billing, or issuing when free).
+
+    Only who holds the step (claimed, assigned, or a supervisor who took it over) approves it:
+    anyone else gets 409 `step_not_held`. Send `If-Match` with the version you saw."""
     service.approve(session, application=application, user=user, note=data.note, issuer=issuer)
     return _commit_and_show(request, session, application, user)
 
@@ -517,7 +536,7 @@ def approve_step(
 def request_information(
     data: InformationRequest,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -541,7 +560,7 @@ def request_information(
 def reject_application(
     data: Rejection,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -557,7 +576,7 @@ def reject_application(
 def record_payment(
     data: PaymentRecord,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
     issuer: IssuerDep,
@@ -583,7 +602,7 @@ def record_payment(
 def revoke_permit(
     data: Revocation,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
