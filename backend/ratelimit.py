@@ -172,6 +172,8 @@ class WriteLimits:
         self._address_factor = settings.rate_limit_address_factor
 
     def _scaled(self, limit: RateLimitItem, factor: int) -> RateLimitItem:
+        if factor == 1:
+            return limit
         return type(limit)(limit.amount * factor, limit.multiples, limit.namespace)
 
     def hit(
@@ -185,16 +187,22 @@ class WriteLimits:
                 ("account", str(account_id), 1),
                 ("address", address or "unknown", self._address_factor),
             ]
-        states = []
+        checks = [
+            (partition, identifier, self._scaled(configured, factor))
+            for partition, identifier, factor in partitions
+            for configured in self._limits[action]
+        ]
         try:
-            for partition, identifier, factor in partitions:
-                for configured in self._limits[action]:
-                    limit = self._scaled(configured, factor) if factor > 1 else configured
-                    states.append(self._count(action, partition, identifier, limit))
-        except StorageError:
+            # A write refused by one limit is not charged to the others (a resident behind a
+            # busy shared address keeps their own allowance); the hits themselves are atomic.
+            for partition, identifier, limit in checks:
+                if not self._limiter.test(limit, action, partition, identifier):
+                    raise RateLimited(self._state(action, partition, identifier, limit, False))
+            states = [self._count(action, *check) for check in checks]
+        except StorageError as error:
             # A write limit guards against floods; an unreachable counter store must not stop
             # every resident from filing. Password hashing stays bounded either way.
-            logger.exception("rate-limit counters unreachable; %s not counted", action)
+            logger.error("rate-limit counters unreachable; %s not counted: %s", action, error)
             return None
         exceeded = [state for state in states if state.exceeded]
         if exceeded:
@@ -203,9 +211,13 @@ class WriteLimits:
         return min(states, key=lambda state: (state.remaining, -state.reset_seconds))
 
     def _count(self, action: str, partition: str, identifier: str, limit: RateLimitItem):
-        key_parts = (action, partition, identifier)
-        allowed = self._limiter.hit(limit, *key_parts)
-        stats = self._limiter.get_window_stats(limit, *key_parts)
+        allowed = self._limiter.hit(limit, action, partition, identifier)
+        return self._state(action, partition, identifier, limit, allowed)
+
+    def _state(
+        self, action: str, partition: str, identifier: str, limit: RateLimitItem, allowed: bool
+    ) -> LimitState:
+        stats = self._limiter.get_window_stats(limit, action, partition, identifier)
         return LimitState(
             policy=f"{action}-{partition}",
             limit=limit,
