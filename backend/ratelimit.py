@@ -13,8 +13,11 @@ problem with ``Retry-After``; every limited answer carries the IETF ``RateLimit-
 
 import logging
 import math
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Literal
 
 from fastapi import Depends, Request
@@ -22,8 +25,8 @@ from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Float, case, delete, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import Float, case, delete, select, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,12 +57,21 @@ class RateLimitCounter(SQLModel, table=True):
     expires_at: float = Field(sa_type=Float)
 
 
+@dataclass
+class _Transaction:
+    connection: Connection
+    # The rows this transaction read or wrote, by key: a write's check, count and window state
+    # then cost one read and one upsert per key.
+    rows: dict[str, tuple[int, float] | None] = field(default_factory=dict)
+
+
 class DatabaseStorage(Storage):
     """`limits` counters in the application's database (PostgreSQL or SQLite).
 
     Each hit is one atomic upsert that restarts an expired window or adds to the current one
     and returns the new count, so concurrent workers never lose a hit. Expired rows are swept
-    now and then by whichever worker counts next.
+    now and then by whichever worker counts next. `batch()` runs a write's calls in one
+    transaction on one connection.
     """
 
     STORAGE_SCHEME = None  # built by the app from its engine, never from a URL
@@ -69,10 +81,33 @@ class DatabaseStorage(Storage):
         super().__init__(wrap_exceptions=True)
         self._engine = engine
         self._next_sweep = 0.0
+        self._current = threading.local()
 
     @property
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Transaction]:
+        current = getattr(self._current, "transaction", None)
+        if current is not None:
+            yield current
+            return
+        with self._engine.begin() as connection:
+            if self._engine.dialect.name == "postgresql":
+                # A counter lost to a crash in the last instant is harmless; waiting for the WAL
+                # flush on every write is not.
+                connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            yield _Transaction(connection)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._transaction() as transaction:
+            self._current.transaction = transaction
+            try:
+                yield
+            finally:
+                self._current.transaction = None
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
@@ -87,23 +122,25 @@ class DatabaseStorage(Storage):
                 "hits": case((expired, amount), else_=table.c.hits + amount),
                 "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
             },
-        ).returning(table.c.hits)
-        with self._engine.begin() as connection:
-            hits = connection.execute(statement).scalar_one()
+        ).returning(table.c.hits, table.c.expires_at)
+        with self._transaction() as transaction:
+            hits, expires_at = transaction.connection.execute(statement).one()
+            transaction.rows[key] = (hits, expires_at)
             if now >= self._next_sweep:
                 self._next_sweep = now + self.SWEEP_EVERY_SECONDS
-                connection.execute(delete(table).where(expired))
+                transaction.connection.execute(delete(table).where(expired))
         return hits
 
     def _row(self, key: str) -> tuple[int, float] | None:
         table = RateLimitCounter.__table__
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                select(table.c.hits, table.c.expires_at).where(
-                    table.c.key == key, table.c.expires_at > time.time()
-                )
-            ).first()
-        return (row.hits, row.expires_at) if row else None
+        with self._transaction() as transaction:
+            if key not in transaction.rows:
+                row = transaction.connection.execute(
+                    select(table.c.hits, table.c.expires_at).where(table.c.key == key)
+                ).first()
+                transaction.rows[key] = (row.hits, row.expires_at) if row else None
+            row = transaction.rows[key]
+        return row if row is not None and row[1] > time.time() else None
 
     def get(self, key: str) -> int:
         row = self._row(key)
@@ -165,6 +202,8 @@ class WriteLimits:
         else:
             storage = DatabaseStorage(engine)
         self.storage = storage
+        # The database storage runs a write's checks and counts in one transaction.
+        self._batch = storage.batch if isinstance(storage, DatabaseStorage) else nullcontext
         self._limiter = FixedWindowRateLimiter(storage)
         self._limits = {
             action: parse_many(getattr(settings, f"rate_limit_{action}")) for action in ACTIONS
@@ -193,12 +232,8 @@ class WriteLimits:
             for configured in self._limits[action]
         ]
         try:
-            # A write refused by one limit is not charged to the others (a resident behind a
-            # busy shared address keeps their own allowance); the hits themselves are atomic.
-            for partition, identifier, limit in checks:
-                if not self._limiter.test(limit, action, partition, identifier):
-                    raise RateLimited(self._state(action, partition, identifier, limit, False))
-            states = [self._count(action, *check) for check in checks]
+            with self._batch():
+                states = self._count_all(action, checks)
         except StorageError as error:
             # A write limit guards against floods; an unreachable counter store must not stop
             # every resident from filing. Password hashing stays bounded either way.
@@ -209,6 +244,16 @@ class WriteLimits:
             worst = max(exceeded, key=lambda state: state.reset_seconds)
             raise RateLimited(worst)
         return min(states, key=lambda state: (state.remaining, -state.reset_seconds))
+
+    def _count_all(
+        self, action: str, checks: list[tuple[str, str, RateLimitItem]]
+    ) -> list[LimitState]:
+        # A write refused by one limit is not charged to the others (a resident behind a busy
+        # shared address keeps their own allowance); the hits themselves are atomic.
+        for partition, identifier, limit in checks:
+            if not self._limiter.test(limit, action, partition, identifier):
+                return [self._state(action, partition, identifier, limit, False)]
+        return [self._count(action, *check) for check in checks]
 
     def _count(self, action: str, partition: str, identifier: str, limit: RateLimitItem):
         allowed = self._limiter.hit(limit, action, partition, identifier)
