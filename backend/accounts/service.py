@@ -44,7 +44,7 @@ def agency_code_of(session: Session, user: User) -> str | None:
 
 def claimed_nik(session: Session, user: User) -> str | None:
     """The NIK the account holds or, failing that, the one it claims while an admin reviews."""
-    if user.nik is not None or user.role != Role.RESIDENT:
+    if user.nik is not None:
         return user.nik
     return session.scalar(
         select(NikClaim.nik)
