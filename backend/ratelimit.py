@@ -297,7 +297,7 @@ def limit_address(action: Action):
 
     def count(request: Request) -> None:
         state = _limits_of(request).hit(action, account_id=None, address=_client_address(request))
-        request.state.rate_limit = state
+        setattr(request.state, STATE_KEY, state)
 
     return Depends(count)
 
@@ -309,7 +309,7 @@ def limit_writes(action: Action):
         state = _limits_of(request).hit(
             action, account_id=user.id, address=_client_address(request)
         )
-        request.state.rate_limit = state
+        setattr(request.state, STATE_KEY, state)
 
     return Depends(count)
 
