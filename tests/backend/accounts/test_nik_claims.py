@@ -184,3 +184,31 @@ def test_concurrent_sign_ups_with_one_free_nik_give_it_to_one_and_queue_the_rest
     assert len(holders) == 1
     assert len(claims) == 5 and {c.status for c in claims} == {"pending"}
     assert holders[0] not in {c.claimant_id for c in claims}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_admins_deciding_one_claim_at_once_one_decision_stands(app, client, demo):
+    squatter = await register(client, "Squatter", OWNERS_NIK)
+    owner = await register(client, "Siti Pemilik", OWNERS_NIK)
+    admin = await login(client, demo.admin.username, demo.admin.password)
+    [claim] = (await client.get("/api/v1/admin/nik-claims", headers=admin)).json()["items"]
+    url = f"/api/v1/admin/nik-claims/{claim['id']}/decision"
+
+    def decide(outcome: str) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as other:
+                return await other.post(url, json={"outcome": outcome}, headers=admin)
+
+        return asyncio.run(send())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(decide, ["grant", "refuse"]))
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    winner = next(r for r in responses if r.status_code == 200).json()
+    # The NIK ended where the one decision that stands put it.
+    expected = {"granted": owner, "refused": squatter}[winner["status"]].json()["id"]
+    assert winner["holder"]["id"] == expected
+    pending = await client.get("/api/v1/admin/nik-claims", headers=admin)
+    assert pending.json()["items"] == []
