@@ -15,12 +15,43 @@ from backend.config import get_settings
 def _session() -> Session:
     from backend.db import make_engine
 
-    return Session(make_engine(get_settings().database_url), expire_on_commit=False)
+    settings = get_settings()
+    engine = make_engine(settings.database_url, options=settings.engine_options())
+    return Session(engine, expire_on_commit=False)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.db import BudgetTooSmall, share_connection_budget
+
+    settings = get_settings()
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "SQLite serves one process only: several workers would fight over its single "
+            "writer lock. Run `warga serve` with one worker, or set WARGA_DATABASE_URL to "
+            "PostgreSQL (postgresql+psycopg://...) to run several; see docs/deploy.md.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        pool_size, max_overflow = share_connection_budget(
+            settings.db_connection_budget,
+            workers=args.workers,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+    except BudgetTooSmall as error:
+        print(error, file=sys.stderr)
+        return 2
+    # The workers read their settings from the environment they inherit.
+    os.environ["WARGA_DB_POOL_SIZE"] = str(pool_size)
+    os.environ["WARGA_DB_MAX_OVERFLOW"] = str(max_overflow)
+    print(
+        f"{args.workers} worker(s), each with up to {pool_size + max_overflow} database "
+        f"connections and a change listener (budget {settings.db_connection_budget})",
+        file=sys.stderr,
+    )
     uvicorn.run(
         "backend.main:create_app",
         factory=True,

@@ -2,13 +2,16 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who reads this file: fine on a laptop, refused in production.
 DEVELOPMENT_SECRET = "warga-development-secret-change-me-0123456789"
+
+if TYPE_CHECKING:
+    from backend.db import EngineOptions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +35,28 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(1, ge=1)
     argon2_memory_kib: int = Field(46 * 1024, ge=64)
     log_level: str = "INFO"
+    # Database connections of one process. `warga serve --workers N` shares
+    # `db_connection_budget` between its workers (see docs/deploy.md), so a host never opens more.
+    db_pool_size: int = Field(10, ge=1, le=500)
+    db_max_overflow: int = Field(10, ge=0, le=500)
+    # How long a request waits for a free connection before it is answered 503 (a busy server
+    # answers fast and honestly instead of hanging).
+    db_pool_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    # Every connection of one `warga serve` host, its workers' change-channel listeners included.
+    db_connection_budget: int = Field(40, ge=2, le=5000)
+    # PostgreSQL session limits in milliseconds (0: none). Behind PgBouncer in transaction mode,
+    # set them on the database role instead (docs/deploy.md).
+    db_statement_timeout_ms: int = Field(30_000, ge=0)
+    db_idle_in_transaction_timeout_ms: int = Field(60_000, ge=0)
+    # psycopg prepares statements on the server after a few runs; PgBouncer in transaction
+    # mode hands each transaction another server connection, so turn this off behind it.
+    db_prepared_statements: bool = True
+    # Back-pressure: at most this many requests are worked on at once per process (0: as many
+    # as the pool has connections, overflow included); others wait up to
+    # `request_queue_seconds` for a turn, then get 503 with `Retry-After: retry_after_seconds`.
+    max_concurrent_requests: int = Field(0, ge=0, le=10_000)
+    request_queue_seconds: float = Field(1.0, ge=0, le=60)
+    retry_after_seconds: int = Field(2, ge=1, le=3600)
     # Uploaded photos and documents (content-addressed files).
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     max_photo_mb: int = Field(10, ge=1, le=50)
@@ -63,6 +88,23 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def engine_options(self) -> "EngineOptions":
+        from backend.db import EngineOptions
+
+        return EngineOptions(
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            pool_timeout=self.db_pool_timeout_seconds,
+            statement_timeout_ms=self.db_statement_timeout_ms,
+            idle_in_transaction_timeout_ms=self.db_idle_in_transaction_timeout_ms,
+            prepared_statements=self.db_prepared_statements,
+        )
+
+    @property
+    def request_slots(self) -> int:
+        """How many requests one process works on at once (the rest wait or get 503)."""
+        return self.max_concurrent_requests or self.db_pool_size + self.db_max_overflow
 
 
 @lru_cache

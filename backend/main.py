@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
+from backend.admission import RequestSlots
 from backend.auth.router import router as auth_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
     app.state.password_hashing = PasswordHashing(settings)
 
     install_error_handlers(app)
@@ -143,6 +144,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi
+    # Innermost middleware: a 503 for a busy server still gets CORS headers and a request id.
+    app.add_middleware(
+        RequestSlots, slots=settings.request_slots, wait_seconds=settings.request_queue_seconds
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
