@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, case, select, update
 from sqlmodel import Session
 
+from backend import changes
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
@@ -177,7 +178,7 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
         .values(used_at=now)
     )
     if marked.rowcount != 1:
-        _revoke(auth_session, reason="refresh_reuse", now=now)
+        _revoke(session, auth_session, reason="refresh_reuse", now=now)
         session.flush()
         raise Unauthorized(
             "This refresh token was already used; the session has been ended for safety.",
@@ -190,16 +191,23 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
     return _issue_pair(session, settings, user=user, auth_session=auth_session)
 
 
-def _revoke(auth_session: AuthSession, *, reason: str, now: datetime) -> None:
+def sessions_revoked_topic(user_id: int) -> str:
+    """The change-channel topic announcing that sessions of this user ended (live streams of
+    the user check theirs when it fires)."""
+    return f"auth:{user_id}"
+
+
+def _revoke(session: Session, auth_session: AuthSession, *, reason: str, now: datetime) -> None:
     if auth_session.revoked_at is None:
         auth_session.revoked_at = now
         auth_session.revoked_reason = reason
+        changes.publish(session, sessions_revoked_topic(auth_session.user_id))
 
 
 def logout(session: Session, *, session_id: str) -> None:
     auth_session = session.get(AuthSession, session_id)
     if auth_session is not None:
-        _revoke(auth_session, reason="logout", now=utcnow())
+        _revoke(session, auth_session, reason="logout", now=utcnow())
         session.flush()
 
 
@@ -214,6 +222,13 @@ def revoke_user_sessions(
     if keep_session_id:
         statement = statement.where(AuthSession.id != keep_session_id)
     session.execute(statement)
+    changes.publish(session, sessions_revoked_topic(user_id))
+
+
+def session_is_active(session: Session, *, session_id: str, user_id: int) -> bool:
+    """Whether the login `session_id` of `user_id` still stands (not revoked, user active)."""
+    row = session.execute(_CALLER, {"session_id": session_id, "user_id": user_id}).first()
+    return row is not None and row[1] is None and row[0].is_active
 
 
 # Built once: every authenticated request runs it (one indexed lookup by primary keys).
