@@ -85,7 +85,11 @@ def live_server(
 
 @contextmanager
 def another_host(
-    server: LiveServer, directory: Path, *, environment: dict[str, str] | None = None
+    server: LiveServer,
+    directory: Path,
+    *,
+    environment: dict[str, str] | None = None,
+    workers: int | None = None,
 ) -> Iterator[LiveServer]:
     """A second server process on the same database as `server`, as another host of the city
     would run it (its own media directory unless `environment` says otherwise)."""
@@ -93,18 +97,25 @@ def another_host(
         **_settings_environment(directory, server.database_url),
         **(environment or {}),
     }
-    with serve_process(environment) as base_url:
+    with serve_process(environment, workers=workers) as base_url:
         yield LiveServer(base_url, server.database_url, server.accounts)
 
 
 @contextmanager
-def serve_process(environment: dict[str, str]) -> Iterator[str]:
-    """uvicorn serving the app in its own process with these settings; yields its base URL."""
+def serve_process(environment: dict[str, str], *, workers: int | None = None) -> Iterator[str]:
+    """uvicorn serving the app in its own process with these settings; yields its base URL.
+    With `workers`, it is started as an operator would: ``warga serve --workers N``."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
+    if workers is None:
+        command = [
+            sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        ]  # fmt: skip
+    else:
+        command = [
+            sys.executable, "-m", "backend.cli", "serve",
+            "--port", str(port), "--workers", str(workers),
+        ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
     base_url = f"http://127.0.0.1:{port}"
     try:
