@@ -29,9 +29,8 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
@@ -40,6 +39,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import Text
 
 from backend.db import postgresql_url
+
+if TYPE_CHECKING:  # psycopg is only installed with PostgreSQL (the `postgres` extra)
+    import psycopg
 
 logger = logging.getLogger("warga.changes")
 
@@ -157,7 +159,9 @@ class ChangeChannel:
         )
         self._listener.start()
 
-    def _connect(self) -> psycopg.Connection | None:
+    def _connect(self) -> "psycopg.Connection | None":
+        import psycopg
+
         try:
             connection = psycopg.connect(
                 self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
@@ -170,7 +174,9 @@ class ChangeChannel:
         self._set_health(True)
         return connection
 
-    def _listen_forever(self, connection: psycopg.Connection | None) -> None:
+    def _listen_forever(self, connection: "psycopg.Connection | None") -> None:
+        import psycopg
+
         attempt = 0
         while not self._stop.is_set():
             if connection is None:
@@ -187,7 +193,7 @@ class ChangeChannel:
             connection.close()
             connection = None
 
-    def _receive(self, connection: psycopg.Connection) -> None:
+    def _receive(self, connection: "psycopg.Connection") -> None:
         while not self._stop.is_set():
             for notice in connection.notifies(timeout=HEARTBEAT_SECONDS / 20):
                 self._deliver_notice(notice.payload)
@@ -195,7 +201,7 @@ class ChangeChannel:
                 return
             self._beat(connection)
 
-    def _beat(self, connection: psycopg.Connection) -> None:
+    def _beat(self, connection: "psycopg.Connection") -> None:
         """A round trip now and then, so a silently dropped connection is noticed."""
         now = time.monotonic()
         if now - self._last_beat >= HEARTBEAT_SECONDS:

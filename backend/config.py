@@ -57,8 +57,17 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(0, ge=0, le=10_000)
     request_queue_seconds: float = Field(1.0, ge=0, le=60)
     retry_after_seconds: int = Field(2, ge=1, le=3600)
-    # Uploaded photos and documents (content-addressed files).
+    # Uploaded photos, documents, announcement images and certificates (content-addressed
+    # files): in `media_dir` on this host ("local"), or in an S3-compatible bucket every host
+    # shares ("s3": MinIO, Ceph RGW, Garage or a cloud; see docs/deploy.md).
+    storage_backend: Literal["local", "s3"] = "local"
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    s3_bucket: str = "warga"
+    s3_prefix: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # None: boto3's usual sources (environment, profile)
+    s3_secret_access_key: str | None = None
     max_photo_mb: int = Field(10, ge=1, le=50)
     max_document_mb: int = Field(20, ge=1, le=100)
     # The city's private key (EC P-256, PEM) that signs permit certificates. Generated here on
