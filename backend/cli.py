@@ -177,6 +177,21 @@ def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from backend.db import make_engine
+    from backend.jobs import run_jobs
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, options=settings.engine_options())
+    try:
+        outcomes = run_jobs(engine)
+    finally:
+        engine.dispose()
+    for outcome in outcomes:
+        print(f"{outcome.job}: {outcome.report}")
+    return 0
+
+
 def _progress_bar(total: int, width: int = 40):
     """A callback drawing `[#####.....]  45%  4500/10000` on stderr, redrawn in place."""
 
@@ -285,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
         "daily", help="expire lapsed permits and send expiry reminders (run daily; idempotent)"
     )
     permits_daily.set_defaults(handler=cmd_permits_daily)
+
+    jobs = commands.add_parser("jobs", help="periodic jobs").add_subparsers(
+        dest="jobs", required=True
+    )
+    jobs_run = jobs.add_parser(
+        "run",
+        help="run every periodic job once (from cron, every few minutes, on any or every host)",
+    )
+    jobs_run.set_defaults(handler=cmd_jobs_run)
 
     demo = commands.add_parser("demo", help="load the demo region and demo accounts")
     demo.add_argument("--json", action="store_true", help="print the accounts as JSON")

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # The city's private key (EC P-256, PEM) that signs permit certificates. Generated here on
     # first use in development and tests; production refuses to make one up.
     signing_key_file: Path = PROJECT_ROOT / "var" / "signing-key.pem"
+    # Periodic jobs (announcement notices, complaint auto-close, permit expiry and reminders):
+    # every this many seconds each server process runs them itself (0: never; run
+    # `warga jobs run` from cron instead). Safe on every host at once.
+    jobs_interval_seconds: float = Field(0, ge=0, le=24 * 3600)
     # Live notification stream (Server-Sent Events): how often it looks for new entries, and
     # how often it sends a comment so proxies and phones keep an idle connection open.
     notification_poll_seconds: float = Field(1.0, gt=0, le=60)

@@ -1,5 +1,6 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from backend.errors import (
     install_error_handlers,
 )
 from backend.information.router import router as information_router
+from backend.jobs import run_jobs_every
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.permits.router import register_router, verification_router
@@ -118,7 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        jobs = None
+        if settings.jobs_interval_seconds:
+            jobs = asyncio.create_task(
+                run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
+            )
         yield
+        if jobs is not None:
+            jobs.cancel()
         app.state.engine.dispose()
 
     app = FastAPI(
