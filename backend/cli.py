@@ -61,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",
         workers=args.workers,
         access_log=False,  # our middleware writes structured access logs with the request id
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes WARGA_TRUSTED_PROXIES itself (backend.main)
     )
     return 0
 

@@ -1,10 +1,11 @@
 """Settings from environment variables prefixed ``WARGA_`` (or a ``.env`` file)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who reads this file: fine on a laptop, refused in production.
@@ -27,9 +28,16 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     cors_origins: list[str] = []
-    # Login throttling: this many failures inside the window lock the account or address.
+    # Login throttling: this many failures inside the window lock the account (from anywhere)
+    # and an address's attempts on that account; an address as a whole (a carrier NAT, an
+    # office proxy: many residents) locks only at its own, higher ceiling.
     login_max_failures: int = Field(5, ge=1)
+    login_address_max_failures: int = Field(100, ge=1)
     login_window_seconds: int = Field(15 * 60, ge=1)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated addresses
+    # or CIDR ranges of the reverse proxies or load balancers in front of Warga ("*": any).
+    # Anyone else's forwarded headers are ignored and the peer itself is the client.
+    trusted_proxies: str = "127.0.0.1"
     # Argon2id cost: OWASP's first recommended setting (46 MiB, one pass, one lane) keeps a
     # login near 50 ms and a burst of logins from exhausting a small server's memory.
     argon2_time_cost: int = Field(1, ge=1)
@@ -81,6 +89,19 @@ class Settings(BaseSettings):
     # how often it sends a comment so proxies and phones keep an idle connection open.
     notification_poll_seconds: float = Field(1.0, gt=0, le=60)
     notification_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item and item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"WARGA_TRUSTED_PROXIES: {item!r} is not an address or CIDR range"
+                    ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> "Settings":

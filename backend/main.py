@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
@@ -166,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: every later step (logs, throttles) sees the real client, not the proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)

@@ -110,6 +110,7 @@ def serve_process(environment: dict[str, str], *, workers: int | None = None) ->
         command = [
             sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--no-proxy-headers",  # as `warga serve`: the app decides whose headers to believe
         ]  # fmt: skip
     else:
         command = [
