@@ -192,6 +192,18 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from backend.permits.signing import retired_keys_file, rotate
+
+    settings = get_settings()
+    old_kid, new_kid = rotate(settings)
+    print(f"new certificate signing key {new_kid} in {settings.signing_key_file}")
+    if old_kid:
+        print(f"retired key {old_kid} stays published from {retired_keys_file(settings)}")
+    print("copy both files to every host (docs/deploy.md)")
+    return 0
+
+
 def _progress_bar(total: int, width: int = 40):
     """A callback drawing `[#####.....]  45%  4500/10000` on stderr, redrawn in place."""
 
@@ -309,6 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every periodic job once (from cron, every few minutes, on any or every host)",
     )
     jobs_run.set_defaults(handler=cmd_jobs_run)
+
+    keys = commands.add_parser("keys", help="certificate signing keys").add_subparsers(
+        dest="keys", required=True
+    )
+    keys_rotate = keys.add_parser(
+        "rotate", help="make a new signing key; the old one stays published for verification"
+    )
+    keys_rotate.set_defaults(handler=cmd_keys_rotate)
 
     demo = commands.add_parser("demo", help="load the demo region and demo accounts")
     demo.add_argument("--json", action="store_true", help="print the accounts as JSON")

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # The city's private key (EC P-256, PEM) that signs permit certificates. Generated here on
     # first use in development and tests; production refuses to make one up.
     signing_key_file: Path = PROJECT_ROOT / "var" / "signing-key.pem"
+    # The public keys of rotated-out signing keys (a JWKS file written by `warga keys rotate`);
+    # published so old certificates still verify. Default: next to the key file.
+    retired_signing_keys_file: Path | None = None
     # Periodic jobs (announcement notices, complaint auto-close, permit expiry and reminders):
     # every this many seconds each server process runs them itself (0: never; run
     # `warga jobs run` from cron instead). Safe on every host at once.
