@@ -1,5 +1,6 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
+from backend.admission import RequestSlots
 from backend.auth.router import router as auth_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
@@ -29,6 +32,7 @@ from backend.errors import (
     install_error_handlers,
 )
 from backend.information.router import router as information_router
+from backend.jobs import run_jobs_every
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.permits.router import register_router, verification_router
@@ -120,7 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        jobs = None
+        if settings.jobs_interval_seconds:
+            jobs = asyncio.create_task(
+                run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
+            )
         yield
+        if jobs is not None:
+            jobs.cancel()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -135,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
     app.state.password_hashing = PasswordHashing(settings)
     app.state.write_limits = WriteLimits(settings, app.state.engine)
 
@@ -148,6 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi
+    # Innermost middleware: a 503 for a busy server still gets CORS headers and a request id.
+    app.add_middleware(
+        RequestSlots, slots=settings.request_slots, wait_seconds=settings.request_queue_seconds
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -160,6 +175,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeaders)
+    # Outermost: every later step (logs, throttles) sees the real client, not the proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)

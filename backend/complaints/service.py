@@ -730,10 +730,13 @@ def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     region = current_region(session)
     cutoff = now - dt.timedelta(days=region.reopen_window_days)
+    # Claimed row by row: a run on another host (or a reader closing one lazily) holds its rows,
+    # and this run skips them instead of failing on their changed version.
     expired = session.exec(
         select(Complaint)
         .where(Complaint.status == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < cutoff)
         .order_by(Complaint.id)
+        .with_for_update(skip_locked=True)
     ).all()
     for complaint in expired:
         close(session, complaint=complaint, actor=None, now=now)

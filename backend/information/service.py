@@ -238,8 +238,13 @@ def notify_due_announcements(session: Session, *, now: dt.datetime) -> int:
     Runs whenever an announcement is written; announcements scheduled for later are announced
     by ``warga announcements notify-due`` (run it every few minutes).
     """
+    # Each due announcement is claimed (locked) by one run; a run on another host at the same
+    # moment skips it instead of telling its followers a second time.
     due = session.exec(
-        select(Announcement).where(*_published(now), col(Announcement.notified_at).is_(None))
+        select(Announcement)
+        .where(*_published(now), col(Announcement.notified_at).is_(None))
+        .order_by(Announcement.id)
+        .with_for_update(skip_locked=True)
     ).all()
     agencies = agencies_by_id(session, (a.agency_id for a in due))
     for announcement in due:
