@@ -4,7 +4,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, HttpUrl, model_validator
+from limits import parse_many
+from pydantic import Field, HttpUrl, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who reads this file: fine on a laptop, refused in production.
@@ -37,6 +38,24 @@ class Settings(BaseSettings):
     # login near 50 ms and a burst of logins from exhausting a small server's memory.
     argon2_time_cost: int = Field(1, ge=1)
     argon2_memory_kib: int = Field(46 * 1024, ge=64)
+    # At most this many Argon2 runs at once per process: a flood of sign-ups or logins queues
+    # instead of taking `argon2_memory_kib` each until the server runs out of memory.
+    password_hashing_concurrency: int = Field(4, ge=1, le=256)
+    # Rate limits on writes, in the `limits` notation ("10/hour", several joined by ";", e.g.
+    # "3/minute;10/hour"). Each counts per account, and an address may make
+    # `rate_limit_address_factor` times as many (a shared office or school NAT); registration
+    # has no account yet, so its limit counts per address only.
+    rate_limit_registration: str = "10/hour"
+    rate_limit_filing: str = "20/hour"
+    rate_limit_uploads: str = "60/hour"
+    rate_limit_comments: str = "60/hour"
+    rate_limit_support: str = "120/hour"
+    rate_limit_address_factor: int = Field(4, ge=1)
+    # Where the counters live so every worker and host shares them: Redis when set (e.g.
+    # "redis://127.0.0.1:6379/0"), the database otherwise. The prefix keeps two deployments on
+    # one Redis apart.
+    redis_url: str | None = None
+    redis_key_prefix: str = Field("warga", min_length=1, max_length=64)
     log_level: str = "INFO"
     # Uploaded photos and documents (content-addressed files).
     media_dir: Path = PROJECT_ROOT / "var" / "media"
@@ -53,6 +72,18 @@ class Settings(BaseSettings):
     # how often it sends a comment so proxies and phones keep an idle connection open.
     notification_poll_seconds: float = Field(1.0, gt=0, le=60)
     notification_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
+
+    @field_validator(
+        "rate_limit_registration",
+        "rate_limit_filing",
+        "rate_limit_uploads",
+        "rate_limit_comments",
+        "rate_limit_support",
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_many(value)  # refuses what it cannot read, at start-up rather than at the first hit
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> "Settings":

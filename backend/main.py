@@ -33,6 +33,7 @@ from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
+from backend.ratelimit import RateLimitHeaders, WriteLimits
 from backend.region.router import router as region_router
 from backend.security_headers import SecurityHeaders, page_policy
 from backend.stats.router import router as stats_router
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.password_hashing = PasswordHashing(settings)
+    app.state.write_limits = WriteLimits(settings, app.state.engine)
 
     install_error_handlers(app)
     build_openapi = app.openapi
@@ -152,9 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "RateLimit", "RateLimit-Policy"],
         )
     app.add_middleware(RequestBodyLimit, limits=body_limits(settings))
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeaders)
 

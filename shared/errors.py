@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     ACCOUNT_INACTIVE = "account_inactive"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
     # Accounts.
     CONFLICT = "conflict"
@@ -36,6 +37,9 @@ class ErrorCode(StrEnum):
     PHONE_TAKEN = "phone_taken"
     WEAK_PASSWORD = "weak_password"
     COMMON_PASSWORD = "common_password"
+    CURRENT_PASSWORD_REQUIRED = "current_password_required"
+    CURRENT_PASSWORD_WRONG = "current_password_wrong"
+    NIK_CLAIM_DECIDED = "nik_claim_decided"
     # Field validators (see shared.validators).
     INVALID_PHONE = "invalid_phone"
     INVALID_NIK = "invalid_nik"
@@ -45,6 +49,7 @@ class ErrorCode(StrEnum):
     TRANSITION_NOT_ALLOWED = "transition_not_allowed"
     REOPEN_WINDOW_CLOSED = "reopen_window_closed"
     VERSION_CONFLICT = "version_conflict"
+    STEP_NOT_HELD = "step_not_held"
     PRECONDITION_REQUIRED = "precondition_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     APPLICATION_INCOMPLETE = "application_incomplete"
@@ -88,12 +93,25 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Terlalu banyak percobaan, coba lagi nanti",
         "Too many attempts, try again later",
     ),
+    ErrorCode.RATE_LIMITED: (
+        "Terlalu banyak permintaan, coba lagi nanti",
+        "Too many requests, try again later",
+    ),
     ErrorCode.FORBIDDEN: ("Akses ditolak", "Forbidden"),
     ErrorCode.CONFLICT: ("Data bertentangan dengan data yang ada", "Conflict"),
     ErrorCode.EMAIL_TAKEN: ("Email sudah terdaftar", "Email already registered"),
     ErrorCode.PHONE_TAKEN: ("Nomor HP sudah terdaftar", "Phone number already registered"),
     ErrorCode.WEAK_PASSWORD: ("Kata sandi terlalu lemah", "Password too weak"),
     ErrorCode.COMMON_PASSWORD: ("Kata sandi terlalu umum", "Password too common"),
+    ErrorCode.CURRENT_PASSWORD_REQUIRED: (
+        "Kata sandi saat ini wajib diisi",
+        "Current password required",
+    ),
+    ErrorCode.CURRENT_PASSWORD_WRONG: ("Kata sandi saat ini salah", "Current password is wrong"),
+    ErrorCode.NIK_CLAIM_DECIDED: (
+        "Klaim NIK ini sudah diputuskan",
+        "This NIK claim has already been decided",
+    ),
     ErrorCode.INVALID_PHONE: ("Nomor HP tidak valid", "Invalid phone number"),
     ErrorCode.INVALID_NIK: ("NIK tidak valid", "Invalid NIK"),
     ErrorCode.INVALID_COORDINATES: ("Koordinat tidak valid", "Invalid coordinates"),
@@ -112,6 +130,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.VERSION_CONFLICT: (
         "Data sudah diubah oleh pengguna lain",
         "Changed by someone else meanwhile",
+    ),
+    ErrorCode.STEP_NOT_HELD: (
+        "Tahap ini tidak sedang Anda tangani",
+        "You do not hold this step",
     ),
     ErrorCode.PRECONDITION_REQUIRED: (
         "Versi data (If-Match) wajib dikirim",

@@ -13,8 +13,8 @@ from fastapi import Depends, Request
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
-from backend.dependencies import SessionDep, SettingsDep, public_origin
-from backend.errors import NotFound, preferred_language
+from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version, public_origin
+from backend.errors import NotFound, bilingual, preferred_language
 from backend.permits import service
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
@@ -30,6 +30,22 @@ def get_visible_application(
     application = session.get(PermitApplication, application_id)
     if application is None or not service.can_see(user, application):
         raise NotFound("There is no application with this id.")
+    return application
+
+
+def get_application_to_act_on(
+    application: Annotated[PermitApplication, Depends(get_visible_application)],
+    if_match: IfMatch = None,
+) -> PermitApplication:
+    """A visible application about to change: still at the version the caller saw, if named."""
+    check_version(
+        application.version,
+        if_match,
+        detail=bilingual(
+            "Permohonan sudah diubah oleh orang lain; muat ulang lalu coba lagi.",
+            "Someone else changed this application; reload it and try again.",
+        ),
+    )
     return application
 
 
@@ -61,6 +77,8 @@ def get_language(request: Request) -> str:
 
 
 VisibleApplication = Annotated[PermitApplication, Depends(get_visible_application)]
+# For every action and change: checks `If-Match` against the application's row version.
+ApplicationToActOn = Annotated[PermitApplication, Depends(get_application_to_act_on)]
 ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
 FileStoreDep = Annotated[FileStore, Depends(get_file_store)]

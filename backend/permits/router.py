@@ -24,6 +24,7 @@ from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
 from backend.permits import service
 from backend.permits.dependencies import (
+    ApplicationToActOn,
     CityKeyDep,
     FileStoreDep,
     IssuerDep,
@@ -56,6 +57,7 @@ from backend.permits.schemas import (
 )
 from backend.permits.verification import PAGE_POLICY, render_page, verify
 from backend.permits.views import ApplicationViews, document_view
+from backend.ratelimit import limit_writes
 from backend.region.service import get_region
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
@@ -93,7 +95,8 @@ def _commit_and_show(
     "/applications",
     response_model=ApplicationDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
+    dependencies=[limit_writes("filing")],
 )
 def create_application(
     data: ApplicationCreate,
@@ -164,7 +167,7 @@ def get_application(
 def update_application(
     changes: AnswersUpdate,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: CurrentUser,
     session: SessionDep,
     language: Language,
@@ -182,7 +185,7 @@ def update_application(
     responses=error_responses(401, 403, 404, 409),
 )
 def delete_application(
-    application: VisibleApplication, user: CurrentUser, session: SessionDep
+    application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> None:
     """Delete a draft (a submitted application is withdrawn instead)."""
     service.delete_draft(session, application=application, user=user)
@@ -193,7 +196,8 @@ def delete_application(
     "/applications/{application_id}/documents/{kind}",
     response_model=DocumentView,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422, 429),
+    dependencies=[limit_writes("uploads")],
 )
 @accepts_upload(BodyKind.DOCUMENT)
 async def upload_document(
@@ -303,7 +307,7 @@ def submit_application(
 )
 def resubmit_application(
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: CurrentUser,
     session: SessionDep,
     language: Language,
@@ -319,7 +323,7 @@ def resubmit_application(
     responses=ACTION_ERRORS,
 )
 def withdraw_application(
-    request: Request, application: VisibleApplication, user: CurrentUser, session: SessionDep
+    request: Request, application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> ApplicationDetail:
     service.withdraw(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
@@ -359,7 +363,8 @@ def renew_permit(
     "/applications/{application_id}/comments",
     response_model=EventView,
     status_code=status.HTTP_201_CREATED,
-    responses=ACTION_ERRORS,
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+    dependencies=[limit_writes("comments")],
 )
 def add_comment(
     data: CommentCreate, application: VisibleApplication, user: CurrentUser, session: SessionDep
@@ -473,10 +478,25 @@ def review_queue(
     responses=ACTION_ERRORS,
 )
 def claim_application(
-    request: Request, application: VisibleApplication, user: StaffUser, session: SessionDep
+    request: Request, application: ApplicationToActOn, user: StaffUser, session: SessionDep
 ) -> ApplicationDetail:
-    """Take the current step (starting the review of a newly submitted application)."""
+    """Take the current step (starting the review of a newly submitted application). A step a
+    colleague holds is a 409 `step_not_held`: a supervisor reassigns it or takes it over."""
     service.claim(session, application=application, user=user)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/take-over",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def take_over_application(
+    request: Request, application: ApplicationToActOn, user: StaffUser, session: SessionDep
+) -> ApplicationDetail:
+    """Supervisors: take the current step out of whoever holds it, to decide it yourself
+    (whatever role the step names). Recorded in the audit trail with the previous holder."""
+    service.take_over(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
 
 
@@ -488,7 +508,7 @@ def claim_application(
 def assign_application(
     data: Assignment,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -505,12 +525,15 @@ def assign_application(
 def approve_step(
     data: StepApproval,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
     issuer: IssuerDep,
 ) -> ApplicationDetail:
-    """Approve the current step; the last one decides (then billing, or issuing when free)."""
+    """Approve the current step; the last one decides (then billing, or issuing when free).
+
+    Only who holds the step (claimed, assigned, or a supervisor who took it over) approves it:
+    anyone else gets 409 `step_not_held`. Send `If-Match` with the version you saw."""
     service.approve(session, application=application, user=user, note=data.note, issuer=issuer)
     return _commit_and_show(request, session, application, user)
 
@@ -523,7 +546,7 @@ def approve_step(
 def request_information(
     data: InformationRequest,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -547,7 +570,7 @@ def request_information(
 def reject_application(
     data: Rejection,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -563,7 +586,7 @@ def reject_application(
 def record_payment(
     data: PaymentRecord,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
     issuer: IssuerDep,
@@ -589,7 +612,7 @@ def record_payment(
 def revoke_permit(
     data: Revocation,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
