@@ -198,7 +198,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_css_url="/static/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
         oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # No validator badge: it is an image from swagger.io, which a closed network cannot reach
+        # and the page's policy would not load anyway.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     ).body
     # Swagger UI's bundle and style sheet from this server, its one inline start-up script by
     # hash; it styles elements from script (inline styles) and draws icons as data: URLs.
