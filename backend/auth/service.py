@@ -11,9 +11,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, case, select, update
 from sqlmodel import Session
 
-from backend import changes
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
+from backend.auth import caller_cache
+from backend.auth.caller_cache import (
+    VerifiedCaller,
+    announce_user_changed,
+    sessions_revoked_topic,  # noqa: F401 (re-exported: live streams follow it)
+)
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
 from backend.auth.tokens import TokenClaims, decode_token, issue_token
 from backend.config import Settings
@@ -201,17 +206,11 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
     return _issue_pair(session, settings, user=user, auth_session=auth_session)
 
 
-def sessions_revoked_topic(user_id: int) -> str:
-    """The change-channel topic announcing that sessions of this user ended (live streams of
-    the user check theirs when it fires)."""
-    return f"auth:{user_id}"
-
-
 def _revoke(session: Session, auth_session: AuthSession, *, reason: str, now: datetime) -> None:
     if auth_session.revoked_at is None:
         auth_session.revoked_at = now
         auth_session.revoked_reason = reason
-        changes.publish(session, sessions_revoked_topic(auth_session.user_id))
+        announce_user_changed(session, auth_session.user_id)
 
 
 def logout(session: Session, *, session_id: str) -> None:
@@ -232,7 +231,7 @@ def revoke_user_sessions(
     if keep_session_id:
         statement = statement.where(AuthSession.id != keep_session_id)
     session.execute(statement)
-    changes.publish(session, sessions_revoked_topic(user_id))
+    announce_user_changed(session, user_id)
 
 
 def session_is_active(session: Session, *, session_id: str, user_id: int) -> bool:
@@ -250,10 +249,34 @@ _CALLER = (
 
 
 def authenticate(session: Session, *, settings: Settings, access_token: str) -> tuple[User, str]:
-    """The user behind an access token, checked against the database on every request so a
-    logout, password change or deactivation takes effect at once (one query)."""
+    """The user behind an access token. The token is verified and its user and session read
+    once; later requests find them in this process's cache (see `caller_cache`), which drops
+    them as soon as a logout, password change or deactivation is announced."""
+    cache = caller_cache.for_engine(session.get_bind())
+    known = cache.get(access_token)
+    if known is None:
+        known = _verify(session, cache, settings=settings, access_token=access_token)
+    return known.user_in(session), known.session_id
+
+
+def _verify(
+    session: Session, cache: caller_cache.CallerCache, *, settings: Settings, access_token: str
+) -> VerifiedCaller:
     claims = decode_token(settings, access_token, expected_type="access")
-    return _active_user(session, claims), claims.session_id
+    generation = cache.begin_lookup(claims.user_id)
+    try:
+        user = _active_user(session, claims)
+    except BaseException:
+        cache.lookup_failed(claims.user_id)
+        raise
+    verified = VerifiedCaller(
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        expires_at=claims.expires_at.timestamp(),
+        user_values=VerifiedCaller.values_of(user),
+    )
+    cache.end_lookup(access_token, verified, generation=generation)
+    return verified
 
 
 def download_link(
