@@ -75,6 +75,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_region_load(args: argparse.Namespace) -> int:
+    from backend.information.service import sync_catalogue
     from backend.region.pack import RegionPackError, load_pack_file
     from backend.region.service import load_pack
 
@@ -88,6 +89,7 @@ def cmd_region_load(args: argparse.Namespace) -> int:
         return 0
     with _session() as session:
         report = load_pack(session, pack=pack)
+        sync_catalogue(session)  # the pack's new services, and its agencies re-indexed
         session.commit()
     print(f"loaded {pack.region.code}: {report}")
     return 0

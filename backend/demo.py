@@ -36,6 +36,7 @@ def install_demo(
     """Load the demo pack and create the demo accounts (and, with `content`, the demo's
     announcements and FAQs); running it again changes nothing."""
     region_service.load_pack(session, pack=demo_pack())
+    information.sync_catalogue(session)  # the pack's services, in the catalogue and its index
     agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
     accounts = demo_accounts(sorted(agencies))
     existing = set(session.scalars(select(User.email)))
@@ -62,7 +63,6 @@ def _publish_demo_content(session: Session) -> None:
     """The demo's announcements (into an empty table) and FAQs (for services without any)."""
     content = yaml.safe_load(DEMO_CONTENT.read_text("utf-8"))
     now = utcnow()
-    information.sync_catalogue(session)
     if session.scalar(select(Announcement.id).limit(1)) is None:
         admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
         for item in content["announcements"]:

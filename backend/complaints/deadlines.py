@@ -8,12 +8,23 @@ deadline moves by the working days it lasted.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
+from sqlalchemy import ColumnElement, and_, case, literal
 from sqlmodel import Session
 
+from backend.complaints.models import Complaint
 from backend.region.models import Region
 from backend.region.service import working_calendar
+from shared.complaints import ComplaintStatus
 from shared.workdays import WorkingCalendar, to_local_date
+
+
+class Resolvable(Protocol):
+    """A complaint or a row with its status and resolution time."""
+
+    status: str
+    resolved_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,7 @@ class RegionClock:
 
     time_zone: str
     calendar: WorkingCalendar
+    reopen_window: dt.timedelta
 
     def local_date(self, moment: dt.datetime) -> dt.date:
         return to_local_date(moment, self.time_zone)
@@ -41,9 +53,37 @@ class RegionClock:
         """The last due date that counts as "due soon": today or the next working day."""
         return self.calendar.next_working_day(self.local_date(now))
 
+    # A resolved complaint whose reopen window has passed reads as closed at once, everywhere
+    # (detail, lists, feed, map, exports); reads never write, so `close_expired` records the
+    # close later (its timeline event and the reporter's notice). The rule in Python for rows
+    # read, and its SQL twin, right below it, for filters by status.
+
+    def reopen_until(self, complaint: Resolvable) -> dt.datetime | None:
+        """The last moment a resolved complaint may be reopened (None unless resolved)."""
+        if complaint.status != ComplaintStatus.RESOLVED or complaint.resolved_at is None:
+            return None
+        return complaint.resolved_at + self.reopen_window
+
+    def status_as_read(self, complaint: Resolvable, now: dt.datetime) -> ComplaintStatus:
+        until = self.reopen_until(complaint)
+        if until is not None and now > until:
+            return ComplaintStatus.CLOSED
+        return ComplaintStatus(complaint.status)
+
+    def status_column(self, now: dt.datetime) -> ColumnElement[str]:
+        expired = and_(
+            Complaint.status == ComplaintStatus.RESOLVED,
+            Complaint.resolved_at < now - self.reopen_window,
+        )
+        return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
+
 
 def region_clock(session: Session, *, region: Region, around: dt.datetime) -> RegionClock:
     # Last year to next year: enough for any pause or deadline around `around`.
     year = to_local_date(around, region.time_zone).year
     calendar = working_calendar(session, years=range(year - 1, year + 2))
-    return RegionClock(time_zone=region.time_zone, calendar=calendar)
+    return RegionClock(
+        time_zone=region.time_zone,
+        calendar=calendar,
+        reopen_window=dt.timedelta(days=region.reopen_window_days),
+    )

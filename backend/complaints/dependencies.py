@@ -10,8 +10,6 @@
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
@@ -61,21 +59,10 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
     )
 
 
-def _close_lazily(session: Session, complaint: Complaint) -> None:
-    """Apply the end of the reopen window now rather than wait for the scheduled job."""
-    try:
-        if service.close_if_expired(session, complaint=complaint):
-            session.commit()
-    except StaleDataError:  # someone closed it at this very moment: theirs stands
-        session.rollback()
-        session.refresh(complaint)
-
-
 def readable_complaint(complaint_id: RowId, user: CurrentUser, session: SessionDep) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not may_read(complaint, user):
         raise service.complaint_not_found()
-    _close_lazily(session, complaint)
     return complaint
 
 
@@ -114,7 +101,6 @@ def public_complaint(complaint_id: RowId, session: SessionDep) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not is_publicly_visible(complaint):
         raise service.complaint_not_found()
-    _close_lazily(session, complaint)
     return complaint
 
 

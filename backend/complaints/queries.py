@@ -14,9 +14,11 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
+from backend.complaints import service
 from backend.complaints.deadlines import RegionClock
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
+from backend.db import utcnow
 from backend.pagination import after_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
 from shared.validators import BoundingBox, haversine_m
@@ -49,6 +51,7 @@ SUMMARY_COLUMNS = (
     _c.due_date,
     _c.created_at,
     _c.updated_at,
+    _c.resolved_at,  # a resolved complaint past its reopen window reads as closed
     exists().where(ComplaintPause.__table__.c.complaint_id == _c.id).label("has_pauses"),
 )
 
@@ -75,7 +78,7 @@ def agency_queue(
     (agency, due date, id) index from the cursor."""
     statement = select(*SUMMARY_COLUMNS).where(_c.agency_id == staff.agency_id)
     if filters.status is not None:
-        statement = statement.where(_c.status == filters.status)
+        statement = statement.where(clock.status_column(now) == filters.status)
     else:
         statement = statement.where(_c.status.in_(OPEN_STATUSES))
     if filters.category is not None:
@@ -148,7 +151,9 @@ def _public_statement(
             Complaint.category_id == _category_id(session, filters.category)
         )
     if filters.status is not None:
-        statement = statement.where(Complaint.status == filters.status)
+        now = utcnow()
+        as_read = service.clock_for(session, now=now).status_column(now)
+        statement = statement.where(as_read == filters.status)
     zone = ZoneInfo(time_zone)
     if filters.since is not None:
         start = dt.datetime.combine(filters.since, dt.time(), zone)

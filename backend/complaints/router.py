@@ -49,7 +49,6 @@ from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
 from backend.ratelimit import limit_writes
-from backend.region.service import current_region
 from backend.responses import model_response
 from backend.uploads import file_store, process_photo, read_limited
 from shared.complaints import ComplaintStatus
@@ -65,13 +64,11 @@ def _detail(
     session: Session, complaint: Complaint, viewer: User, *, just_filed: bool = False
 ) -> ComplaintDetail:
     now = utcnow()
-    region = current_region(session)
     clock = service.clock_for(session, now=now)
     return views.detail(
         session,
         complaint,
         viewer=viewer,
-        region=region,
         clock=clock,
         now=now,
         just_filed=just_filed,

@@ -36,7 +36,7 @@ from backend.errors import Conflict, NotFound, Unprocessable, bilingual
 from backend.microcache import remember
 from backend.notifications.service import notify, notify_agency_staff
 from backend.region.forms import FormAnswersError, validate_form_answers
-from backend.region.models import Agency, ComplaintCategory, Region
+from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
     complaint_deadlines,
     current_region,
@@ -646,13 +646,6 @@ def provide_info(
     session.flush()
 
 
-def reopen_until(complaint: Complaint, region: Region) -> dt.datetime | None:
-    """The last moment a resolved complaint may be reopened (None unless resolved)."""
-    if complaint.status != ComplaintStatus.RESOLVED or complaint.resolved_at is None:
-        return None
-    return complaint.resolved_at + dt.timedelta(days=region.reopen_window_days)
-
-
 def reopen(
     session: Session,
     *,
@@ -663,8 +656,8 @@ def reopen(
 ) -> None:
     """Back to the agency's queue (verified, with a fresh follow-up deadline) within the window."""
     now = now or utcnow()
-    until = reopen_until(complaint, current_region(session))
-    if until is not None and now > until:
+    clock = clock_for(session, now=now)
+    if clock.status_as_read(complaint, now) == ComplaintStatus.CLOSED:
         raise Conflict(
             bilingual(
                 "Batas waktu untuk membuka kembali pengaduan ini sudah lewat.",
@@ -672,7 +665,6 @@ def reopen(
             ),
             code=ErrorCode.REOPEN_WINDOW_CLOSED,
         )
-    clock = clock_for(session, now=now)
     _apply(session, complaint, actor=actor, action="reopen", now=now, clock=clock, note=reason)
     complaint.resolved_at = None
     complaint.resolution_working_days = None
@@ -709,32 +701,23 @@ def rate(
 # --- Closing after the reopen window ---
 
 
-def close_if_expired(
-    session: Session, *, complaint: Complaint, now: dt.datetime | None = None
-) -> bool:
-    """Close a resolved complaint whose reopen window has passed (as the system)."""
-    now = now or utcnow()
-    until = reopen_until(complaint, current_region(session))
-    if until is None or now <= until:
-        return False
-    close(session, complaint=complaint, actor=None, now=now)
-    return True
-
-
 def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
     """Close every resolved complaint whose reopen window has passed; returns how many.
 
-    Run by `warga complaints close-expired` (e.g. hourly from cron); reading a single complaint
-    applies the same rule lazily, so nobody sees a stale "resolved" in between.
+    Run by `warga complaints close-expired` and the scheduled jobs. Readers see such a
+    complaint as closed already (`RegionClock.status_as_read`); this records the close: its
+    timeline event, the reporter's notice and the Life Room's figures.
     """
     now = now or utcnow()
-    region = current_region(session)
-    cutoff = now - dt.timedelta(days=region.reopen_window_days)
-    # Claimed row by row: a run on another host (or a reader closing one lazily) holds its rows,
+    clock = clock_for(session, now=now)
+    # Claimed row by row: a run on another host (or a staff member closing one) holds its rows,
     # and this run skips them instead of failing on their changed version.
     expired = session.exec(
         select(Complaint)
-        .where(Complaint.status == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < cutoff)
+        .where(
+            Complaint.status == ComplaintStatus.RESOLVED,
+            clock.status_column(now) == ComplaintStatus.CLOSED,
+        )
         .order_by(Complaint.id)
         .with_for_update(skip_locked=True)
     ).all()

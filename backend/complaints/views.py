@@ -27,14 +27,14 @@ from backend.complaints.schemas import (
     Ref,
     TimelineEntry,
 )
+from backend.db import utcnow
 from backend.microcache import remember
-from backend.region.models import Agency, ComplaintCategory, Region
+from backend.region.models import Agency, ComplaintCategory
 from backend.region.pack import LocalizedText
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,
     COMPLAINT_MACHINE,
     OPEN_STATUSES,
-    ComplaintStatus,
     open311_status,
 )
 from shared.roles import STAFF_ROLES
@@ -141,11 +141,12 @@ def _summary_fields(
     now: dt.datetime,
     today: dt.date | None = None,
 ) -> dict:
+    status = clock.status_as_read(complaint, now)
     return {
         "id": complaint.id,
         "tracking_number": complaint.tracking_number,
-        "status": ComplaintStatus(complaint.status),
-        "open311_status": open311_status(complaint.status),
+        "status": status,
+        "open311_status": open311_status(status),
         "title": complaint.title,
         "category": catalogue.category(complaint),
         "agency": catalogue.agency(complaint),
@@ -203,7 +204,6 @@ def detail(
     complaint: Complaint,
     *,
     viewer: User,
-    region: Region,
     clock: RegionClock,
     now: dt.datetime,
     just_filed: bool = False,
@@ -243,8 +243,9 @@ def detail(
     duplicate_of = (
         session.get(Complaint, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
     )
+    fields = _summary_fields(complaint, Catalogue.load(session), pauses, clock=clock, now=now)
     return ComplaintDetail(
-        **_summary_fields(complaint, Catalogue.load(session), pauses, clock=clock, now=now),
+        **fields,
         description=complaint.description,
         address=complaint.address,
         latitude=complaint.latitude,
@@ -257,13 +258,13 @@ def detail(
         duplicate_of=duplicate_of.tracking_number if duplicate_of else None,
         resolved_at=complaint.resolved_at,
         resolution_working_days=complaint.resolution_working_days,
-        reopen_until=service.reopen_until(complaint, region),
+        reopen_until=clock.reopen_until(complaint) if fields["status"] != "closed" else None,
         rating=complaint.rating,
         rating_comment=complaint.rating_comment,
         supporter_count=supporters,
         photos=[photo_ref(p) for p in photos],
         timeline=_timeline(events, names=people if is_staff else None),
-        allowed_actions=COMPLAINT_MACHINE.allowed_actions(complaint.status, viewer.role),
+        allowed_actions=COMPLAINT_MACHINE.allowed_actions(fields["status"], viewer.role),
         version=complaint.version,
     )
 
@@ -274,6 +275,8 @@ def public_items(session: Session, complaints: list[Complaint]) -> list[PublicCo
 
 def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict]:
     catalogue = Catalogue.load(session)
+    now = utcnow()
+    clock = service.clock_for(session, now=now)
     ids = [c.id for c in complaints]
     counts = service.supporter_counts(session, complaint_ids=ids)
     photos = _by_complaint(session, ComplaintPhoto, ids, ComplaintPhoto.id)
@@ -282,8 +285,8 @@ def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict]:
         {
             "id": c.id,
             "tracking_number": c.tracking_number,
-            "status": c.status,
-            "open311_status": open311_status(c.status),
+            "status": (status := clock.status_as_read(c, now)),
+            "open311_status": open311_status(status),
             "title": c.title,
             "description": c.description,
             "category": catalogue.category(c),
@@ -314,6 +317,8 @@ def public_detail(session: Session, complaint: Complaint) -> PublicComplaintDeta
 def map_features(session: Session, complaints: list[Complaint]) -> list[MapFeature]:
     catalogue = Catalogue.load(session)
     counts = service.supporter_counts(session, complaint_ids=[c.id for c in complaints])
+    now = utcnow()
+    clock = service.clock_for(session, now=now)
     return [
         MapFeature(
             id=c.id,
@@ -323,7 +328,7 @@ def map_features(session: Session, complaints: list[Complaint]) -> list[MapFeatu
                 tracking_number=c.tracking_number,
                 title=c.title,
                 category=catalogue.category(c).code,
-                status=c.status,
+                status=clock.status_as_read(c, now),
                 supporter_count=counts.get(c.id, 0),
                 created_at=c.created_at,
             ),

@@ -251,16 +251,9 @@ def read_announcement_thumbnail(
 # --- Agency directory ---
 
 
-def _synced(session: SessionDep) -> None:
-    """Seed services new in the region pack and re-index changed agencies (see the service)."""
-    service.sync_catalogue(session)
-    session.commit()
-
-
 @router.get("/directory", response_model=AgencyDirectory, responses=NOT_MODIFIED)
 def list_directory(request: Request, session: SessionDep, language: LanguageDep) -> Response:
     """Every agency with its address, opening hours, contacts and services."""
-    _synced(session)
     services = service.services_by_agency(session)
     items = [
         AgencyInfo.from_row(agency, services=services.get(agency.id, []), language=language)
@@ -283,7 +276,6 @@ def get_directory_entry(
     code: str, request: Request, session: SessionDep, language: LanguageDep
 ) -> Response:
     """One agency of the directory."""
-    _synced(session)
     agency = region_service.get_agency_by_code(session, code=code)
     return cached_response(request, _agency_info(session, agency, language), language=language)
 
@@ -376,7 +368,6 @@ def list_services(
     agency: Annotated[str | None, Query(max_length=64, description="Agency code")] = None,
 ) -> Response:
     """The service catalogue: each service's standard (Standar Pelayanan) and FAQs."""
-    _synced(session)
     provider = region_service.get_agency_by_code(session, code=agency) if agency else None
     items = _services(session, service.list_services(session, agency=provider), language)
     return cached_response(request, ServiceList(items=items), language=language)
@@ -391,7 +382,6 @@ def get_service(
     code: str, request: Request, session: SessionDep, language: LanguageDep
 ) -> Response:
     """One service: requirements, procedure, time limit, fee, output, how to complain, FAQs."""
-    _synced(session)
     [item] = _services(session, [service.get_service(session, code=code)], language)
     return cached_response(request, item, language=language)
 
@@ -426,7 +416,6 @@ def update_service(
     response: Response,
 ) -> ServicePublic:
     """Admins: change the fields given (`active: false` takes it out of the catalogue)."""
-    _synced(session)
     found = service.get_service(session, code=code, active_only=False)
     updated = service.update_service(session, service=found, data=data, now=utcnow())
     session.commit()
@@ -449,7 +438,6 @@ def add_faq(
     response: Response,
 ) -> FaqPublic:
     """Admins: add a frequently asked question to a service."""
-    _synced(session)
     found = service.get_service(session, code=code, active_only=False)
     faq = service.add_faq(session, service=found, data=data, now=utcnow())
     session.commit()
@@ -527,7 +515,6 @@ def search(
     Either language matches; Indonesian words match across their affixed forms
     (*pengaduan*, *mengadukan*, *aduan*).
     """
-    _synced(session)
     hits = service.search_hits(session, query=q, language=language, now=utcnow(), limit=limit)
     results = SearchResults(query=q, items=hits)
     return cached_response(request, results, max_age=FRESH_FOR, language=language)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,7 @@ from backend.permits.models import PermitApplication
 from backend.permits.service import effective_status
 from backend.region.models import Agency, ComplaintCategory, PermitType
 from backend.stats.sql import Sql
-from shared.complaints import OPEN_STATUSES
+from shared.complaints import OPEN_STATUSES, ComplaintStatus
 from shared.permits import BLDS_STATUS
 
 Format = Literal["csv", "json"]
@@ -96,10 +96,19 @@ def _permits_in(since: dt.datetime, until: dt.datetime) -> list:
     ]
 
 
-def version(session: Session, dataset: Dataset, *, since: dt.datetime, until: dt.datetime) -> str:
-    """A weak entity tag: it changes when a row of the period is added or changed."""
+def version(
+    session: Session,
+    dataset: Dataset,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    complaint_status: ColumnElement[str],
+) -> str:
+    """A weak entity tag: it changes when a row of the period is added or changed (or, for
+    complaints, reads as closed since its reopen window passed)."""
     if dataset is COMPLAINTS:
-        statement = select(func.count(), func.max(Complaint.updated_at)).where(
+        closed = func.sum(case((complaint_status == ComplaintStatus.CLOSED, 1), else_=0))
+        statement = select(func.count(), func.max(Complaint.updated_at), closed).where(
             *_complaints_in(since, until)
         )
     else:
@@ -108,20 +117,20 @@ def version(session: Session, dataset: Dataset, *, since: dt.datetime, until: dt
             .join(PermitType, col(PermitType.id) == PermitApplication.permit_type_id)
             .where(*_permits_in(since, until))
         )
-    count, latest = session.exec(statement).one()
-    digest = hashlib.blake2b(f"{dataset.name}|{since}|{until}|{count}|{latest}".encode())
+    facts = "|".join(str(fact) for fact in session.exec(statement).one())
+    digest = hashlib.blake2b(f"{dataset.name}|{since}|{until}|{facts}".encode())
     return f'W/"{digest.hexdigest()[:32]}"'
 
 
 def _complaint_rows(
-    engine: Engine, sql: Sql, since: dt.datetime, until: dt.datetime
+    engine: Engine, sql: Sql, since: dt.datetime, until: dt.datetime, status: ColumnElement[str]
 ) -> Iterator[dict[str, Any]]:
     statement = (
         select(
             Complaint.tracking_number,
             ComplaintCategory.code.label("category"),
             Agency.code.label("agency"),
-            Complaint.status,
+            status.label("status"),
             sql.date(Complaint.created_at).label("filed_on"),
             Complaint.due_date,
             sql.date(Complaint.resolved_at).label("resolved_on"),
@@ -241,10 +250,12 @@ def export(
     since: dt.datetime,
     until: dt.datetime,
     today: dt.date,
+    complaint_status: ColumnElement[str],
 ) -> Iterator[str]:
-    """The dataset's rows of the period as CSV or JSON text, in chunks."""
+    """The dataset's rows of the period as CSV or JSON text, in chunks. `complaint_status`:
+    the status as readers see it (`RegionClock.status_column`)."""
     if dataset is COMPLAINTS:
-        rows = _complaint_rows(engine, sql, since, until)
+        rows = _complaint_rows(engine, sql, since, until, complaint_status)
     else:
         rows = _permit_rows(engine, sql, since, until, today)
     pieces = _csv_lines(dataset.fields, rows) if format == "csv" else _json_pieces(rows)

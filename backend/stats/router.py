@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from backend.accounts.models import User
 from backend.auth.dependencies import require_roles
+from backend.complaints import service as complaints_service
 from backend.db import CalendarDay, utcnow
 from backend.dependencies import LanguageDep, SessionDep
 from backend.errors import Forbidden, Unprocessable, bilingual, error_responses
@@ -153,7 +154,11 @@ def _export(
     region = region_service.current_region(session)
     since = local_day_start(period.start, region.time_zone)
     until = local_day_start(period.end + dt.timedelta(days=1), region.time_zone)
-    etag = export.version(session, dataset, since=since, until=until)
+    now = utcnow()
+    complaint_status = complaints_service.clock_for(session, now=now).status_column(now)
+    etag = export.version(
+        session, dataset, since=since, until=until, complaint_status=complaint_status
+    )
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={EXPORT_MAX_AGE}"}
     if is_not_modified(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
@@ -167,7 +172,8 @@ def _export(
         sql=Sql(request.app.state.engine.dialect.name, region.time_zone),
         since=since,
         until=until,
-        today=to_local_date(utcnow(), region.time_zone),
+        today=to_local_date(now, region.time_zone),
+        complaint_status=complaint_status,
     )
     return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[format], headers=headers)
 

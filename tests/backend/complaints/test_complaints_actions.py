@@ -285,10 +285,37 @@ async def test_after_the_reopen_window_the_reporter_can_no_longer_reopen(client,
     response = await act(client, complaint, "reopen", callers.resident, note="Belum beres")
     assert response.status_code == 409
     assert response.json()["code"] == "reopen_window_closed"
-    # Reading it applies the rule at once: it is closed, by the system.
-    seen = (
-        await client.get(f"/api/v1/complaints/{complaint['id']}", headers=callers.resident)
-    ).json()
+    # It reads as closed at once, everywhere; the close is recorded by `close_expired` later.
+    url = f"/api/v1/complaints/{complaint['id']}"
+    seen = (await client.get(url, headers=callers.resident)).json()
+    assert (seen["status"], seen["reopen_until"]) == ("closed", None)
+    assert "reopen" not in seen["allowed_actions"]
+    assert seen["timeline"][-1]["action"] == "resolve"
+    mine = (await client.get("/api/v1/complaints/mine", headers=callers.resident)).json()
+    assert mine["items"][0]["status"] == "closed"
+    queue = "/api/v1/complaints/queue"
+    for status, expected in (("closed", [complaint["id"]]), ("resolved", [])):
+        listed = await client.get(queue, params={"status": status}, headers=callers.road_officer)
+        assert [item["id"] for item in listed.json()["items"]] == expected
+    public = (await client.get(f"/api/v1/public/{url.removeprefix('/api/v1/')}")).json()
+    assert public["status"] == "closed"
+    feed = await client.get("/api/v1/public/complaints", params={"status": "closed"})
+    assert [item["id"] for item in feed.json()["items"]] == [complaint["id"]]
+    layer = (await client.get("/api/v1/public/complaints/map")).json()
+    assert layer["features"][0]["properties"]["status"] == "closed"
+    today = dt.date.today()
+    period = {
+        "since": str(today - dt.timedelta(days=1)),
+        "until": str(today + dt.timedelta(days=1)),
+    }
+    exported = (await client.get("/api/v1/open-data/complaints.json", params=period)).json()
+    assert [row["status"] for row in exported] == ["closed"]
+    row = session.get(Complaint, complaint["id"])
+    session.refresh(row)
+    assert row.status == "resolved"  # reading wrote nothing
+    assert service.close_expired(session) == 1
+    session.commit()
+    seen = (await client.get(url, headers=callers.resident)).json()
     assert seen["status"] == "closed"
     assert seen["timeline"][-1]["actor_role"] == "system"
 
