@@ -1,11 +1,16 @@
 """Foundation benchmark: the public catalogue, an authenticated read, a 304 and a login.
 
     make bench            # or: .venv/bin/python -m bench.foundation
+    .venv/bin/python -m bench.foundation --database-url postgresql+psycopg://postgres@host/db
+
+With `--database-url` the server uses that PostgreSQL database instead of a new SQLite file:
+give one you can spare, since its schema is dropped and recreated.
 
 Prints requests/s and p50/p99 latency beside a bare FastAPI endpoint's (the ceiling) measured in
 the same run, and the server's peak memory.
 """
 
+import argparse
 import os
 import tempfile
 
@@ -14,7 +19,16 @@ import httpx
 from bench.harness import print_table, serve, wrk
 
 
-def prepare_database(directory: str) -> str:
+def database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database to serve from (emptied first) instead of a new SQLite file",
+    )
+
+
+def prepare_database(directory: str, database_url: str | None = None) -> str:
+    """The demo city in a new SQLite file in `directory`, or in `database_url` emptied first."""
+    from sqlalchemy import text
     from sqlmodel import Session
 
     from backend.accounts.passwords import PasswordHashing
@@ -23,7 +37,13 @@ def prepare_database(directory: str) -> str:
     from backend.demo import install_demo
     from backend.migrations import upgrade
 
-    url = f"sqlite:///{directory}/bench.db"
+    url = database_url or f"sqlite:///{directory}/bench.db"
+    if database_url:
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
     upgrade(url)
     with Session(make_engine(url)) as session:
         install_demo(session, hashing=PasswordHashing(Settings(database_url=url)))
@@ -32,8 +52,11 @@ def prepare_database(directory: str) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    database_option(parser)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
-        url = prepare_database(directory)
+        url = prepare_database(directory, args.database_url)
         with serve("bench.ceiling:app", factory=False) as bare:
             ceiling = wrk("bare FastAPI GET /hello (ceiling)", bare.url + "/hello")
         env = {"WARGA_DATABASE_URL": url, "WARGA_LOG_LEVEL": "WARNING"}
@@ -67,7 +90,11 @@ def main() -> None:
                 ),
             ]
             peak = server.peak_rss_mb()
-    print(f"\nWarga foundation benchmark ({os.cpu_count()} cores; server on core 0, wrk on core 1)")
+    engine = "PostgreSQL" if args.database_url else "SQLite"
+    print(
+        f"\nWarga foundation benchmark, {engine} ({os.cpu_count()} cores; server on core 0, "
+        "wrk on core 1)"
+    )
     print_table(ceiling, loads, targets={})
     print(f"server peak memory: {peak:.0f} MB")
 
