@@ -31,14 +31,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, event, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import Text
 
-from backend.db import postgresql_url
+from backend.db import listen_once, postgresql_url
 
 if TYPE_CHECKING:  # psycopg is only installed with PostgreSQL (the `postgres` extra)
     import psycopg
@@ -253,7 +253,8 @@ _before_send: list[Callable[[Session], None]] = []
 
 
 def before_send(hook: Callable[[Session], None]) -> None:
-    _before_send.append(hook)
+    if hook not in _before_send:
+        _before_send.append(hook)
 
 
 _SEND = text(f"SELECT pg_notify('{PG_CHANNEL}', message) FROM unnest(:messages) AS message")
@@ -271,7 +272,6 @@ def _dialect(session: Session) -> str | None:
         return None
 
 
-@event.listens_for(Session, "before_commit")
 def _send_with_the_commit(session: Session) -> None:
     if session.in_nested_transaction() or _dialect(session) != "postgresql":
         return
@@ -286,7 +286,6 @@ def _send_with_the_commit(session: Session) -> None:
         session.execute(_SEND, {"messages": messages})
 
 
-@event.listens_for(Session, "after_commit")
 def _deliver_in_process(session: Session) -> None:
     """SQLite: one process, so this process's subscribers are all there are."""
     if session.in_nested_transaction():
@@ -299,7 +298,13 @@ def _deliver_in_process(session: Session) -> None:
         channel.deliver(topic, payload, ORIGIN)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Register the channel's session hooks (``backend.database`` does, for every engine)."""
+    listen_once(Session, "before_commit", _send_with_the_commit)
+    listen_once(Session, "after_commit", _deliver_in_process)
+    listen_once(Session, "after_transaction_end", _forget_rolled_back)

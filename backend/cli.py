@@ -13,10 +13,10 @@ from backend.config import get_settings
 
 
 def _session() -> Session:
-    from backend.db import make_engine
+    from backend.database import open_engine
 
     settings = get_settings()
-    engine = make_engine(settings.database_url, options=settings.engine_options())
+    engine = open_engine(settings.database_url, options=settings.engine_options())
     return Session(engine, expire_on_commit=False)
 
 
@@ -180,11 +180,11 @@ def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> int:
-    from backend.db import make_engine
+    from backend.database import open_engine
     from backend.jobs import run_jobs
 
     settings = get_settings()
-    engine = make_engine(settings.database_url, options=settings.engine_options())
+    engine = open_engine(settings.database_url, options=settings.engine_options())
     try:
         outcomes = run_jobs(engine)
     finally:

@@ -207,6 +207,13 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def listen_once(target, name: str, hook) -> None:
+    """Register `hook` for the `name` event of `target` unless it already is (the composition
+    root, ``backend.database``, may be entered more than once per process)."""
+    if not event.contains(target, name, hook):
+        event.listen(target, name, hook)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -23,7 +23,7 @@ from backend.auth.router import router as auth_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
-from backend.db import make_engine
+from backend.database import open_engine
 from backend.edge import RequestBodyLimit, body_limits, refuse_unstorable_input
 from backend.errors import (
     Unavailable,
@@ -146,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
+    app.state.engine = open_engine(settings.database_url, options=settings.engine_options())
     app.state.password_hashing = PasswordHashing(settings)
     app.state.write_limits = WriteLimits(settings, app.state.engine)
 

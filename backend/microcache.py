@@ -37,12 +37,13 @@ from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import Session as ModelSession
 
 from backend import changes
+from backend.db import listen_once
 from backend.http_cache import conditional_response, entity_tag
 
 T = TypeVar("T")
@@ -256,7 +257,10 @@ def _announce_written_tables(session: Session) -> None:
         changes.publish(session, TABLES_TOPIC, sorted(written))
 
 
-changes.before_send(_announce_written_tables)
+def note_written(session: Session, tables: Iterable[str]) -> None:
+    """For writes that bypass the session's statements (a flush hook's own, on its connection):
+    entries built from `tables` are dropped at the commit, here and on other hosts."""
+    session.info.setdefault(_WRITTEN, set()).update(tables)
 
 
 def _engine_of(session: Session) -> Engine | None:
@@ -264,14 +268,12 @@ def _engine_of(session: Session) -> Engine | None:
     return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
 
 
-@event.listens_for(Session, "after_flush")
 def _note_flushed_tables(session: Session, _flush_context) -> None:
     written = session.info.setdefault(_WRITTEN, set())
     for instance in (*session.new, *session.dirty, *session.deleted):
         written.update(table.name for table in inspect(instance).mapper.tables)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _note_statement_table(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
@@ -279,7 +281,6 @@ def _note_statement_table(state) -> None:
         state.session.info.setdefault(_WRITTEN, set()).add(name or ANY_TABLE)
 
 
-@event.listens_for(Session, "after_commit")
 def _invalidate_written_tables(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint: nothing is visible to others yet
         return
@@ -291,10 +292,18 @@ def _invalidate_written_tables(session: Session) -> None:
     _invalidate_database(_database(engine), written)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended without a commit hook
         session.info.pop(_WRITTEN, None)
+
+
+def install() -> None:
+    """Register the cache's session hooks (``backend.database`` does, for every engine)."""
+    listen_once(Session, "after_flush", _note_flushed_tables)
+    listen_once(Session, "do_orm_execute", _note_statement_table)
+    listen_once(Session, "after_commit", _invalidate_written_tables)
+    listen_once(Session, "after_transaction_end", _forget_rolled_back)
+    changes.before_send(_announce_written_tables)
 
 
 # --- The two uses ---

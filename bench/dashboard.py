@@ -47,11 +47,11 @@ def prepare(directory: str, database_url: str | None) -> str:
 
     from backend.accounts.passwords import PasswordHashing
     from backend.config import Settings
-    from backend.db import make_engine
+    from backend.database import open_engine
     from backend.demo import install_demo
     from backend.migrations import upgrade
 
-    engine = make_engine(database_url)
+    engine = open_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -66,10 +66,10 @@ def prepare(directory: str, database_url: str | None) -> str:
 def multiply(url: str, count: int) -> None:
     from sqlmodel import Session
 
-    from backend.db import make_engine
+    from backend.database import open_engine
     from backend.stats.tallies import rebuild
 
-    engine = make_engine(url)
+    engine = open_engine(url)
     with engine.begin() as connection:
         rows = connection.execute(text("SELECT count(*) FROM complaint")).scalar_one()
         while rows < count:

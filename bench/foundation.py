@@ -33,19 +33,19 @@ def prepare_database(directory: str, database_url: str | None = None) -> str:
 
     from backend.accounts.passwords import PasswordHashing
     from backend.config import Settings
-    from backend.db import make_engine
+    from backend.database import open_engine
     from backend.demo import install_demo
     from backend.migrations import upgrade
 
     url = database_url or f"sqlite:///{directory}/bench.db"
     if database_url:
-        engine = make_engine(url)
+        engine = open_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     upgrade(url)
-    with Session(make_engine(url)) as session:
+    with Session(open_engine(url)) as session:
         install_demo(session, hashing=PasswordHashing(Settings(database_url=url)))
         session.commit()
     return url

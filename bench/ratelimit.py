@@ -17,7 +17,7 @@ import redis
 from sqlalchemy import text
 
 from backend.config import Settings
-from backend.db import make_engine
+from backend.database import open_engine
 from backend.migrations import upgrade
 from backend.ratelimit import WriteLimits
 
@@ -30,7 +30,7 @@ def per_second(count: int, run) -> float:
 
 
 def measure(name: str, settings: Settings, ceiling, count: int) -> tuple[str, float, float]:
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings.database_url)
     limits = WriteLimits(settings, engine)
     limits.storage.reset()
     # Many accounts behind few addresses, as a city's writes arrive.

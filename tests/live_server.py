@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from backend.accounts.passwords import PasswordHashing
 from backend.config import Settings
-from backend.db import make_engine
+from backend.database import open_engine
 from backend.demo import install_demo
 from backend.demo_accounts import DemoAccount
 from backend.migrations import upgrade
@@ -74,7 +74,7 @@ def live_server(
     environment = {**_settings_environment(directory, database_url), **(environment or {})}
     settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings.database_url)
     with Session(engine) as session:
         accounts = install_demo(session, hashing=PasswordHashing(settings), content=demo_content)
         session.commit()

@@ -30,12 +30,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, SessionTransaction, class_mapper, make_transient_to_detached
 
 from backend import changes
 from backend.accounts.models import User
+from backend.db import listen_once
 
 MAX_ENTRIES = 50_000  # tokens; least recently used go first (an entry is well under 1 kB)
 _CHANGED_USERS = "auth_changed_users"
@@ -229,7 +229,6 @@ def announce_user_changed(session: Session, user_id: int) -> None:
         changes.publish(session, sessions_revoked_topic(user_id))
 
 
-@event.listens_for(Session, "before_flush")
 def _note_changed_users(session: Session, _context, _instances) -> None:
     # A changed role, agency, name or status must not be served from a stale copy.
     for instance in (*session.dirty, *session.deleted):
@@ -238,7 +237,6 @@ def _note_changed_users(session: Session, _context, _instances) -> None:
             announce_user_changed(session, instance.id)
 
 
-@event.listens_for(Session, "after_commit")
 def _forget_changed_users(session: Session) -> None:
     if session.in_nested_transaction():
         return
@@ -255,7 +253,13 @@ def _forget_changed_users(session: Session) -> None:
             cache.forget_user(user_id)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_CHANGED_USERS, None)
+
+
+def install() -> None:
+    """Register the cache's session hooks (``backend.database`` does, for every engine)."""
+    listen_once(Session, "before_flush", _note_changed_users)
+    listen_once(Session, "after_commit", _forget_changed_users)
+    listen_once(Session, "after_transaction_end", _forget_rolled_back)

@@ -43,7 +43,6 @@ from backend.region.service import (
     get_agency_by_code,
     get_category_by_code,
 )
-from backend.stats import tallies  # noqa: F401 (keeps the Life Room's tallies on every write)
 from backend.uploads import FileStore, Photo
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,

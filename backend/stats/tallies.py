@@ -21,7 +21,8 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel, col
 
 from backend.complaints.models import Complaint
-from backend.db import insert_on_conflict
+from backend.db import insert_on_conflict, listen_once
+from backend.microcache import note_written
 from backend.region.service import current_region
 from backend.stats.grid import grid_cell, sql_grid_cell
 from backend.stats.models import (
@@ -118,14 +119,9 @@ def _keep_replaced_value(target, value, oldvalue, initiator):
     ``_facts_before_flush`` needs."""
 
 
-for _name in TRACKED:
-    event.listen(getattr(Complaint, _name), "set", _keep_replaced_value, active_history=True)
-
-
 # After the flush's own statements: the UPDATE's row-version check has passed by then, so an
 # action that loses a race (409) gives up before it touches, and waits on, the tally rows. The
 # session still lists the flush's objects and their attribute histories at this point.
-@event.listens_for(Session, "after_flush")
 def _tally_complaint_changes(session: Session, flush_context) -> None:
     changes: list[tuple[Facts | None, Facts | None]] = []
     changes += [(None, _facts_now(c)) for c in session.new if isinstance(c, Complaint)]
@@ -165,6 +161,17 @@ def apply_changes(
         ]
         if rows:
             connection.execute(_upsert(tally, connection.dialect.name), rows)
+            note_written(session, [tally.__tablename__])
+
+
+def install() -> None:
+    """Register the tallies' hooks (``backend.database`` does, for every engine): without them
+    a write to complaints would leave the Life Room behind."""
+    for name in TRACKED:
+        attribute = getattr(Complaint, name)
+        if not event.contains(attribute, "set", _keep_replaced_value):
+            event.listen(attribute, "set", _keep_replaced_value, active_history=True)
+    listen_once(Session, "after_flush", _tally_complaint_changes)
 
 
 @cache

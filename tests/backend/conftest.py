@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from backend.accounts.passwords import PasswordHashing
 from backend.config import Settings
-from backend.db import make_engine
+from backend.database import open_engine
 from backend.demo import install_demo
 from backend.demo_accounts import DemoAccount
 from backend.main import create_app
@@ -50,7 +50,7 @@ def database_url(request, tmp_path_factory) -> str:
 
 
 def _drop_everything(url: str) -> None:
-    engine = make_engine(url)
+    engine = open_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -70,7 +70,7 @@ def settings(database_url: str, tmp_path) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings.database_url)
     _empty_tables(engine)
     yield engine
     engine.dispose()

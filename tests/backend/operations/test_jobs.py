@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.complaints.models import Complaint, ComplaintEvent
-from backend.db import make_engine, utcnow
+from backend.database import open_engine
+from backend.db import utcnow
 from backend.information.models import AgencyFollow, Announcement, AnnouncementCategory
 from backend.jobs import run_jobs
 from backend.notifications.models import Notification
@@ -156,7 +157,7 @@ def claims_made_at_the_same_moment(engines):
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.postgres
 def test_two_hosts_running_the_jobs_at_once_handle_each_item_once(settings, session, due_work):
-    hosts = [make_engine(settings.database_url) for _ in range(2)]
+    hosts = [open_engine(settings.database_url) for _ in range(2)]
     try:
         with claims_made_at_the_same_moment(hosts), ThreadPoolExecutor(max_workers=2) as pool:
             outcomes = list(pool.map(run_jobs, hosts))
@@ -189,7 +190,7 @@ def test_warga_jobs_run_from_cron_on_two_hosts_at_once(settings, engine, demo, s
 def test_the_server_runs_the_jobs_itself_when_asked(tmp_path: Path):
     environment = {"WARGA_JOBS_INTERVAL_SECONDS": "0.2"}
     with live_server(tmp_path, demo_content=False, environment=environment) as server:
-        engine = make_engine(server.database_url)
+        engine = open_engine(server.database_url)
         try:
             with Session(engine) as session:
                 work = _add_due_announcements(session, 1)
@@ -210,7 +211,7 @@ def test_the_server_runs_the_jobs_itself_when_asked(tmp_path: Path):
                     time.sleep(0.1)
         finally:
             engine.dispose()
-    with Session(make_engine(server.database_url)) as session:
+    with Session(open_engine(server.database_url)) as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == len(
             work.follower_ids
         )

@@ -1,0 +1,46 @@
+"""The composition root of the database: every engine comes from `open_engine`.
+
+The server, the CLI, the scheduled jobs, the benchmarks and the tests open their engine here,
+and opening one registers every session hook the application's rules depend on, in the order
+they depend on each other:
+
+1. the Life Room's tallies follow every complaint write (``backend.stats.tallies``), and say
+   which tally tables they wrote;
+2. cached callers are dropped when a user's sessions or row change (``backend.auth.caller_cache``);
+3. microcache entries are dropped when a table they were built from is written
+   (``backend.microcache``);
+4. the change channel sends what the transaction announced with its commit (``backend.changes``),
+   which carries 2 and 3 to the other workers and hosts.
+
+So no module needs importing for its side effect, and a script that writes complaints through
+an engine from here cannot skew the Life Room. The hooks are SQLAlchemy session events: once
+registered they hold for every session of the process.
+"""
+
+import threading
+
+from sqlalchemy.engine import Engine
+
+from backend import changes, microcache
+from backend.auth import caller_cache
+from backend.db import EngineOptions, make_engine
+from backend.stats import tallies
+
+_lock = threading.Lock()
+
+
+def install_session_hooks() -> None:
+    """Register every session hook (each once, however often this is called)."""
+    with _lock:
+        tallies.install()
+        caller_cache.install()
+        microcache.install()
+        changes.install()
+
+
+def open_engine(
+    database_url: str, *, echo: bool = False, options: EngineOptions | None = None
+) -> Engine:
+    """The engine for `database_url`, with every session hook in place."""
+    install_session_hooks()
+    return make_engine(database_url, echo=echo, options=options)
