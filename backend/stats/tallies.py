@@ -1,7 +1,8 @@
 """Keeps the Life Room's tallies (``backend.stats.models``) in step with the complaint table.
 
-Every flush that inserts or changes a complaint takes the complaint's share of each tally as it
-was away and adds its share as it is now, right after the flush, in the same transaction. So
+Every flush that inserts or changes a complaint notes the complaint's share of each tally as it
+was and as it is now; just before the transaction commits, the differences are written, in the
+same transaction (one statement per tally). So
 the dashboard never disagrees with the complaints, whichever service function changed them,
 and a change that fails (a 409 on the row version, a rollback) leaves the tallies as they were.
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import case, delete, event, func, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel, col
 
@@ -119,10 +120,15 @@ def _keep_replaced_value(target, value, oldvalue, initiator):
     ``_facts_before_flush`` needs."""
 
 
-# After the flush's own statements: the UPDATE's row-version check has passed by then, so an
-# action that loses a race (409) gives up before it touches, and waits on, the tally rows. The
-# session still lists the flush's objects and their attribute histories at this point.
-def _tally_complaint_changes(session: Session, flush_context) -> None:
+# Noted after each flush (the session still lists the flush's objects and their attribute
+# histories then), written just before the commit: the tally rows are shared by every filing of
+# the day, agency and category, so their row locks are taken last and held for one round trip
+# instead of through the rest of the transaction. An action that loses a race (409 on the row
+# version) gives up before it touches them at all.
+_PENDING = "tallies_pending"
+
+
+def _note_complaint_changes(session: Session, flush_context) -> None:
     changes: list[tuple[Facts | None, Facts | None]] = []
     changes += [(None, _facts_now(c)) for c in session.new if isinstance(c, Complaint)]
     changes += [
@@ -133,7 +139,42 @@ def _tally_complaint_changes(session: Session, flush_context) -> None:
     changes += [(_facts_before_flush(c), None) for c in session.deleted if isinstance(c, Complaint)]
     changes = [(before, after) for before, after in changes if before != after]
     if changes:
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(_PENDING, []).append((transaction, changes))
+
+
+def _write_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the last changes are noted too
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        changes = [change for _, noted in pending for change in noted]
         apply_changes(session, changes, time_zone=current_region(session).time_zone)
+
+
+def _forget_rolled_back_savepoint(session: Session, rolled_back: SessionTransaction) -> None:
+    """What a rolled-back savepoint (or anything inside it) changed never happened."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            (transaction, changes)
+            for transaction, changes in pending
+            if not _within(transaction, rolled_back)
+        ]
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def apply_changes(
@@ -149,7 +190,7 @@ def apply_changes(
                 counts = deltas[tally][tuple(key.values())]
                 for name, value in values.items():
                     counts[name] += sign * value
-    connection = session.connection()  # not the session: this runs inside the session's flush
+    connection = session.connection()  # Core statements: no ORM events for the tally rows
     # Tallies and their rows in a fixed order, so that two transactions never wait on each
     # other's row locks in a circle; one statement per tally.
     for tally in TALLIES:
@@ -171,7 +212,10 @@ def install() -> None:
         attribute = getattr(Complaint, name)
         if not event.contains(attribute, "set", _keep_replaced_value):
             event.listen(attribute, "set", _keep_replaced_value, active_history=True)
-    listen_once(Session, "after_flush", _tally_complaint_changes)
+    listen_once(Session, "after_flush", _note_complaint_changes)
+    listen_once(Session, "before_commit", _write_before_commit)
+    listen_once(Session, "after_soft_rollback", _forget_rolled_back_savepoint)
+    listen_once(Session, "after_transaction_end", _forget_at_the_end)
 
 
 @cache

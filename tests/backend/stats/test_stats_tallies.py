@@ -4,6 +4,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
@@ -204,3 +205,36 @@ def test_a_change_to_a_complaint_not_loaded_yet_moves_its_stored_share(engine, s
     kept = _assert_same_as_rebuilt(session)
     running = [key for key in kept if key[0] == RunningTally.__tablename__]
     assert [key[1] for key in running] == ["2026-03-02"]
+
+
+def test_the_tallies_are_written_last_just_before_the_commit(engine, session, demo):
+    """Their rows are shared by every filing of the day: their locks are taken last."""
+    resident = _user(session, demo.resident)
+    statements: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement.lstrip().split("(")[0].upper())
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        service.file_complaint(session, reporter=resident, data=_complaint(), now=at("02"))
+        assert not any("COMPLAINT_TALLY" in s for s in statements)  # not at the flush
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    first = next(i for i, s in enumerate(statements) if "COMPLAINT_TALLY" in s)
+    after = statements[first:]
+    assert all("COMPLAINT_TALLY" in s or "PG_NOTIFY" in s for s in after), after
+    _assert_same_as_rebuilt(session)
+
+
+def test_a_rolled_back_savepoint_leaves_the_tallies_alone(session, demo):
+    resident = _user(session, demo.resident)
+    service.file_complaint(session, reporter=resident, data=_complaint(), now=at("02"))
+    savepoint = session.begin_nested()
+    service.file_complaint(session, reporter=resident, data=_complaint(), now=at("03"))
+    savepoint.rollback()
+    session.commit()
+    kept = _assert_same_as_rebuilt(session)
+    filed = [key for key in kept if key[0] == FiledTally.__tablename__]
+    assert [key[1] for key in filed] == ["2026-02-02"]
