@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # psycopg prepares statements on the server after a few runs; PgBouncer in transaction
     # mode hands each transaction another server connection, so turn this off behind it.
     db_prepared_statements: bool = True
+    # Where the change channel LISTENs (one connection per process). Behind PgBouncer in
+    # transaction mode, point it at PostgreSQL itself or a session-mode pool; empty: the
+    # database URL.
+    change_channel_database_url: str | None = None
     # Back-pressure: at most this many requests are worked on at once per process (0: as many
     # as the pool has connections, overflow included); others wait up to
     # `request_queue_seconds` for a turn, then get 503 with `Retry-After: retry_after_seconds`.

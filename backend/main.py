@@ -20,6 +20,7 @@ from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
 from backend.admission import RequestSlots
 from backend.auth.router import router as auth_router
+from backend.changes import channel_for
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
@@ -143,6 +144,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
+    # Made here so that it listens where the settings say (its users find it by database URL).
+    app.state.changes = channel_for(
+        settings.database_url, listen_url=settings.change_channel_database_url
+    )
     app.state.password_hashing = PasswordHashing(settings)
 
     install_error_handlers(app)
