@@ -14,6 +14,7 @@ reach the streams (on either worker), and the most connections the server ever h
 """
 
 import asyncio
+import json
 import os
 import resource
 import statistics
@@ -232,11 +233,11 @@ class Stream:
                     await asyncio.sleep(float(r.headers.get("retry-after", "1")))
                     continue
                 opened.set()
-                subject = None
                 async for line in r.aiter_lines():
-                    if line.startswith("data: ") and '"subject_id":' in line:
-                        subject = int(line.split('"subject_id":', 1)[1].split(",")[0].split("}")[0])
-                        self.arrivals.setdefault(subject, time.perf_counter())
+                    if line.startswith("data: "):
+                        entry = json.loads(line.removeprefix("data: "))
+                        if entry["kind"] == "complaint.verified":  # what the probes time
+                            self.arrivals.setdefault(entry["subject_id"], time.perf_counter())
                 return
 
 
