@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 import sys
+from dataclasses import replace
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -16,8 +17,10 @@ def _session() -> Session:
     from backend.db import make_engine
 
     settings = get_settings()
-    engine = make_engine(settings.database_url, options=settings.engine_options())
-    return Session(engine, expire_on_commit=False)
+    # Maintenance commands (a rebuild, a bulk generation) may run statements far longer than a
+    # request's: no statement timeout here.
+    options = replace(settings.engine_options(), statement_timeout_ms=0)
+    return Session(make_engine(settings.database_url, options=options), expire_on_commit=False)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
