@@ -101,6 +101,7 @@ async def test_a_database_that_refuses_connections_is_a_503_not_a_500(settings, 
             "/api/v1/auth/token", data={"username": "x@example.id", "password": "y"}
         )
     unreachable.state.engine.dispose()
+    unreachable.state.changes.close()  # its listener would retry for the rest of the run
     for answer in (response, login_response):
         _assert_busy(answer, code="service_unavailable")
 
