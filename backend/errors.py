@@ -133,13 +133,14 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     whose ``responses=`` leave it out, and files ``error_responses`` models under
     ``application/json``; every error this API sends is a ``ProblemDetail`` in
     ``application/problem+json``. An operation reading a body also answers 400 when the body
-    cannot be parsed at all (not JSON, broken multipart)."""
+    cannot be parsed at all (not JSON, broken multipart) and 413 when it is over its limit."""
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body cannot be parsed"})
+                responses.setdefault("413", {"description": "The body is over its limit"})
             for status, response in responses.items():
                 declared = set(response.get("content", {}))
                 # A page for people (the certificate check) declares its own HTML error.
@@ -248,6 +249,7 @@ _HTTP_CODES = {
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     409: ErrorCode.CONFLICT,
+    413: ErrorCode.BODY_TOO_LARGE,
 }
 
 

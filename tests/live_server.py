@@ -106,6 +106,9 @@ def serve_process(environment: dict[str, str], *, workers: int | None = None) ->
     """uvicorn serving the app in its own process with these settings; yields its base URL.
     With `workers`, it is started as an operator would: ``warga serve --workers N``."""
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # Links in answers (certificates' QR codes, download links) point at this very server.
+    environment = {"WARGA_PUBLIC_URL": base_url, **environment}
     if workers is None:
         command = [
             sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
@@ -118,7 +121,6 @@ def serve_process(environment: dict[str, str], *, workers: int | None = None) ->
             "--port", str(port), "--workers", str(workers),
         ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
-    base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base_url, process)
         yield base_url
