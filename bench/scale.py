@@ -425,6 +425,8 @@ def main() -> None:
         "WARGA_DB_CONNECTION_BUDGET": str(BUDGET),
         "WARGA_LOG_LEVEL": "ERROR",
         "PGAPPNAME": APPLICATION,
+        # One resident files hundreds of complaints here: the write limits count, never refuse.
+        "WARGA_RATE_LIMIT_FILING": "1000000000/hour",
         **CHEAP_ARGON2,
     }
     command = [PYTHON, "-m", "backend.cli", "serve", "--workers", str(WORKERS)]
