@@ -163,7 +163,9 @@ def test_server_side_prepared_statements_can_be_turned_off_for_pgbouncer(setting
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlite_answers_a_burst_of_filings_without_a_500(settings, demo):
     """SQLite's single writer: a burst queues (or is turned away with 503), never a 500."""
-    app = create_app(settings.model_copy(update={"db_pool_size": 5, "db_max_overflow": 5}))
+    # One resident files them all: the per-account write limit is not what is tested here.
+    roomy = {"db_pool_size": 5, "db_max_overflow": 5, "rate_limit_filing": "1000000/hour"}
+    app = create_app(settings.model_copy(update=roomy))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as client:
         headers = await login(client, demo.resident.username, demo.resident.password)
