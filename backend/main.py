@@ -1,6 +1,7 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
-from contextlib import asynccontextmanager
+import asyncio
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
 from backend.auth.router import router as auth_router
+from backend.clients.router import router as clients_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
@@ -34,6 +36,9 @@ from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
 from backend.region.router import router as region_router
 from backend.stats.router import router as stats_router
+from backend.webhooks import outbox  # noqa: F401 (writes webhook messages with every change)
+from backend.webhooks.delivery import run_forever as deliver_webhooks
+from backend.webhooks.router import router as webhooks_router
 
 VERSION = "0.1.0"
 # Swagger UI is served from the package, not a CDN: city networks are often closed to the internet.
@@ -53,7 +58,11 @@ parties integrate through this API.
 TAGS = [
     {"name": "auth", "description": "Tokens: log in, refresh (rotating), log out."},
     {"name": "accounts", "description": "Register as a resident; read and edit your own profile."},
-    {"name": "admin", "description": "Staff accounts and deactivation (admins only)."},
+    {
+        "name": "admin",
+        "description": "Staff accounts and deactivation; API clients for integrators (admins "
+        "only).",
+    },
     {"name": "region", "description": "The city: agencies, complaint categories, permit types."},
     {
         "name": "complaints",
@@ -99,6 +108,11 @@ TAGS = [
         "description": "No login: complaints (without personal data) and issued permits of a "
         "period as CSV or JSON, streamed.",
     },
+    {
+        "name": "webhooks",
+        "description": "Signed event notifications (Standard Webhooks) for integrators: "
+        "subscribe a URL, read each delivery attempt, resend.",
+    },
     {"name": "operations", "description": "Liveness and readiness probes."},
 ]
 
@@ -117,7 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Every server process delivers webhooks; the claims keep each attempt to one of them.
+        delivery = asyncio.create_task(deliver_webhooks(app.state.engine, app.state.settings))
         yield
+        delivery.cancel()
+        with suppress(asyncio.CancelledError):
+            await delivery
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -155,7 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)
-    for router in (auth_router, accounts_router, admin_router, region_router):
+    for router in (auth_router, accounts_router, admin_router, clients_router, region_router):
         app.include_router(router)
     app.include_router(complaints_router)
     for router in (permits_router, verification_router, register_router):
@@ -163,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(information_router)
     app.include_router(notifications_router)
     app.include_router(stats_router)
+    app.include_router(webhooks_router)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from backend.accounts import models as accounts_models
 from backend.auth import models as auth_models
+from backend.clients import models as clients_models
 from backend.complaints import models as complaints_models
 from backend.idempotency import IdempotencyRecord
 from backend.information import models as information_models
@@ -11,6 +12,7 @@ from backend.notifications import models as notifications_models
 from backend.permits import models as permits_models
 from backend.region import models as region_models
 from backend.stats import models as stats_models  # indexes on the complaint table
+from backend.webhooks import models as webhooks_models
 
 DOMAIN_MODELS = (
     region_models,
@@ -21,6 +23,8 @@ DOMAIN_MODELS = (
     permits_models,
     information_models,
     stats_models,
+    clients_models,
+    webhooks_models,
 )
 SHARED_TABLES = (IdempotencyRecord,)
 
