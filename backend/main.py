@@ -18,6 +18,7 @@ from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
 from backend.auth.router import router as auth_router
+from backend.clients.openapi import declare_scopes
 from backend.clients.router import router as clients_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
@@ -158,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(build_openapi())
+            app.openapi_schema = declare_scopes(document_problems(build_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -39,6 +39,7 @@ class LiveServer:
     base_url: str
     database_url: str
     accounts: list[DemoAccount]
+    environment: dict[str, str] = field(default_factory=dict)  # its WARGA_ settings
 
     def account(self, role: str, agency: str | None = None) -> DemoAccount:
         return next(
@@ -46,10 +47,10 @@ class LiveServer:
         )
 
 
-def _settings_environment(directory: Path) -> dict[str, str]:
+def _settings_environment(directory: Path, database_url: str | None) -> dict[str, str]:
     return {
         "WARGA_ENVIRONMENT": "test",
-        "WARGA_DATABASE_URL": f"sqlite:///{directory / 'warga.db'}",
+        "WARGA_DATABASE_URL": database_url or f"sqlite:///{directory / 'warga.db'}",
         "WARGA_MEDIA_DIR": str(directory / "media"),
         "WARGA_SIGNING_KEY_FILE": str(directory / "city-key.pem"),
         # Cheap password hashing keeps logins fast; the real costs are tested in backend/auth.
@@ -60,9 +61,17 @@ def _settings_environment(directory: Path) -> dict[str, str]:
 
 
 @contextmanager
-def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveServer]:
-    """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs."""
-    environment = _settings_environment(directory)
+def live_server(
+    directory: Path,
+    *,
+    demo_content: bool = True,
+    database_url: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs.
+    `database_url` serves another (emptied) database instead of a new SQLite file in
+    `directory`; `environment` adds or overrides WARGA_ settings."""
+    environment = {**_settings_environment(directory, database_url), **(environment or {})}
     settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -70,7 +79,14 @@ def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveS
         accounts = install_demo(session, hashing=PasswordHashing(settings), content=demo_content)
         session.commit()
     engine.dispose()
+    with server_process(environment) as base_url:
+        yield LiveServer(base_url, settings.database_url, accounts, environment)
 
+
+@contextmanager
+def server_process(environment: dict[str, str]) -> Iterator[str]:
+    """One more `uvicorn` process serving the database `environment` names (e.g. a second
+    host of the same city); yields its base URL."""
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
@@ -80,7 +96,7 @@ def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveS
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base_url, process)
-        yield LiveServer(base_url, settings.database_url, accounts)
+        yield base_url
     finally:
         process.terminate()
         try:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.auth.tokens import ClientClaims, decode_client_token, issue_client_token
-from backend.clients.models import ApiClient, ApiClientAudit, ApiClientUsage
+from backend.clients.models import ApiClient, ApiClientAudit, ApiClientUsage, ComplaintChannel
 from backend.clients.schemas import ClientCreate, ClientCredentials, ClientRead
 from backend.clients.scopes import parse_scopes
 from backend.config import Settings
@@ -273,6 +273,32 @@ def client_by_api_key(session: Session, *, api_key: str) -> ApiClient | None:
     ):
         return None
     return client
+
+
+def record_channel(
+    session: Session,
+    *,
+    complaint,
+    client: ApiClient,
+    via: str,
+    submitter_name: str | None = None,
+    submitter_email: str | None = None,
+    submitter_phone: str | None = None,
+    media_url: str | None = None,
+) -> ComplaintChannel:
+    """Note that `client` filed the complaint, with the submitter's contact (kept private)."""
+    channel = ComplaintChannel(
+        complaint_id=complaint.id,
+        client_pk=client.id,
+        via=via,
+        submitter_name=submitter_name,
+        submitter_email=submitter_email,
+        submitter_phone=submitter_phone,
+        media_url=media_url,
+    )
+    session.add(channel)
+    session.flush()
+    return channel
 
 
 # --- Using a token ---------------------------------------------------------------------------
