@@ -71,8 +71,9 @@ def live_server(
     """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs.
     `database_url` serves another (emptied) database instead of a new SQLite file in
     `directory`; `environment` adds or overrides WARGA_ settings."""
-    environment = {**_settings_environment(directory, database_url), **(environment or {})}
-    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
+    base = _settings_environment(directory, database_url)
+    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in base.items()})
+    environment = {**base, **(environment or {})}
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
