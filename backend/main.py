@@ -33,6 +33,7 @@ from backend.errors import (
 from backend.information.router import router as information_router
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
+from backend.open311.router import router as open311_router
 from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
 from backend.region.router import router as region_router
@@ -114,6 +115,11 @@ TAGS = [
         "description": "Signed event notifications (Standard Webhooks) for integrators: "
         "subscribe a URL, read each delivery attempt, resend.",
     },
+    {
+        "name": "open311",
+        "description": "Open311 GeoReport v2 (XML and JSON): services are complaint categories, "
+        "service requests are complaints. Errors are Open311 error lists.",
+    },
     {"name": "operations", "description": "Liveness and readiness probes."},
 ]
 
@@ -184,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_router)
     app.include_router(stats_router)
     app.include_router(webhooks_router)
+    app.include_router(open311_router)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 

@@ -235,9 +235,12 @@ UNSAFE_URLS = [
 
 
 def test_ssrf_destinations_are_refused_at_registration_and_at_send(tmp_path, receiver):
-    with live_server(
-        tmp_path, demo_content=False, environment={"WARGA_WEBHOOK_POLL_SECONDS": "0.2"}
-    ) as strict, httpx.Client(base_url=strict.base_url, timeout=10) as http:
+    with (
+        live_server(
+            tmp_path, demo_content=False, environment={"WARGA_WEBHOOK_POLL_SECONDS": "0.2"}
+        ) as strict,
+        httpx.Client(base_url=strict.base_url, timeout=10) as http,
+    ):
         token = client_token(http, create_client(http, "webhooks"))
         for url in UNSAFE_URLS:
             answer = http.post(
