@@ -246,3 +246,21 @@ def test_requests_filters_and_confidential_complaints_are_absent(http, api_key):
     assert long_ago == []
     xml_list = spark(xml_of(http.get(f"{V2}/requests.xml", params={"service_request_id": first})))
     assert xml_list[0]["service_request_id"] == first
+
+
+@pytest.mark.parametrize("format", ["json", "xml"])
+def test_an_existing_open311_client_library_reads_the_server(server, http, api_key, format):
+    # `georeport` (PyPI) is a GeoReport v2 client for US cities' 311 servers; it reads only.
+    from georeport import GeoReport
+
+    request_id = json_of(file(http, api_key))[0]["service_request_id"]
+    city = GeoReport(
+        f"{server.base_url}{V2}", jurisdiction="harapan-baru", api_key=api_key, output_format=format
+    )
+    assert "jalan-rusak" in [s["service_code"] for s in city.get_service_list()]
+    assert city.get_service_definition("jalan-rusak")["service_code"] == "jalan-rusak"
+    listed = city.get_service_requests(service_code="jalan-rusak", status="open")
+    listed = listed if isinstance(listed, list) else [listed]  # xmltodict: one item is no list
+    assert request_id in [item["service_request_id"] for item in listed]
+    one = city.get_service_request(request_id)
+    assert (one["service_request_id"], one["status"]) == (request_id, "open")
