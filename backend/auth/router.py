@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from backend.accounts.service import agency_code_of
 from backend.auth import service
 from backend.auth.dependencies import CurrentCaller, HashingDep
-from backend.auth.schemas import RefreshRequest, TokenResponse
+from backend.auth.schemas import RefreshRequest, TokenRequest, TokenResponse
 from backend.clients import service as clients_service
 from backend.clients.schemas import ClientTokenResponse
 from backend.dependencies import SessionDep, SettingsDep
@@ -25,33 +25,7 @@ def _token_response(session: SessionDep, pair: service.TokenPair) -> TokenRespon
     )
 
 
-class TokenForm:
-    """An RFC 6749 token request: the password grant for people (the default, so the docs'
-    Authorize button and the app work as before) or client credentials for integrators."""
-
-    def __init__(
-        self,
-        grant_type: Annotated[
-            str | None,
-            Form(description="`password` (the default) or `client_credentials`."),
-        ] = None,
-        username: Annotated[str | None, Form(description="Password grant: email or phone.")] = None,
-        password: Annotated[str | None, Form(json_schema_extra={"format": "password"})] = None,
-        scope: Annotated[str, Form(max_length=1000, description="Space-separated scopes.")] = "",
-        client_id: Annotated[str | None, Form(max_length=200)] = None,
-        client_secret: Annotated[
-            str | None, Form(max_length=200, json_schema_extra={"format": "password"})
-        ] = None,
-    ) -> None:
-        self.grant_type = grant_type
-        self.username = username
-        self.password = password
-        self.scope = scope
-        self.client_id = client_id
-        self.client_secret = client_secret
-
-
-def _missing_fields(form: TokenForm) -> Unprocessable | None:
+def _missing_fields(form: TokenRequest) -> Unprocessable | None:
     missing = [name for name in ("username", "password") if getattr(form, name) is None]
     if not missing:
         return None
@@ -71,7 +45,7 @@ def _missing_fields(form: TokenForm) -> Unprocessable | None:
 def login(
     request: Request,
     response: Response,
-    form: Annotated[TokenForm, Depends()],
+    form: Annotated[TokenRequest, Form()],
     session: SessionDep,
     settings: SettingsDep,
     hashing: HashingDep,
