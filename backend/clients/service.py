@@ -165,15 +165,18 @@ def audit_trail(
 class PresentedCredentials:
     client_id: str
     client_secret: str
-    via_basic: bool
 
 
-def oauth_error(status: int, error: ErrorCode, detail: str, *, basic: bool = False) -> Problem:
-    """An RFC 6749 §5.2 error in problem+json: `error` names it as OAuth2 clients expect."""
-    problem = Problem(detail, code=error, extensions={"error": error.value})
+def oauth_error(status: int, error: ErrorCode, detail: str) -> Problem:
+    """An RFC 6749 §5.2 error in problem+json: `error` and `error_description` as OAuth2
+    clients expect them, beside our `code` and `detail`. A failed client authentication asks
+    for HTTP Basic, the scheme the token endpoint authenticates clients with."""
+    problem = Problem(
+        detail, code=error, extensions={"error": error.value, "error_description": detail}
+    )
     problem.status = status
     if status == 401:
-        problem.headers["WWW-Authenticate"] = 'Basic realm="warga"' if basic else "Bearer"
+        problem.headers["WWW-Authenticate"] = 'Basic realm="warga"'
     return problem
 
 
@@ -196,18 +199,15 @@ def presented_credentials(
         # RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
         name, secret = unquote_plus(name), unquote_plus(secret)
         if not name or not secret or (client_id and client_id != name):
-            raise oauth_error(
-                401, ErrorCode.INVALID_CLIENT, "The client credentials are wrong.", basic=True
-            )
-        return PresentedCredentials(name, secret, via_basic=True)
+            raise oauth_error(401, ErrorCode.INVALID_CLIENT, "The client credentials are wrong.")
+        return PresentedCredentials(name, secret)
     if not client_id or not client_secret:
         raise oauth_error(
             401,
             ErrorCode.INVALID_CLIENT,
             "Send client_id and client_secret (form fields or HTTP Basic).",
-            basic=True,
         )
-    return PresentedCredentials(client_id, client_secret, via_basic=False)
+    return PresentedCredentials(client_id, client_secret)
 
 
 def _secret_matches(client: ApiClient | None, secret: str, now: dt.datetime) -> bool:
@@ -239,7 +239,6 @@ def grant_client_token(
             401,
             ErrorCode.INVALID_CLIENT,
             "The client credentials are wrong or the client was revoked.",
-            basic=credentials.via_basic,
         )
     asked = parse_scopes(scope or "")
     if not asked:

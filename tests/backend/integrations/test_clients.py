@@ -91,6 +91,7 @@ def test_token_errors_follow_rfc_6749_inside_problem_details(http):
 
     by_form = _grant(http, client_id=client["client_id"], client_secret=wrong)
     assert by_form.status_code == 401 and by_form.json()["error"] == "invalid_client"
+    assert by_form.headers["www-authenticate"].startswith("Basic")
     unknown = _grant(http, client_id="wc_nobody", client_secret=client["client_secret"])
     assert unknown.status_code == 401 and unknown.json()["error"] == "invalid_client"
 
