@@ -20,6 +20,7 @@ from backend.auth.tokens import ClientClaims, decode_client_token, issue_client_
 from backend.clients.models import ApiClient, ApiClientAudit, ApiClientUsage, ComplaintChannel
 from backend.clients.schemas import ClientCreate, ClientCredentials, ClientRead
 from backend.clients.scopes import parse_scopes
+from backend.complaints.models import Complaint
 from backend.config import Settings
 from backend.db import insert_on_conflict, utcnow
 from backend.errors import (
@@ -277,7 +278,7 @@ def client_by_api_key(session: Session, *, api_key: str) -> ApiClient | None:
 def record_channel(
     session: Session,
     *,
-    complaint,
+    complaint: Complaint,
     client: ApiClient,
     via: str,
     submitter_name: str | None = None,

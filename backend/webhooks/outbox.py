@@ -81,7 +81,8 @@ def _complaint_events(session: Session, entry: ComplaintEvent) -> list[Event]:
     complaint = session.get(Complaint, entry.complaint_id)
     if entry.action == "file":
         kinds = [EventType.COMPLAINT_FILED]
-    elif entry.from_status != entry.to_status:
+    elif entry.from_status != entry.to_status or entry.action == "forward":
+        # A forward from `submitted` keeps the status but hands it to another agency.
         kinds = [EventType.COMPLAINT_STATUS_CHANGED]
     elif entry.action == "comment" and entry.public:
         kinds = [EventType.COMPLAINT_COMMENTED]

@@ -82,3 +82,43 @@ async def test_announcements_and_rolled_back_changes(client, demo, session):
     )
     assert refused.status_code == 422
     assert [m.event_type for m in _messages(session)] == ["announcement.published"]
+
+
+async def test_a_forward_tells_the_receiving_agencys_endpoints(client, demo, session):
+    admin = await login(client, demo.admin.username, demo.admin.password)
+    created = await client.post(
+        "/api/v1/admin/clients",
+        json={"name": "GIS DLH", "scopes": ["webhooks"], "agency": "dlh"},
+        headers=admin,
+    )
+    credentials = created.json()
+    token = await client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"],
+        },
+    )
+    environment = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    endpoint = await _subscribe(client, environment, ["complaint.status_changed"])
+    resident = await login(client, demo.resident.username, demo.resident.password)
+    filed = await client.post("/api/v1/complaints", json=complaint_body(), headers=resident)
+    roads = await login(client, demo.officer("dbmsda").username, demo.officer("dbmsda").password)
+    forwarded = await client.post(
+        f"/api/v1/complaints/{filed.json()['id']}/actions/forward",
+        json={"agency": "dlh", "reason": "Urusan sampah"},
+        headers=roads,
+    )
+    assert forwarded.status_code == 200, forwarded.text
+
+    (message,) = _messages(session)
+    assert message.event_type == "complaint.status_changed"
+    data = message.payload["data"]
+    assert (data["status"], data["previous_status"], data["agency"]) == (
+        "submitted",
+        "submitted",
+        "dlh",
+    )
+    (delivery,) = session.exec(select(WebhookDelivery)).all()
+    assert delivery.message_id == message.id and endpoint["agency"] == "dlh"
