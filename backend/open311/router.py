@@ -28,19 +28,29 @@ Format = Annotated[str, "json or xml"]
 Jurisdiction = Annotated[
     str | None, Query(description="Optional: this endpoint serves one jurisdiction.")
 ]
+ERROR_LIST = {
+    "description": "The GeoReport v2 error list (in XML: <errors><error>…).",
+    "content": {
+        "text/xml": {},
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                },
+            }
+        },
+    },
+}
 BOTH_FORMATS = {
     200: {
         "description": "The answer in the format the path names.",
         "content": {"text/xml": {}, "application/json": {}},
     },
-    400: {
-        "description": "Open311 error list.",
-        "content": {"text/xml": {}, "application/json": {}},
-    },
-    404: {
-        "description": "Open311 error list.",
-        "content": {"text/xml": {}, "application/json": {}},
-    },
+    400: ERROR_LIST,
+    404: ERROR_LIST,
 }
 
 
@@ -194,7 +204,7 @@ def _file(
 @router.post(
     "/v2/requests.{format}",
     response_class=Response,
-    responses={**BOTH_FORMATS, 403: BOTH_FORMATS[404] | {"description": "Bad api_key."}},
+    responses={**BOTH_FORMATS, 403: ERROR_LIST, 429: ERROR_LIST},
     openapi_extra=POST_BODY,
 )
 async def create_request(
