@@ -1,6 +1,9 @@
 """Database engine and sessions: SQLite (default) or PostgreSQL through psycopg 3."""
 
+import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +13,8 @@ from pydantic import AwareDatetime
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import create_engine
 
@@ -140,3 +145,45 @@ def insert_on_conflict(dialect: str, table) -> Insert:
     `dialect` (its name): PostgreSQL and SQLite spell upserts alike, but SQLAlchemy builds them
     per dialect."""
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+# PostgreSQL's detail for a unique violation: 'Key (application_id, kind)=(4, ktp) already exists.'
+_POSTGRES_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+# SQLite's message: 'UNIQUE constraint failed: permit_document.application_id, permit_document.kind'
+_SQLITE_KEY = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)$")
+UNIQUE_VIOLATION = "23505"  # SQLSTATE
+
+
+def unique_violation(error: IntegrityError, table: str) -> frozenset[str] | None:
+    """The columns of `table`'s unique key (or primary key) that a write collided with.
+
+    None when `error` is anything else: a foreign key, NOT NULL or CHECK failure, or another
+    table's key. Callers catch only the collision they expect, so the rest stays an error."""
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    if diag is not None:  # psycopg
+        if getattr(original, "sqlstate", None) != UNIQUE_VIOLATION or diag.table_name != table:
+            return None
+        match = _POSTGRES_KEY.match(diag.message_detail or "")
+        return frozenset(c.strip() for c in match["columns"].split(",")) if match else None
+    match = _SQLITE_KEY.search(str(original))
+    if match is None:
+        return None
+    qualified = [column.strip() for column in match["columns"].split(",")]
+    if not all(column.startswith(f"{table}.") for column in qualified):
+        return None
+    return frozenset(column.removeprefix(f"{table}.") for column in qualified)
+
+
+@contextmanager
+def duplicate_tolerated(session: Session, table: str) -> Iterator[None]:
+    """A savepoint for an insert that a concurrent request may have made too (two taps at once).
+
+    Colliding with `table`'s unique key undoes only the savepoint: the row is there, as wanted.
+    Any other integrity error (a foreign key that points nowhere) is raised."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        if unique_violation(error, table) is None:
+            raise

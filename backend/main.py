@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -24,6 +24,7 @@ from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
 from backend.db import make_engine
+from backend.edge import RequestBodyLimit, body_limits, refuse_unstorable_input
 from backend.errors import (
     Unavailable,
     document_problems,
@@ -36,7 +37,9 @@ from backend.observability import RequestIdMiddleware, configure_logging
 from backend.open311.router import router as open311_router
 from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
+from backend.ratelimit import RateLimitHeaders, WriteLimits
 from backend.region.router import router as region_router
+from backend.security_headers import SecurityHeaders, page_policy
 from backend.stats.router import router as stats_router
 from backend.webhooks import outbox  # noqa: F401 (writes webhook messages with every change)
 from backend.webhooks.delivery import run_forever as deliver_webhooks
@@ -155,10 +158,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.password_hashing = PasswordHashing(settings)
+    app.state.write_limits = WriteLimits(settings, app.state.engine)
 
     install_error_handlers(app)
     build_openapi = app.openapi
@@ -175,9 +180,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "RateLimit", "RateLimit-Policy"],
         )
+    app.add_middleware(RequestBodyLimit, limits=body_limits(settings))
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeaders)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)
@@ -194,17 +202,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 
+    docs_page = get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} – docs",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+        swagger_ui_parameters={"persistAuthorization": True},
+    ).body
+    # Swagger UI's bundle and style sheet from this server, its one inline start-up script by
+    # hash; it styles elements from script (inline styles) and draws icons as data: URLs.
+    docs_policy = page_policy(
+        docs_page.decode(),
+        script_src="'self'",
+        style_src="'self' 'unsafe-inline'",
+        img_src="'self' data:",
+        connect_src="'self'",
+    )
+
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title=f"{app.title} – docs",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
-            swagger_ui_parameters={"persistAuthorization": True},
-        )
+        return HTMLResponse(docs_page, headers={"Content-Security-Policy": docs_policy})
 
     @app.get("/healthz", tags=["operations"], response_model=Health)
     def healthz() -> Health:

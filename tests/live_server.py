@@ -71,7 +71,12 @@ def live_server(
     """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs.
     `database_url` serves another (emptied) database instead of a new SQLite file in
     `directory`; `environment` adds or overrides WARGA_ settings."""
-    base = _settings_environment(directory, database_url)
+    port = free_port()
+    # Links in answers (certificates' QR codes, download links) point at this very server.
+    base = {
+        **_settings_environment(directory, database_url),
+        "WARGA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in base.items()})
     environment = {**base, **(environment or {})}
     upgrade(settings.database_url)
@@ -80,15 +85,15 @@ def live_server(
         accounts = install_demo(session, hashing=PasswordHashing(settings), content=demo_content)
         session.commit()
     engine.dispose()
-    with server_process(environment) as base_url:
+    with server_process(environment, port=port) as base_url:
         yield LiveServer(base_url, settings.database_url, accounts, environment)
 
 
 @contextmanager
-def server_process(environment: dict[str, str]) -> Iterator[str]:
+def server_process(environment: dict[str, str], *, port: int | None = None) -> Iterator[str]:
     """One more `uvicorn` process serving the database `environment` names (e.g. a second
-    host of the same city); yields its base URL."""
-    port = free_port()
+    host of the same city, on a port of its own); yields its base URL."""
+    port = port or free_port()
     command = [
         sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",

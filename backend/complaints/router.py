@@ -47,9 +47,11 @@ from backend.complaints.schemas import (
 )
 from backend.db import RowId, utcnow
 from backend.dependencies import SessionDep, SettingsDep
+from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
+from backend.ratelimit import limit_writes
 from backend.region.service import current_region
 from backend.responses import model_response
 from backend.uploads import FileStore, process_photo, read_limited
@@ -58,6 +60,7 @@ from shared.complaints import ComplaintStatus
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 JPEG = {200: {"content": {"image/jpeg": {}}, "description": "The photo as JPEG."}}
 
 
@@ -90,7 +93,8 @@ def _done(session: Session, complaint: Complaint, viewer: User) -> ComplaintDeta
     "",
     response_model=ComplaintDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
+    dependencies=[limit_writes("filing")],
 )
 def file_complaint(
     data: ComplaintCreate, filer: ComplaintFiler, session: SessionDep, key: IdempotencyKey = None
@@ -178,8 +182,10 @@ def read_complaint(
     "/{complaint_id}/photos",
     response_model=list[PhotoRef],
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 404, 409, 413, 422),
+    responses=error_responses(401, 404, 409, 413, 422, 429),
+    dependencies=[limit_writes("uploads")],
 )
+@accepts_upload(BodyKind.PHOTO)
 async def upload_complaint_photos(
     complaint: ParticipantComplaint,
     user: CurrentUser,
@@ -264,7 +270,8 @@ def read_complaint_photo_thumbnail(
     "/{complaint_id}/comments",
     response_model=ComplaintDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=ACTION_ERRORS,
+    responses=WRITE_ERRORS,
+    dependencies=[limit_writes("comments")],
 )
 def add_complaint_comment(
     data: CommentInput, complaint: ParticipantComplaint, user: CurrentUser, session: SessionDep
@@ -277,7 +284,8 @@ def add_complaint_comment(
 @router.put(
     "/{complaint_id}/support",
     response_model=SupportState,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(401, 403, 404, 409, 429),
+    dependencies=[limit_writes("support")],
 )
 def support_complaint(
     complaint: SupportableComplaint, user: ResidentUser, session: SessionDep

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -32,7 +31,7 @@ from backend.complaints.schemas import (
     RatingInput,
     RejectInput,
 )
-from backend.db import utcnow
+from backend.db import duplicate_tolerated, utcnow
 from backend.errors import Conflict, NotFound, Unprocessable, bilingual
 from backend.microcache import remember
 from backend.notifications.service import notify, notify_agency_staff
@@ -791,11 +790,9 @@ def support(session: Session, *, complaint: Complaint, resident: User) -> None:
         )
     if session.get(ComplaintSupporter, (complaint.id, resident.id)) is not None:
         return
-    try:
-        with session.begin_nested():  # two taps at once: the second insert collides, harmlessly
-            session.add(ComplaintSupporter(complaint_id=complaint.id, user_id=resident.id))
-    except IntegrityError:
-        pass
+    # Two taps at once: the second insert collides with the first, harmlessly.
+    with duplicate_tolerated(session, ComplaintSupporter.__tablename__):
+        session.add(ComplaintSupporter(complaint_id=complaint.id, user_id=resident.id))
 
 
 # --- Photos ---

@@ -15,6 +15,7 @@ from backend.auth.dependencies import AdminUser, CurrentUser, require_roles
 from backend.config import Settings
 from backend.db import CalendarDay, RowId, utcnow
 from backend.dependencies import LanguageDep, SessionDep, SettingsDep
+from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.http_cache import NOT_MODIFIED, cached_response, entity_tag, is_not_modified
 from backend.information import service
@@ -179,6 +180,7 @@ def delete_announcement(announcement_id: RowId, user: WriterUser, session: Sessi
     response_model=AnnouncementPublic,
     responses={**WRITE_ERRORS, **error_responses(413)},
 )
+@accepts_upload(BodyKind.PHOTO)
 async def set_announcement_image(
     announcement_id: RowId,
     user: WriterUser,

@@ -54,6 +54,10 @@ BOTH_FORMATS = {
 }
 
 
+def _known(format: str) -> str:
+    return format if format in FORMATS else "json"
+
+
 def _answer(format: str, root: str, build: Callable[[], Any]) -> Response:
     if format not in FORMATS:
         return errors(404, f"The format {format!r} is not served: use json or xml.", format="json")
@@ -216,11 +220,17 @@ async def create_request(
 ) -> Response:
     """File a service request (needs the `api_key` of a client with the `open311` scope); it
     becomes a complaint in the responsible agency's queue."""
-    if format not in FORMATS:
-        return _answer(format, "service_requests", list)
     try:
         form = RequestForm.parse((await request.form()).multi_items())
-    except StarletteHTTPException:  # a body the form parser cannot read
+    except StarletteHTTPException as error:
+        if error.status_code != 400:  # a body over the route's limit: 413, as everywhere
+            raise
+        form = None
+    except Open311Error as error:
+        return errors(error.status, *error.descriptions, format=_known(format))
+    if format not in FORMATS:
+        return _answer(format, "service_requests", list)
+    if form is None:
         return errors(400, "Send the request as application/x-www-form-urlencoded.", format=format)
     try:
         filed = await run_in_threadpool(_file, session, settings, request, form, language)

@@ -9,8 +9,10 @@ contact.
 """
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -35,6 +37,8 @@ from shared.roles import STAFF_ROLES
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000  # the specification's default query limit
 MAX_SPAN = dt.timedelta(days=90)
+# Text PostgreSQL cannot store (as backend.edge refuses it in JSON bodies and parameters).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # How each type of question is presented to Open311 clients.
 DATATYPES = {
@@ -72,7 +76,7 @@ def check_jurisdiction(session: Session, settings: Settings, jurisdiction_id: st
     """One jurisdiction is served: its region code or the public host name, or none given."""
     if not jurisdiction_id:
         return
-    host = settings.public_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    host = urlsplit(settings.public_origin).hostname
     if jurisdiction_id not in (current_region(session).code, host):
         raise Open311Error(404, f"jurisdiction_id {jurisdiction_id!r} was not found")
 
@@ -85,13 +89,13 @@ def discovery(session: Session, settings: Settings) -> dict:
     changeset = _w3(region.loaded_at, region)
     return {
         "changeset": changeset,
-        "contact": f"Diskominfo {region.name_id} — {settings.public_url}",
+        "contact": f"Diskominfo {region.name_id} — {settings.public_origin}",
         "key_service": "Ask the city's Diskominfo for an API client with the open311 scope; "
         "its client_secret is the api_key (docs/integrations.md).",
         "endpoints": [
             {
                 "specification": SPECIFICATION,
-                "url": settings.public_url.rstrip("/") + "/open311/v2",
+                "url": settings.public_origin + "/open311/v2",
                 "changeset": changeset,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
@@ -181,6 +185,10 @@ class RequestForm:
         for name, value in items:
             if not isinstance(value, str):  # a file in a multipart body: nothing asks for one
                 continue
+            if UNSTORABLE.search(name) or UNSTORABLE.search(value):
+                raise Open311Error(
+                    400, f"{name} holds a character that cannot be stored (such as U+0000)"
+                )
             if name.startswith("attribute[") and name.endswith("[]"):
                 code = name[len("attribute[") : -3]
                 existing = attributes.get(code)
@@ -400,7 +408,7 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
             )
         )
     }
-    base = settings.public_url.rstrip("/")
+    base = settings.public_origin
     photos = session.execute(
         select(ComplaintPhoto.complaint_id, ComplaintPhoto.id)
         .where(col(ComplaintPhoto.complaint_id).in_(ids), ~col(ComplaintPhoto.from_staff))

@@ -69,7 +69,8 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _link(path: str) -> str:
-    return get_settings().public_url.rstrip("/") + path
+    # The process's settings: a flush has no request to ask (WARGA_PUBLIC_URL, as the app's).
+    return get_settings().public_origin + path
 
 
 def _code(session: Session, model, row_id: int | None) -> str | None:

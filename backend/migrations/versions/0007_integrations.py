@@ -2,7 +2,7 @@
 complaint came by, and webhook endpoints with their outbox, deliveries and attempts.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-02 11:48:48.147731
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import backend.db
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

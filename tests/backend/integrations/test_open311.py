@@ -147,6 +147,8 @@ def test_errors_are_the_specifications_error_list(http, api_key, format):
     assert "service_code" in error_of(file(http, api_key, format, service_code=""), 400)
     assert "service_code" in error_of(file(http, api_key, format, service_code="nope"), 404)
     assert "lat" in error_of(file(http, api_key, format, lat="", long=""), 400)
+    nul = file(http, api_key, format, description="Lubang besar\x00 di jalan raya")
+    assert "description" in error_of(nul, 400)  # PostgreSQL cannot store U+0000
     assert "ukuran_lubang" in error_of(
         file(http, api_key, format, **{"attribute[ukuran_lubang]": "raksasa"}), 400
     )
