@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivymd.app import MDApp
@@ -138,6 +139,18 @@ class WargaApp(MDApp):
         self.save_preference("api_url", url)
         if self.session_active:
             self.notifier.start(self.api)
+
+    def confirm(self, text: str) -> None:
+        """Say that something worked, briefly, over the bottom of the window (a snackbar)."""
+        from kivymd.uix.label import MDLabel
+        from kivymd.uix.snackbar import MDSnackbar  # only when first needed: start-up memory
+
+        MDSnackbar(
+            MDLabel(text=text, theme_text_color="Custom", text_color=(1, 1, 1, 1)),
+            y=dp(24),
+            pos_hint={"center_x": 0.5},
+            size_hint_x=0.94,
+        ).open()
 
     def tr(self, key: str, _language: str | None = None, **params: object) -> str:
         """For kv rules: `app.tr("key", app.lang)` names `app.lang` so the rule re-runs."""

@@ -27,7 +27,6 @@ from mobile.photos import RemotePhoto
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
-from shared.errors import ErrorCode
 from shared.roles import Role
 
 NOTE = {"code": "note", "label": "complaint.field.note", "type": "textarea"}
@@ -265,7 +264,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
     complaint = ObjectProperty(None, allownone=True)
     categories = DictProperty()  # code -> category, to name the extra questions and answers
     agencies = ListProperty()  # the forward action's choices
-    # Called with the complaint after an action changed it, or None when it must be reloaded.
+    # Called with the complaint after an action changed it.
     after_action = ObjectProperty()
 
     def __init__(self, **kwargs) -> None:
@@ -426,13 +425,12 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
             return
         if self.panel is not None:
             self.panel.form.show_server_errors(screen.last_error)
-        if getattr(screen.last_error, "code", None) == ErrorCode.VERSION_CONFLICT:
-            self.after_action(None)  # someone else acted first: reload what is there now
+        # A 409 (someone else acted first) leaves the notice's "Reload" to the officer.
 
 
 class ComplaintScreen(WargaScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.ids.detail.after_action = self._changed
+        self.ids.detail.after_action = lambda _complaint: None
 
     async def load(self) -> None:
         detail = self.ids.detail
@@ -451,7 +449,3 @@ class ComplaintScreen(WargaScreen):
 
     async def settled(self) -> None:
         await self.ids.detail.photos_loaded()
-
-    def _changed(self, complaint: dict | None) -> None:
-        if complaint is None:
-            self.reload()

@@ -98,13 +98,16 @@ class ComplaintQueueScreen(WargaScreen):
         if found is not None:
             self.ids.detail.complaint = found
 
-    def _changed(self, complaint: dict | None) -> None:
+    def _changed(self, _complaint: dict) -> None:
         """After an action the queue's lines change too (status, assignee, or gone)."""
-        if complaint is None:
-            self.ids.detail.complaint = None
-            self.reload()
-        else:
-            self.app.spawn(self._refresh_list())
+        self.app.spawn(self._refresh_list())
+
+    def notice_pressed(self) -> None:
+        """After a conflict: the shown complaint and the list as they are now."""
+        shown = self.ids.detail.complaint
+        self.reload()
+        if shown is not None:
+            self.app.spawn(self._show_detail(shown))
 
     async def _refresh_list(self) -> None:
         await self._fetch_queue()

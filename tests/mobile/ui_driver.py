@@ -54,6 +54,30 @@ def visible_texts(widget) -> list[str]:
     return [w.text for w in widget.walk(restrict=True) if isinstance(w, Label) and w.text]
 
 
+def is_drawn(widget) -> bool:
+    """Whether a person could see `widget`: it and every parent up to the window are opaque and
+    take room (a screen not shown has no window above it)."""
+    from kivy.core.window import Window
+
+    node = widget
+    while node is not Window:
+        if node is None or node.opacity == 0 or node.width <= 0 or node.height <= 0:
+            return False
+        node = node.parent
+    return True
+
+
+def drawn_texts(widget) -> list[str]:
+    """The label texts under `widget` a person would see: `visible_texts` minus hidden ones."""
+    from kivy.uix.label import Label
+
+    return [
+        w.text
+        for w in widget.walk(restrict=True)
+        if isinstance(w, Label) and w.text and is_drawn(w)
+    ]
+
+
 def press_back() -> None:
     from kivy.core.window import Window
 
@@ -92,6 +116,94 @@ async def login_screen(app, accounts):
         greeting=home.ids.greeting.text,
         tiles=[tile.title for tile in reversed(home.ids.tiles.children)],
     )
+
+
+def scaffold(screen):
+    from mobile.widgets import Scaffold
+
+    return next(w for w in screen.walk(restrict=True) if isinstance(w, Scaffold))
+
+
+@scenario
+async def wrong_password(app, accounts):
+    """A wrong password: the spinner shows while the server checks, then the reason is drawn."""
+    login = app.screen("login")
+    login.ids.username.text = accounts["resident"]["username"]
+    login.ids.password.text = "not-the-password"
+    press(login.ids.submit)
+    await until(lambda: login.busy)
+    spinner = scaffold(login).ids.spinner
+    result["busy_drawn"] = is_drawn(spinner) and spinner.active
+    await until(lambda: not login.busy)
+    await frames()
+    result["screen"] = app.manager.current
+    result["drawn"] = drawn_texts(login)
+    result["spinner_after"] = is_drawn(spinner)
+
+
+@scenario
+async def locked_out(app, accounts):
+    """Too many wrong passwords for one account: the login screen says how long to wait."""
+    from mobile.core.api import ApiError
+
+    name = params["username"]
+    for _attempt in range(int(params["attempts"])):
+        try:
+            await app.api.login(name, "wrong-wrong-wrong")
+        except ApiError:
+            pass
+    login = app.screen("login")
+    login.ids.username.text = name
+    login.ids.password.text = "wrong-wrong-wrong"
+    press(login.ids.submit)
+    await until(lambda: login.notice)
+    await frames()
+    result["drawn"] = drawn_texts(login)
+
+
+@scenario
+async def offline_banner(app, accounts):
+    """Seen online, then the network goes: the same screen shows its saved data under a banner
+    that says how old it is."""
+    await login_as(app, accounts["resident"])
+    await open_screen(app, "complaint_categories")
+    result["online"] = drawn_texts(app.screen("complaint_categories"))
+    app.set_api_url(params["offline_api"])
+    press_back()
+    categories = await open_screen(app, "complaint_categories")
+    result["offline"] = drawn_texts(categories)
+
+
+@scenario
+async def conflict_reload(app, accounts):
+    """An officer acts on a complaint another session changed a moment ago: the refusal says so
+    and offers to reload, which shows the complaint as it is now."""
+    from mobile.core.api import ApiClient
+    from mobile.core.tokens import TokenStore
+    from tests.mobile.helpers import file_pothole
+
+    async def client(name: str, account: dict) -> ApiClient:
+        api = ApiClient(app.api.base_url, tokens=TokenStore(app.data_dir / name))
+        await api.login(account["username"], account["password"])
+        return api
+
+    resident = await client("resident", accounts["resident"])
+    filed = await file_pothole(resident)
+    await login_as(app, accounts["road_officer"])
+    screen = await open_screen(app, "complaint", id=filed["id"])
+    detail = screen.ids.detail
+    other = await client("other", accounts["road_officer"])
+    await other.complaint_action(filed["id"], "claim", None, version=filed["version"])
+    for api in (resident, other):
+        await api.aclose()
+    detail.start("claim")
+    await until(lambda: screen.notice_is_error)
+    await frames()
+    result["refused"] = drawn_texts(screen)
+    press(scaffold(screen).ids.notice_button)
+    await until(lambda: detail.complaint and detail.complaint["assignee"])
+    await frames()
+    result["reloaded"] = drawn_texts(screen)
 
 
 @scenario
@@ -409,12 +521,15 @@ def application_rows(screen) -> list[dict]:
 
 
 def button(widget, text: str):
+    from kivy.app import App
     from kivymd.uix.button import MDRaisedButton
 
-    [found] = [
+    found = [
         w for w in widget.walk(restrict=True) if isinstance(w, MDRaisedButton) and w.text == text
     ]
-    return found
+    notice = App.get_running_app().manager.current_screen.notice
+    assert len(found) == 1, f"{text!r} among {detail_buttons(widget)}, notice {notice!r}"
+    return found[0]
 
 
 async def open_application(app, screen, application_id: int):
@@ -600,7 +715,9 @@ async def permit_officer_approves(app, accounts):
     await take_action(detail, "approve")
     result["last_step"] = detail.application["current_step"]
     result["notice"] = queue.notice
-    await until(lambda: not queue.busy)
+    # The lists are fetched again after the action: wait for the step to leave the queue.
+    await until(lambda: application_id not in [a["id"] for a in queue.applications])
+    await frames()
     result["queue_after"] = application_rows(queue)
 
 
