@@ -144,14 +144,14 @@ async def wrong_password(app, accounts):
 @scenario
 async def locked_out(app, accounts):
     """Too many wrong passwords for one account: the login screen says how long to wait."""
+    from contextlib import suppress
+
     from mobile.core.api import ApiError
 
     name = params["username"]
     for _attempt in range(int(params["attempts"])):
-        try:
+        with suppress(ApiError):
             await app.api.login(name, "wrong-wrong-wrong")
-        except ApiError:
-            pass
     login = app.screen("login")
     login.ids.username.text = name
     login.ids.password.text = "wrong-wrong-wrong"
