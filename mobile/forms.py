@@ -230,12 +230,19 @@ class FormView(MDBoxLayout):
             describe = self._errors.get(code)
             widget.error = describe(translator) if describe else ""
 
-    def show_server_errors(self, error: ApiError | Offline | None, prefix: str = "") -> None:
-        """Put a problem's per-field errors (named `{prefix}{code}`) under their fields."""
+    def show_server_errors(
+        self, error: ApiError | Offline | None, prefix: str = "", aliases: dict | None = None
+    ) -> None:
+        """Put a problem's per-field errors (named `{prefix}{code}`) under their fields.
+
+        A location's problem may name one of its parts (`lokasi.latitude`); `aliases` names
+        the input for the server's other names (a complaint's `latitude` is its `location`).
+        """
         found = {}
         for name, problem in (error.field_errors() if isinstance(error, ApiError) else {}).items():
             code = name.removeprefix(prefix)
-            if code in self.inputs:
+            code = (aliases or {}).get(code, code.split(".")[0])
+            if code in self.inputs and code not in found:
                 found[code] = partial(_server_message, problem)
         self.show_errors(found)
 

@@ -63,6 +63,8 @@ FIELDS = [
     },
 ]
 ANSWERS_PREFIX = "answers."  # how the server names problems with the extra questions
+# The API takes a complaint's location as two numbers; the form shows it as one input.
+LOCATION_PARTS = {"latitude": "location", "longitude": "location"}
 
 
 class ComplaintFormScreen(WargaScreen):
@@ -200,7 +202,7 @@ class ComplaintFormScreen(WargaScreen):
         if item.status is OutboxStatus.FAILED:  # refused: show why, next to the fields
             error = ApiError.from_problem(item.problem)
             self.app.outbox.discard(item.id)
-            self.form.show_server_errors(error)
+            self.form.show_server_errors(error, aliases=LOCATION_PARTS)
             self.questions.show_server_errors(error, prefix=ANSWERS_PREFIX)
             self.notice, self.notice_is_error = self.describe(error), True
             self.render()

@@ -33,3 +33,10 @@ def test_a_conflict_is_explained_and_reload_shows_the_complaint_as_it_is_now(dri
     assert any(
         text.startswith("Ditangani oleh") for text in "\n".join(seen["reloaded"]).split("\n")
     )
+
+
+def test_a_report_outside_the_city_is_refused_at_its_location_field(drive):
+    seen = drive("refused_outside")
+    assert seen["screen"] == "complaint_form"
+    assert "Lokasi di luar wilayah layanan" in seen["location"]
+    assert seen["outbox"] == 0  # refused for good: nothing left waiting

@@ -363,6 +363,24 @@ async def file_through_the_form(app, title: str, category: str, latitude: float,
 
 
 @scenario
+async def refused_outside(app, accounts):
+    """Filed at a spot outside the city: the server's refusal is drawn under the location."""
+    await login_as(app, accounts["resident"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    form = form_screen.form
+    form.inputs["title"].input.text = "Jalan rusak di Denpasar"
+    form.inputs["description"].input.text = "Lubang besar di tengah jalan, dekat pasar."
+    form.inputs["location"].show({"latitude": -8.65, "longitude": 115.21})
+    form_screen.questions.inputs["ukuran_lubang"].show("kecil")
+    press(form_screen.ids.submit)
+    await until(lambda: form_screen.notice_is_error, timeout=20)
+    await frames()
+    result["screen"] = app.manager.current
+    result["location"] = drawn_texts(form.inputs["location"])
+    result["outbox"] = len(app.outbox.items())
+
+
+@scenario
 async def file_complaint(app, accounts):
     """A resident reports a pothole with a photo and finds it in "my complaints"."""
     await login_as(app, accounts["resident"])
