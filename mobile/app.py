@@ -79,6 +79,9 @@ class WargaApp(MDApp):
             language=translator.language,
         )
         self.outbox = Outbox(self.data_dir / "outbox")
+        if self.tokens.session is not None:
+            self.outbox.account = self.tokens.session.account
+            self.outbox.adopt()
         self.manager = ScreenManager(transition=NoTransition())
         Window.bind(on_keyboard=self._on_keyboard)
         Window.softinput_mode = "below_target"  # the on-screen keyboard never hides the field
@@ -220,17 +223,22 @@ class WargaApp(MDApp):
             self.notifier.reset()
 
     def signed_in(self, session: Session) -> None:
+        self.outbox.account = session.account  # their own waiting items, no one else's
         self.session_active = True
         self.show("home", root=True)
         self.flush_outbox()
 
     def sign_out(self) -> None:
-        self.session_active = False
+        """Log out; what waits in the outbox stays, for when this account signs in again."""
+        self._signed_out()
         self.spawn(self.api.logout())
-        self.show("login", root=True)
 
     def session_lost(self) -> None:
         """The server refused the session (revoked, reused, expired refresh): log in again."""
-        self.session_active = False
+        self._signed_out()
         self.api.forget_session()
+
+    def _signed_out(self) -> None:
+        self.session_active = False
+        self.outbox.account = ""
         self.show("login", root=True)

@@ -210,6 +210,16 @@ ID = {
     "settings.account": "Akun",
     "settings.logout": "Keluar",
     "settings.not_signed_in": "Belum masuk.",
+    "settings.unsent_title": "{count} kiriman belum terkirim",
+    "settings.unsent_text": (
+        "Kiriman ini milik akun Anda dan hanya dikirim saat Anda masuk. Apa yang ingin dilakukan?"
+    ),
+    "settings.unsent_keep": "Simpan, kirim saat saya masuk lagi",
+    "settings.unsent_send": "Kirim sekarang, lalu keluar",
+    "settings.unsent_discard": "Buang kiriman dan keluar",
+    "settings.unsent_still": "{count} kiriman masih menunggu, Anda tetap masuk.",
+    "settings.advanced": "Lanjutan",
+    "settings.advanced_help": "Hanya untuk petugas IT kota atau pengujian.",
     "outbox.title": "Kotak keluar",
     "outbox.empty": "Tidak ada kiriman yang menunggu.",
     "outbox.waiting": "Menunggu dikirim · dicoba {attempts} kali",
@@ -636,6 +646,17 @@ EN = {
     "settings.account": "Account",
     "settings.logout": "Log out",
     "settings.not_signed_in": "Not signed in.",
+    "settings.unsent_title": "{count} items not sent yet",
+    "settings.unsent_text": (
+        "They belong to your account and are sent only while you are signed in. "
+        "What would you like to do?"
+    ),
+    "settings.unsent_keep": "Keep them until I sign in again",
+    "settings.unsent_send": "Send now, then log out",
+    "settings.unsent_discard": "Discard them and log out",
+    "settings.unsent_still": "{count} items still waiting; you are still signed in.",
+    "settings.advanced": "Advanced",
+    "settings.advanced_help": "For the city's IT staff or testing only.",
     "outbox.title": "Outbox",
     "outbox.empty": "Nothing is waiting to be sent.",
     "outbox.waiting": "Waiting to send · tried {attempts} times",

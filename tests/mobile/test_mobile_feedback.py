@@ -40,3 +40,27 @@ def test_a_report_outside_the_city_is_refused_at_its_location_field(drive):
     assert seen["screen"] == "complaint_form"
     assert "Lokasi di luar wilayah layanan" in seen["location"]
     assert seen["outbox"] == 0  # refused for good: nothing left waiting
+
+
+def test_the_outbox_belongs_to_the_account_that_wrote_it(drive, unreachable_url):
+    title = "Lubang di depan rumah Siti"
+    seen = drive(
+        "outbox_accounts", "--param", f"offline_api={unreachable_url}", "--param", f"title={title}"
+    )
+    # Logging out with an unsent report asks what to do with it.
+    assert "1 kiriman belum terkirim" in seen["question"]
+    assert {
+        "Simpan, kirim saat saya masuk lagi",
+        "Kirim sekarang, lalu keluar",
+        "Buang kiriman dan keluar",
+        "Batal",
+    } <= set(seen["question"])
+    assert seen["after_cancel"] == {"screen": "settings", "overlay": []}
+    # Budi, on the same phone: Siti's report is neither sent nor shown.
+    assert seen["budi_sent"] == 0
+    assert "Tidak ada kiriman yang menunggu." in seen["budi_outbox"]
+    assert title not in seen["budi_mine"]
+    assert seen["budi_logout"] == {"screen": "login", "overlay": []}
+    # Siti again: sent, as hers.
+    [row] = [row for row in seen["siti_mine"] if row["title"] == title]
+    assert row["line"].startswith("ADU-")

@@ -78,6 +78,25 @@ def drawn_texts(widget) -> list[str]:
     ]
 
 
+def overlay_texts() -> list[str]:
+    """What is drawn over the screens: dialogs and snackbars (the window's other children)."""
+    from kivy.core.window import Window
+
+    return [text for child in Window.children[:-1] for text in drawn_texts(child)]
+
+
+def overlay_button(text: str):
+    from kivy.core.window import Window
+    from kivymd.uix.button import MDFlatButton, MDRaisedButton
+
+    return next(
+        w
+        for child in Window.children[:-1]
+        for w in child.walk(restrict=True)
+        if isinstance(w, MDFlatButton | MDRaisedButton) and w.text == text
+    )
+
+
 def press_back() -> None:
     from kivy.core.window import Window
 
@@ -511,6 +530,48 @@ async def file_offline(app, accounts):
     )
     result["mine"] = rows(mine)
     result["waiting"] = [(item.kind, item.title) for item in app.outbox.items()]
+
+
+@scenario
+async def outbox_accounts(app, accounts):
+    """Siti files offline and logs out keeping it; Budi signs in on the same phone and neither
+    sends nor sees it; Siti signs in again and it is sent as hers."""
+    from mobile.core.complaints import queue_complaint
+    from mobile.core.outbox import OutboxStatus
+    from tests.mobile.helpers import POTHOLE
+
+    online = app.api.base_url
+    await login_as(app, accounts["resident"])
+    app.set_api_url(params["offline_api"])
+    queue_complaint(app.outbox, {**POTHOLE, "title": params["title"]})
+    settings = await open_screen(app, "settings")
+    press(settings.ids.logout)
+    await until(lambda: "Batal" in overlay_texts())  # the dialog fades in
+    result["question"] = overlay_texts()
+    press(overlay_button("Batal"))
+    await until(lambda: not overlay_texts())
+    result["after_cancel"] = {"screen": app.manager.current, "overlay": overlay_texts()}
+    press(settings.ids.logout)
+    await until(lambda: "Batal" in overlay_texts())
+    press(overlay_button("Simpan, kirim saat saya masuk lagi"))
+    await until(lambda: app.manager.current == "login")
+    app.set_api_url(online)
+
+    await login_as(app, accounts["neighbour"])
+    result["budi_sent"] = (await app.outbox.flush(app.api)).sent
+    outbox = await open_screen(app, "outbox")
+    result["budi_outbox"] = drawn_texts(outbox)
+    mine = await open_screen(app, "my_complaints")
+    result["budi_mine"] = [row["title"] for row in rows(mine)]
+    settings = await open_screen(app, "settings")
+    press(settings.ids.logout)  # nothing of Budi's waits: no question
+    await frames()
+    result["budi_logout"] = {"screen": app.manager.current, "overlay": overlay_texts()}
+
+    await login_as(app, accounts["resident"])
+    await until(lambda: not app.outbox.items(OutboxStatus.WAITING), timeout=20)
+    mine = await open_screen(app, "my_complaints")
+    result["siti_mine"] = rows(mine)
 
 
 @scenario
