@@ -190,12 +190,13 @@ class WargaApp(MDApp):
             self.manager.add_widget(screens.create(name))
         return self.manager.get_screen(name)
 
-    def show(self, name: str, *, root: bool = False, **params) -> None:
-        """Open a screen; `root` starts a new history (after login, logout)."""
+    def show(self, name: str, *, root: bool = False, replace: bool = False, **params) -> None:
+        """Open a screen; `root` starts a new history (after login, logout); `replace` takes
+        the current screen's place, so Back skips it (a form already sent)."""
         screen = self.screen(name)
         if root:
             self._history.clear()
-        elif self.manager.current and self.manager.current != name:
+        elif self.manager.current and self.manager.current != name and not replace:
             self._history.append(self.manager.current)
         self.can_go_back = bool(self._history)
         self.manager.current = name

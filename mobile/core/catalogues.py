@@ -294,6 +294,23 @@ ID = {
     "complaint_form.already": "Anda sudah mendukung laporan ini.",
     "complaint_form.send_anyway": "Tetap kirim laporan saya",
     "complaint_form.supported": "Terima kasih, dukungan Anda untuk {number} tercatat.",
+    "complaint_sent.title": "Laporan terkirim",
+    "complaint_sent.heading": "Terima kasih, laporan Anda sudah diterima",
+    "complaint_sent.number": "Nomor laporan",
+    "complaint_sent.deadline": "Diperiksa paling lambat {date}",
+    "complaint_sent.next": "Langkah berikutnya",
+    "complaint_sent.next_steps": (
+        "{agency} memeriksa laporan Anda, lalu menanganinya. Setiap perubahan status "
+        "dikirim ke kotak masuk Anda. Simpan nomor laporan untuk menanyakannya."
+    ),
+    "complaint_sent.open": "Lihat laporan",
+    "complaint_sent.home": "Kembali ke beranda",
+    "complaint_sent.queued_title": "Laporan disimpan di kotak keluar",
+    "complaint_sent.queued": (
+        "Belum ada koneksi ke server. Laporan dikirim otomatis begitu tersambung; "
+        "nomornya muncul di Pengaduan saya."
+    ),
+    "complaint_sent.mine": "Buka Pengaduan saya",
     "my_complaints.title": "Pengaduan saya",
     "my_complaints.empty": "Anda belum pernah melapor.",
     "complaint.title": "Rincian pengaduan",
@@ -730,6 +747,23 @@ EN = {
     "complaint_form.already": "You already support this report.",
     "complaint_form.send_anyway": "Send my report anyway",
     "complaint_form.supported": "Thank you, your support for {number} is recorded.",
+    "complaint_sent.title": "Report sent",
+    "complaint_sent.heading": "Thank you, your report has been received",
+    "complaint_sent.number": "Tracking number",
+    "complaint_sent.deadline": "To be checked by {date}",
+    "complaint_sent.next": "What happens next",
+    "complaint_sent.next_steps": (
+        "{agency} checks your report, then deals with it. Every change of status arrives "
+        "in your inbox. Keep the tracking number to ask about it."
+    ),
+    "complaint_sent.open": "View the report",
+    "complaint_sent.home": "Back to home",
+    "complaint_sent.queued_title": "Report saved in the outbox",
+    "complaint_sent.queued": (
+        "The server cannot be reached. The report is sent by itself once connected; its "
+        "number then shows in My complaints."
+    ),
+    "complaint_sent.mine": "Open My complaints",
     "my_complaints.title": "My complaints",
     "my_complaints.empty": "You have not reported anything yet.",
     "complaint.title": "Complaint details",

@@ -25,6 +25,7 @@ SCREENS = {
     "permit_queue": "PermitQueueScreen",
     "complaint_categories": "ComplaintCategoriesScreen",
     "complaint_form": "ComplaintFormScreen",
+    "complaint_sent": "ComplaintSentScreen",
     "my_complaints": "MyComplaintsScreen",
     "complaint": "ComplaintScreen",
     "complaint_queue": "ComplaintQueueScreen",

@@ -82,6 +82,10 @@ class ComplaintFormScreen(WargaScreen):
         if not device.ON_ANDROID:  # typed coordinates (or the region's centre) instead
             self.ids.gps.parent.remove_widget(self.ids.gps)
 
+    def open(self, **params) -> None:
+        self.ids.page.scroll_y = 1  # a form starts at its top
+        super().open(**params)
+
     async def load(self) -> None:
         code = self.params["category"]
         if self.category is None or self.category["code"] != code:
@@ -207,6 +211,8 @@ class ComplaintFormScreen(WargaScreen):
             self.notice, self.notice_is_error = self.describe(error), True
             self.render()
             return
+        sent = item.response if item.status is OutboxStatus.SENT else None
         self.clear()
         self.render()
-        self.app.show("my_complaints")
+        # The confirmation takes the form's place: Back does not return to a sent form.
+        self.app.show("complaint_sent", replace=True, complaint=sent)

@@ -107,6 +107,8 @@ def test_filed_offline_is_sent_exactly_once_after_a_restart(drive, api_server, p
         f"offline_api=http://127.0.0.1:{free_port()}",
         data_dir=data_dir,
     )
+    assert "Laporan disimpan di kotak keluar" in offline["confirmation"]
+    assert not [text for text in offline["confirmation"] if text.startswith("ADU-")]
     assert offline["mine"][0] == {
         "title": title,
         "badge": "Menunggu dikirim",

@@ -64,3 +64,22 @@ def test_the_outbox_belongs_to_the_account_that_wrote_it(drive, unreachable_url)
     # Siti again: sent, as hers.
     [row] = [row for row in seen["siti_mine"] if row["title"] == title]
     assert row["line"].startswith("ADU-")
+
+
+def test_filing_ends_in_a_confirmation_that_leads_to_the_report(drive, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "lubang.jpg"
+    Image.new("RGB", (320, 240), (120, 110, 90)).save(photo, "JPEG")
+    title = "Lubang kecil di Jl. Kenari"
+    seen = drive("confirmation_flow", "--param", f"title={title}", "--param", f"photo={photo}")
+    drawn = seen["confirmation"]
+    assert "Terima kasih, laporan Anda sudah diterima" in drawn
+    [number] = [text for text in drawn if text.startswith("ADU-")]
+    assert any(text.startswith("Diperiksa paling lambat ") for text in drawn)
+    assert "Langkah berikutnya" in drawn
+    assert any("Dinas Bina Marga" in text and "kotak masuk" in text for text in drawn)
+    assert {"Lihat laporan", "Kembali ke beranda"} <= set(drawn)
+    assert title in seen["report"] and number in seen["report"]
+    assert seen["after_back"] == "complaint_categories"  # not the sent form
+    assert seen["form_again"] == {"title": "", "photos": 0, "scroll_y": 1}

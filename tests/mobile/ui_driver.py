@@ -363,7 +363,10 @@ def detail_buttons(detail) -> list[str]:
     return [w.text for w in detail.walk(restrict=True) if isinstance(w, MDRaisedButton)]
 
 
-async def file_through_the_form(app, title: str, category: str, latitude: float, answers: dict):
+async def file_through_the_form(
+    app, title: str, category: str, latitude: float, answers: dict, *, then_mine: bool = True
+):
+    """File through the form; the confirmation's texts go to `result`; then "my complaints"."""
     categories = await open_screen(app, "complaint_categories")
     codes = [c["code"] for c in categories.categories]
     items = list(reversed(categories.ids.listing.children))
@@ -374,11 +377,39 @@ async def file_through_the_form(app, title: str, category: str, latitude: float,
     await frames()
     fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
     press(form_screen.ids.submit)
-    await until(lambda: app.manager.current == "my_complaints", timeout=20)
-    mine = app.screen("my_complaints")
-    await mine.ready.wait()
+    await until(lambda: app.manager.current == "complaint_sent", timeout=20)
+    sent = app.screen("complaint_sent")
+    await sent.ready.wait()
     await frames()
-    return mine
+    result["confirmation"] = drawn_texts(sent)
+    return await open_screen(app, "my_complaints") if then_mine else sent
+
+
+@scenario
+async def confirmation_flow(app, accounts):
+    """Filing ends on a confirmation (number, deadline, next steps) that leads to the report;
+    Back then skips the sent form, and the form opens clean and at its top next time."""
+    await login_as(app, accounts["resident"])
+    answers = {"ukuran_lubang": "kecil"}
+    form_screen = app.screen("complaint_form")
+    sent = await file_through_the_form(
+        app, params["title"], "jalan-rusak", -6.2921, answers, then_mine=False
+    )
+    press(sent.ids.open_report)
+    report = app.screen("complaint")
+    await until(lambda: app.manager.current == "complaint")
+    await report.ready.wait()
+    await frames()
+    result["report"] = drawn_texts(report)[:6]
+    press_back()
+    await frames()
+    result["after_back"] = app.manager.current
+    await open_screen(app, "complaint_form", category="jalan-rusak")
+    result["form_again"] = {
+        "title": form_screen.form.inputs["title"].raw(),
+        "photos": len(form_screen.ids.photos.paths),
+        "scroll_y": form_screen.ids.page.scroll_y,
+    }
 
 
 @scenario
