@@ -42,6 +42,7 @@ class AppOptions:
     api_url: str | None = None
     language: str | None = None
     data_dir: Path | None = None
+    map_tiles: bool = True  # False: maps on a plain background, nothing downloaded
     # Run after start-up with the app as argument (screenshot mode, test drivers).
     script: Callable[["WargaApp"], Awaitable[None]] | None = None
 
@@ -122,7 +123,15 @@ class WargaApp(MDApp):
         except (OSError, ValueError):
             return {}
 
-    def save_preference(self, key: str, value: str) -> None:
+    def preference(self, key: str, default=None):
+        return self._load_preferences().get(key, default)
+
+    @property
+    def map_tiles(self) -> bool:
+        """Whether maps download the region's tiles (tests and screenshots draw them plain)."""
+        return self.options.map_tiles
+
+    def save_preference(self, key: str, value) -> None:
         preferences = self._load_preferences()
         preferences[key] = value
         self._preferences_file.write_text(json.dumps(preferences))

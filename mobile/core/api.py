@@ -394,6 +394,12 @@ class ApiClient:
     async def complaint(self, complaint_id: int) -> Fetched:
         return await self.get(f"/complaints/{complaint_id}", auth=True)
 
+    async def public_map(self, bbox: tuple[float, float, float, float] | None = None) -> Fetched:
+        """Public reports as a GeoJSON FeatureCollection; `bbox` is (min_lon, min_lat, max_lon,
+        max_lat), GeoJSON's order."""
+        query = f"?bbox={','.join(f'{edge:.6f}' for edge in bbox)}" if bbox else ""
+        return await self.get(f"/public/complaints/map{query}")
+
     async def nearby_complaints(self, category: str, latitude: float, longitude: float) -> dict:
         """Open complaints of the category close by: likely duplicates, checked before filing.
         Signed in, so each says whether it is the resident's own or already supported."""

@@ -26,6 +26,8 @@ SCREENS = {
     "complaint_categories": "ComplaintCategoriesScreen",
     "complaint_form": "ComplaintFormScreen",
     "complaint_sent": "ComplaintSentScreen",
+    "location_picker": "LocationPickerScreen",
+    "reports_map": "ReportsMapScreen",
     "my_complaints": "MyComplaintsScreen",
     "complaint": "ComplaintScreen",
     "complaint_queue": "ComplaintQueueScreen",

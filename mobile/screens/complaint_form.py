@@ -11,9 +11,8 @@ from kivy.factory import Factory
 from kivy.properties import ListProperty
 from kivymd.uix.button import MDRaisedButton
 
-from mobile import device
 from mobile.core.api import ApiError, Offline
-from mobile.core.complaints import queue_complaint, region_centre
+from mobile.core.complaints import queue_complaint
 from mobile.core.i18n import translator
 from mobile.core.outbox import OutboxStatus
 from mobile.forms import FormView, described
@@ -79,8 +78,6 @@ class ComplaintFormScreen(WargaScreen):
     def on_kv_post(self, base_widget) -> None:
         self.form = FormView(described(FIELDS))
         self.ids.form_slot.add_widget(self.form)
-        if not device.ON_ANDROID:  # typed coordinates (or the region's centre) instead
-            self.ids.gps.parent.remove_widget(self.ids.gps)
 
     def open(self, **params) -> None:
         self.ids.page.scroll_y = 1  # a form starts at its top
@@ -94,12 +91,6 @@ class ComplaintFormScreen(WargaScreen):
             self.category = found[0] if found else None
             self.questions = FormView((self.category or {}).get("questions") or [])
             self.clear()
-        location = self.form.inputs["location"]
-        if not location.latitude.text:
-            region = await self.fetch(self.app.api.region())
-            if region is not None:
-                latitude, longitude = region_centre(region)
-                location.latitude.text, location.longitude.text = str(latitude), str(longitude)
 
     def clear(self) -> None:
         """Empty every answer (a new category, or the last complaint was queued)."""
@@ -119,14 +110,6 @@ class ComplaintFormScreen(WargaScreen):
             slot.add_widget(Factory.SectionTitle(text=translator.t("complaint_form.questions")))
             slot.add_widget(self.questions)
         self._render_nearby()
-
-    def use_gps(self) -> None:
-        location = self.form.inputs["location"]
-
-        def fill(latitude: float, longitude: float) -> None:
-            location.latitude.text, location.longitude.text = f"{latitude:.6f}", f"{longitude:.6f}"
-
-        device.locate(fill)
 
     # --- sending ---
 

@@ -338,8 +338,7 @@ def fill_complaint(form_screen, *, title: str, latitude: float, answers: dict) -
     form = form_screen.form
     form.inputs["title"].input.text = title
     form.inputs["description"].input.text = "Lubang sedalam 20 cm di lajur kiri, dekat halte."
-    form.inputs["location"].latitude.text = str(latitude)
-    form.inputs["location"].longitude.text = "106.7163"
+    form.inputs["location"].show({"latitude": latitude, "longitude": 106.7163})
     form.inputs["address"].input.text = "Jl. Pahlawan No. 12"
     for code, value in answers.items():
         form_screen.questions.inputs[code].show(value)
@@ -410,6 +409,77 @@ async def confirmation_flow(app, accounts):
         "photos": len(form_screen.ids.photos.paths),
         "scroll_y": form_screen.ids.page.scroll_y,
     }
+
+
+def touch(x: float, y: float, *, to: tuple[float, float] | None = None) -> None:
+    """A finger on the window at (x, y), dragged `to` a point if given, then lifted."""
+    from kivy.tests.common import UnitTestTouch
+
+    finger = UnitTestTouch(x, y)
+    finger.touch_down()
+    if to is not None:
+        for step in range(1, 5):  # a drag arrives as several moves
+            finger.touch_move(x + (to[0] - x) * step / 4, y + (to[1] - y) * step / 4)
+    finger.touch_up()
+
+
+@scenario
+async def map_picker(app, accounts):
+    """The location is chosen on a map: the pin starts at the city's centre, is dragged, and a
+    place outside the city is refused before anything is sent."""
+    await login_as(app, accounts["resident"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    location = form_screen.form.inputs["location"]
+    result["form_before"] = drawn_texts(location)
+    press(location.ids.control.children[0].ids.choose)
+    picker = app.screen("location_picker")
+    await until(lambda: app.manager.current == "location_picker")
+    await picker.ready.wait()
+    await frames(3)
+    result["picker"] = drawn_texts(picker)
+    pin = picker.map.pin
+    touch(pin.center_x, pin.y + 4, to=(pin.center_x + 120, pin.y + 4 - 90))
+    await frames()
+    result["dragged"] = picker.place_text
+    result["pin_follows"] = [round(picker.map.pin.lat, 6), round(picker.map.pin.lon, 6)] == [
+        picker.map.latitude,
+        picker.map.longitude,
+    ]
+    press(picker.ids.use)
+    await until(lambda: app.manager.current == "complaint_form")
+    await frames()
+    result["form_after"] = drawn_texts(location)
+
+    press(location.ids.control.children[0].ids.choose)
+    await until(lambda: app.manager.current == "location_picker")
+    await picker.ready.wait()
+    await frames()
+    result["reopened_at"] = picker.place_text
+    picker.map.place(-8.65, 115.21)  # as a GPS fix in Bali would
+    press(picker.ids.use)
+    await frames()
+    result["outside"] = {"screen": app.manager.current, "drawn": drawn_texts(picker)}
+
+
+@scenario
+async def public_map(app, accounts):
+    """The public map shows reports as markers; tapping one says what it is."""
+    await login_as(app, accounts["resident"])
+    screen = await open_screen(
+        app, "reports_map", latitude=float(params["latitude"]), longitude=float(params["longitude"])
+    )
+    await frames(3)
+    result["drawn"] = drawn_texts(screen)
+    [marker] = [
+        m
+        for m in screen.map.markers.markers
+        if m.feature["properties"]["tracking_number"] == params["number"]
+    ]
+    result["marker_drawn"] = is_drawn(marker)
+    result["tint"] = list(marker.color)
+    touch(marker.center_x, marker.center_y)
+    await frames()
+    result["chosen"] = drawn_texts(screen)
 
 
 @scenario
@@ -1020,7 +1090,12 @@ def main() -> int:
         await SCENARIOS[args.scenario](app, args.accounts)
 
     code = run(
-        size=args.size, api_url=args.api, language="id", data_dir=args.data_dir, script=script
+        size=args.size,
+        api_url=args.api,
+        language="id",
+        data_dir=args.data_dir,
+        script=script,
+        map_tiles=False,  # maps on a plain background: nothing fetched from a tile server
     )
     print("RESULT " + json.dumps(result, ensure_ascii=False))
     return code
