@@ -60,6 +60,7 @@ class WargaApp(MDApp):
         self._history: list[str] = []
         self._tasks: set[asyncio.Task] = set()
         self.notifier = Notifier()  # the unread count; kv rules read app.notifier.unread
+        self._map_sources: dict = {}
 
     # --- start-up ---
 
@@ -126,10 +127,16 @@ class WargaApp(MDApp):
     def preference(self, key: str, default=None):
         return self._load_preferences().get(key, default)
 
-    @property
-    def map_tiles(self) -> bool:
-        """Whether maps download the region's tiles (tests and screenshots draw them plain)."""
-        return self.options.map_tiles
+    def map_source(self, region: dict | None):
+        """The maps' tile source for `region`, one for the whole app (it holds the tile cache);
+        plain when the app was started without tiles (tests, screenshots)."""
+        from mobile.maps import map_source
+
+        key = repr((region or {}).get("map_tiles"))
+        if key not in self._map_sources:
+            tiles = self.options.map_tiles
+            self._map_sources[key] = map_source(region, self.data_dir / "tiles", tiles=tiles)
+        return self._map_sources[key]
 
     def save_preference(self, key: str, value) -> None:
         preferences = self._load_preferences()

@@ -134,6 +134,36 @@ class LocationMap(WargaMap):
         return handled
 
 
+class SpotMap(WargaMap):
+    """A small map that only shows: a place (the pin) and, optionally, reports around it. It
+    takes no touches, so the page it sits on scrolls over it."""
+
+    def __init__(self, source: MapSource, **kwargs) -> None:
+        kwargs.setdefault("size_hint_y", None)
+        kwargs.setdefault("height", dp(180))
+        super().__init__(source, **kwargs)
+        self.pin = Pin()
+        self.add_marker(self.pin, layer=self.markers)
+        self.bind(size=self._recentre, pos=self._recentre)
+
+    def show_spot(self, latitude: float, longitude: float, features: list[dict] = ()) -> None:
+        self.pin.lat, self.pin.lon = latitude, longitude
+        show_reports(self, list(features))
+        self._recentre()
+
+    def _recentre(self, *_args) -> None:
+        self.center_on(self.pin.lat, self.pin.lon)  # the centre moves with the widget's size
+
+    def on_touch_down(self, touch):
+        return False
+
+    def on_touch_move(self, touch):
+        return False
+
+    def on_touch_up(self, touch):
+        return False
+
+
 class ReportMarker(MapMarker):
     """A public report on the map, tinted by its status; tapping it calls `chooser(feature)`."""
 

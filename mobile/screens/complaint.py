@@ -23,6 +23,7 @@ from mobile.core.catalogues import CATALOGUES
 from mobile.core.complaints import deadline_badge, visible_actions
 from mobile.core.i18n import translator
 from mobile.forms import FormView, described
+from mobile.maps import SpotMap
 from mobile.photos import RemotePhoto
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
@@ -264,6 +265,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
     complaint = ObjectProperty(None, allownone=True)
     categories = DictProperty()  # code -> category, to name the extra questions and answers
     agencies = ListProperty()  # the forward action's choices
+    region = DictProperty()  # for the map's tiles
     # Called with the complaint after an action changed it.
     after_action = ObjectProperty()
 
@@ -271,6 +273,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         super().__init__(**kwargs)
         self.panel: ActionPanel | None = None
         self.photos: list[RemotePhoto] = []
+        self.spot: SpotMap | None = None
 
     async def photos_loaded(self) -> None:
         await asyncio.gather(*(photo.loading for photo in self.photos if photo.loading))
@@ -311,6 +314,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         add(Factory.SectionTitle(text=t("complaint.location")))
         place = f"{complaint['latitude']:.5f}, {complaint['longitude']:.5f}"
         add(Factory.BodyText(text="\n".join(filter(None, [complaint["address"], place]))))
+        add(self._spot(complaint))
         answers = self._answers(category.get("questions") or [])
         if answers:
             add(Factory.SectionTitle(text=t("complaint.answers")))
@@ -326,6 +330,13 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         add(Factory.SectionTitle(text=t("complaint.timeline")))
         add(Factory.BodyText(text="\n\n".join(map(self._event, complaint["timeline"]))))
         self._render_actions()
+
+    def _spot(self, complaint: dict) -> SpotMap:
+        """The complaint's place on a small map (one map per view, moved to each complaint)."""
+        if self.spot is None:
+            self.spot = SpotMap(App.get_running_app().map_source(self.region or None))
+        self.spot.show_spot(complaint["latitude"], complaint["longitude"])
+        return self.spot
 
     def _answers(self, questions: list[dict]) -> str:
         lines = []
@@ -439,6 +450,7 @@ class ComplaintScreen(WargaScreen):
         categories = await self.fetch(self.app.api.complaint_categories())
         if categories is not None:
             detail.categories = {c["code"]: c for c in categories["items"]}
+        detail.region = await self.fetch(self.app.api.region()) or {}
         if self.app.tokens.session and self.app.tokens.session.role != Role.RESIDENT:
             agencies = await self.fetch(self.app.api.agencies())
             detail.agencies = agencies["items"] if agencies else []

@@ -16,6 +16,7 @@ from mobile.core.complaints import queue_complaint
 from mobile.core.i18n import translator
 from mobile.core.outbox import OutboxStatus
 from mobile.forms import FormView, described
+from mobile.maps import SpotMap, as_feature
 from mobile.screens.base import WargaScreen
 
 # The questions every complaint has (limits as the API's `ComplaintCreate`); codes are its names.
@@ -74,6 +75,8 @@ class ComplaintFormScreen(WargaScreen):
         self.category: dict | None = None
         self.questions = FormView([])  # the category's extra questions
         self.pending: dict | None = None  # the complaint held back while nearby ones are shown
+        self.region: dict | None = None  # for the map's tiles
+        self.spot: SpotMap | None = None  # the nearby reports on a map
 
     def on_kv_post(self, base_widget) -> None:
         self.form = FormView(described(FIELDS))
@@ -91,6 +94,7 @@ class ComplaintFormScreen(WargaScreen):
             self.category = found[0] if found else None
             self.questions = FormView((self.category or {}).get("questions") or [])
             self.clear()
+        self.region = self.region or await self.fetch(self.app.api.region())
 
     def clear(self) -> None:
         """Empty every answer (a new category, or the last complaint was queued)."""
@@ -151,6 +155,7 @@ class ComplaintFormScreen(WargaScreen):
         add = box.add_widget
         add(Factory.SectionTitle(text=translator.t("complaint_form.nearby")))
         add(Factory.HintText(text=translator.t("complaint_form.nearby_help")))
+        add(self._nearby_map())
         for other in self.nearby:
             distance = translator.t("complaint_form.distance", metres=round(other["distance_m"]))
             add(Factory.BodyText(text=f"{other['title']} ({other['tracking_number']})", bold=True))
@@ -171,6 +176,15 @@ class ComplaintFormScreen(WargaScreen):
                 on_release=lambda _b: self.app.spawn(self.send()),
             )
         )
+
+    def _nearby_map(self) -> SpotMap:
+        """Where the resident's pin is and the open reports around it."""
+        if self.spot is None:
+            self.spot = SpotMap(self.app.map_source(self.region))
+        pending = self.pending
+        features = [as_feature(other) for other in self.nearby]
+        self.spot.show_spot(pending["latitude"], pending["longitude"], features)
+        return self.spot
 
     async def support(self, other: dict) -> None:
         """ "Me too" on the existing complaint instead of filing this one."""

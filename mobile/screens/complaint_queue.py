@@ -41,6 +41,7 @@ class ComplaintQueueScreen(WargaScreen):
             categories = await self.fetch(self.app.api.complaint_categories())
             agencies = await self.fetch(self.app.api.agencies())
             detail.categories = {c["code"]: c for c in (categories or {"items": []})["items"]}
+            detail.region = await self.fetch(self.app.api.region()) or {}
             detail.agencies = (agencies or {"items": []})["items"]
         await self._fetch_queue()
         shown = detail.complaint["id"] if detail.complaint else None

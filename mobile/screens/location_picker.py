@@ -8,7 +8,7 @@ from kivy.properties import StringProperty
 from mobile import device
 from mobile.core.complaints import inside_region, region_centre
 from mobile.core.i18n import translator
-from mobile.maps import LocationMap, map_source
+from mobile.maps import LocationMap
 from mobile.screens.base import WargaScreen
 
 LAST_LOCATION = "last_location"  # the preference: where the last chosen pin was
@@ -39,7 +39,7 @@ class LocationPickerScreen(WargaScreen):
         start = self.params.get("start") or self.app.preference(LAST_LOCATION)
         latitude, longitude = start or region_centre(region)
         if self.map is None:
-            source = map_source(region, self.app.data_dir / "tiles", tiles=self.app.map_tiles)
+            source = self.app.map_source(region)
             self.map = LocationMap(source, latitude, longitude, when_moved=self._moved)
             self.ids.map_slot.add_widget(self.map)
         self.map.place(latitude, longitude)

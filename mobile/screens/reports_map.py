@@ -5,7 +5,7 @@ from kivy.properties import DictProperty
 
 from mobile.core.complaints import region_centre
 from mobile.core.i18n import translator
-from mobile.maps import WargaMap, map_source, show_reports
+from mobile.maps import WargaMap, show_reports
 from mobile.screens.base import WargaScreen
 from mobile.screens.complaint import status_text
 
@@ -25,7 +25,7 @@ class ReportsMapScreen(WargaScreen):
         if region is None:
             return
         if self.map is None:
-            source = map_source(region, self.app.data_dir / "tiles", tiles=self.app.map_tiles)
+            source = self.app.map_source(region)
             self.map = WargaMap(source)
             self.ids.map_slot.add_widget(self.map)
         centre = self.params.get("latitude"), self.params.get("longitude")

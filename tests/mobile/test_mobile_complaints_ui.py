@@ -49,6 +49,7 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert title in filed["detail"] and "Foto (1)" in filed["detail"]
     assert "Perkiraan ukuran kerusakan: Besar (lebih dari 1 m)" in "\n".join(filed["detail"])
     assert filed["buttons"] == ["Beri komentar"]
+    assert filed["spot"] == {"drawn": True, "pin": [-6.2901, 106.7163]}  # its place, on a map
     complaint = str(filed["complaint_id"])
 
     neighbour = drive(
@@ -56,6 +57,10 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     )
     [number] = [line for line in mine["line"].split(" · ") if line.startswith("ADU-")]
     assert f"{title} ({number})" in neighbour["nearby"]  # the likely duplicate, before sending
+    # ... and on a map, beside the resident's own pin.
+    assert neighbour["nearby_map"]["drawn"]
+    assert neighbour["nearby_map"]["pin"] == [-6.2898, 106.7163]
+    assert number in neighbour["nearby_map"]["markers"]
     assert neighbour["submit_disabled"]
     assert neighbour["notice"] == f"Terima kasih, dukungan Anda untuk {number} tercatat."
     assert neighbour["outbox"] == 0  # nothing filed

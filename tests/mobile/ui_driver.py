@@ -518,6 +518,8 @@ async def file_complaint(app, accounts):
     await frames()
     result["detail"] = visible_texts(detail.ids.detail)
     result["buttons"] = detail_buttons(detail.ids.detail)
+    spot = detail.ids.detail.spot
+    result["spot"] = {"drawn": is_drawn(spot), "pin": [spot.pin.lat, spot.pin.lon]}
 
 
 @scenario
@@ -537,7 +539,15 @@ async def neighbour_supports(app, accounts):
     await frames()
     result["nearby"] = visible_texts(form_screen.ids.nearby)
     result["submit_disabled"] = form_screen.ids.submit.disabled
-    [support] = [w for w in form_screen.ids.nearby.children if w.text == "Dukung laporan ini"]
+    spot = form_screen.spot
+    result["nearby_map"] = {
+        "drawn": is_drawn(spot),
+        "pin": [spot.pin.lat, spot.pin.lon],
+        "markers": [m.feature["properties"]["tracking_number"] for m in spot.markers.markers[1:]],
+    }
+    [support] = [
+        w for w in form_screen.ids.nearby.children if getattr(w, "text", "") == "Dukung laporan ini"
+    ]
     press(support)
     await until(lambda: form_screen.notice)
     result["notice"] = form_screen.notice
