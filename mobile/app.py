@@ -14,7 +14,7 @@ from pathlib import Path
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivymd.app import MDApp
 
@@ -51,6 +51,7 @@ class WargaApp(MDApp):
     lang = StringProperty(translator.language)  # kv rules read it, so they redraw on a switch
     can_go_back = BooleanProperty(False)
     session_active = BooleanProperty(False)
+    outbox_waiting = NumericProperty(0)  # the signed-in account's unsent items (home's badge)
 
     def __init__(self, options: AppOptions | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -189,12 +190,17 @@ class WargaApp(MDApp):
         if not task.cancelled() and task.exception() is not None:
             logger.error("background task failed", exc_info=task.exception())
 
+    def count_waiting(self) -> None:
+        self.outbox_waiting = len(self.outbox.items(OutboxStatus.WAITING))
+
     def flush_outbox(self) -> None:
-        if self.tokens.session and self.outbox.items(OutboxStatus.WAITING):
+        self.count_waiting()
+        if self.tokens.session and self.outbox_waiting:
             self.spawn(self._flush())
 
     async def _flush(self) -> None:
         result = await self.outbox.flush(self.api)  # what cannot be sent stays for the next retry
+        self.count_waiting()
         for name in OUTBOX_VIEWS:
             if result.sent and name in self.manager.screen_names:
                 self.manager.get_screen(name).reload()
@@ -258,4 +264,5 @@ class WargaApp(MDApp):
     def _signed_out(self) -> None:
         self.session_active = False
         self.outbox.account = ""
+        self.count_waiting()
         self.show("login", root=True)

@@ -199,6 +199,7 @@ class ComplaintFormScreen(WargaScreen):
         item = queue_complaint(self.app.outbox, self.pending, photos)
         self.nearby = []
         await self.run(self.app.outbox.flush(self.app.api))
+        self.app.count_waiting()
         item = self.app.outbox.get(item.id)
         if item.status is OutboxStatus.FAILED:  # refused: show why, next to the fields
             error = ApiError.from_problem(item.problem)

@@ -16,17 +16,31 @@ def test_logging_in_through_the_form_opens_the_residents_home(drive):
     assert seen["greeting"] == "Halo, Siti Rahmawati"
     assert seen["tiles"] == [
         "Kotak masuk",
+        "Pengaduan saya",
+        "Peta laporan",
         "Perizinan",
         "Izin saya",
-        "Lapor masalah",
-        "Pengaduan saya",
         "Direktori dinas",
         "Pengumuman",
         "Katalog layanan",
         "Cari",
         "Kotak keluar",
-        "Pengaturan",
     ]
+
+
+def test_a_residents_home_starts_with_report_a_problem_then_their_open_reports(drive):
+    seen = drive("resident_home")
+    drawn = seen["drawn"]
+    # First after the greeting, and the largest thing on the screen.
+    assert drawn.index("Lapor masalah") < drawn.index("Laporan saya yang berjalan")
+    assert drawn.index("Laporan saya yang berjalan") < drawn.index("Layanan lain")
+    assert seen["report_area"] > 1.5 * max(seen["tile_areas"])
+    # Their open reports with status and due date: the one filed, the one waiting to be sent.
+    assert {"title": seen["filed"], "badge": "Diajukan"} in seen["open"]
+    assert {"title": "Sampah menumpuk di Jl. Melati", "badge": "Menunggu dikirim"} in seen["open"]
+    assert any("Batas waktu" in line for line in seen["lines"])
+    assert seen["outbox_badge"] == "numeric-1"
+    assert "Pengaturan" not in seen["tiles"]  # settings once: the top bar's cog
 
 
 def test_switching_language_changes_the_visible_strings_and_is_remembered(drive):

@@ -226,6 +226,39 @@ async def conflict_reload(app, accounts):
 
 
 @scenario
+async def resident_home(app, accounts):
+    """Home after filing one report online and one while offline."""
+    from kivymd.uix.label import MDIcon
+
+    from mobile.core.complaints import queue_complaint
+    from tests.mobile.helpers import POTHOLE, file_pothole
+
+    await login_as(app, accounts["resident"])
+    filed = await file_pothole(app.api)
+    # Waiting to be sent (the outbox is tried every 30 s: not during this scenario).
+    queue_complaint(
+        app.outbox,
+        {**POTHOLE, "category": "sampah", "title": "Sampah menumpuk di Jl. Melati", "answers": {}},
+    )
+    home = app.screen("home")
+    home.reload()
+    await home.ready.wait()
+    await frames()
+    found = queue_rows(home)
+    result["filed"] = filed["title"]
+    result["drawn"] = drawn_texts(home)
+    result["open"] = [{"title": r.headline, "badge": r.badge} for r in found if is_drawn(r)]
+    result["lines"] = [r.subline for r in found]
+    result["report_area"] = home.ids.report.width * home.ids.report.height
+    tiles = list(reversed(home.ids.tiles.children))
+    result["tiles"] = [t.title for t in tiles]
+    result["tile_areas"] = [t.width * t.height for t in tiles]
+    [outbox] = [t for t in tiles if t.screen == "outbox"]
+    [icon] = [w for w in outbox.walk(restrict=True) if isinstance(w, MDIcon)]
+    result["outbox_badge"] = icon.badge_icon
+
+
+@scenario
 async def switch_language(app, accounts):
     await login_as(app, accounts["resident"])
     home = app.screen("home")
