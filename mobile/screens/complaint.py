@@ -13,7 +13,13 @@ from datetime import date, datetime
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import DictProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.label import Label
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.button import MDRaisedButton
@@ -29,6 +35,11 @@ from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
 from shared.roles import Role
+
+FIRST_ACTION = "claim"
+DESTRUCTIVE_COLOUR = (0.72, 0.11, 0.11, 1)
+SECONDARY_COLOUR = (0.88, 0.95, 0.94, 1)  # a light teal, the theme's primary faded
+SECONDARY_TEXT = (0.0, 0.35, 0.31, 1)
 
 NOTE = {"code": "note", "label": "complaint.field.note", "type": "textarea"}
 REQUIRED_NOTE = {**NOTE, "required": True}
@@ -182,6 +193,7 @@ class ComplaintRow(Card):
     complaint = DictProperty()
     chooser = ObjectProperty()
     status = StringProperty()  # a status, or "waiting_to_send" for one still in the outbox
+    selected = BooleanProperty(False)  # the one shown beside the list (wide windows)
     badge = StringProperty()
     headline = StringProperty()
     subline = StringProperty()
@@ -209,13 +221,19 @@ class ComplaintRow(Card):
         )
 
 
+# Actions that end or discard a case: drawn apart (red) and sent only from a confirmation.
+DESTRUCTIVE_ACTIONS = {"reject", "mark_duplicate", "close", "withdraw", "revoke"}
+
+
 class ActionPanel(MDBoxLayout):
-    """The inputs of the action being taken, with Send and Cancel."""
+    """The inputs of the action being taken, with Send and Cancel; for a destructive action the
+    panel is its confirmation (a warning, a red "Yes, ..." button)."""
 
     action = StringProperty()
+    destructive = BooleanProperty(False)
 
     def __init__(self, action: str, form: ActionForm, detail: "ComplaintDetail", **kwargs):
-        super().__init__(action=action, **kwargs)
+        super().__init__(action=action, destructive=action in DESTRUCTIVE_ACTIONS, **kwargs)
         self.form_spec = form
         self.detail = detail
         self.form = FormView(described(form.fields))
@@ -237,22 +255,38 @@ class ActionButtons:
 
     actions_title = "complaint.actions"
 
+    # Where the buttons go: a bar outside the scrolled detail, so the main action is always in
+    # view (the complaint screens set it); None puts them at the end of the detail.
+    action_bar = None
+
     def _render_actions(self) -> None:
+        bar = self.action_bar or self
+        if self.action_bar is not None:
+            self.action_bar.clear_widgets()
         actions = self.available_actions()
         if not actions:
             return
-        self.add_widget(Factory.SectionTitle(text=translator.t(self.actions_title)))
-        buttons = Factory.ButtonRow()
-        for action in actions:
-            buttons.add_widget(
-                MDRaisedButton(
-                    text=translator.t(f"action.{action}"),
-                    on_release=lambda _b, action=action: self.start(action),
-                )
-            )
-        self.add_widget(buttons)
+        if self.action_bar is None:
+            bar.add_widget(Factory.SectionTitle(text=translator.t(self.actions_title)))
         if self.panel is not None:
-            self.add_widget(self.panel)
+            bar.add_widget(self.panel)
+        buttons = Factory.ButtonRow()
+        # The first action is the main one (claiming first: nothing else starts before it);
+        # destructive ones come last, in red.
+        ordered = sorted(actions, key=lambda a: (a in DESTRUCTIVE_ACTIONS) - (a == FIRST_ACTION))
+        for index, action in enumerate(ordered):
+            button = MDRaisedButton(
+                text=translator.t(f"action.{action}"),
+                on_release=lambda _b, action=action: self.start(action),
+            )
+            if action in DESTRUCTIVE_ACTIONS:
+                button.md_bg_color = DESTRUCTIVE_COLOUR
+            elif index > 0:  # secondary: quieter than the main action
+                button.md_bg_color = SECONDARY_COLOUR
+                button.theme_text_color = "Custom"
+                button.text_color = SECONDARY_TEXT
+            buttons.add_widget(button)
+        bar.add_widget(buttons)
 
     def cancel(self) -> None:
         self.panel = None
@@ -268,6 +302,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
     region = DictProperty()  # for the map's tiles
     # Called with the complaint after an action changed it.
     after_action = ObjectProperty()
+    action_bar = ObjectProperty(None, allownone=True)  # see ActionButtons
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -70,13 +70,14 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     officer = drive("officer_resolves", "--size", "1280x800", "--param", f"complaint={complaint}")
     assert officer["wide"] and officer["screen"] == "complaint_queue"  # the detail is beside
     assert title in [row["title"] for row in officer["queue"]]
+    # Claiming first (the main action), the ones that end the case last.
     assert officer["buttons_new"] == [
+        "Ambil untuk ditangani",
         "Verifikasi",
         "Teruskan ke dinas lain",
+        "Beri komentar",
         "Tolak",
         "Tandai duplikat",
-        "Beri komentar",
-        "Ambil untuk ditangani",
     ]
     assert officer["assignee"] == "Petugas dbmsda"
     assert "Didukung 1 warga" in officer["facts"]

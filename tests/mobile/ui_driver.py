@@ -390,9 +390,11 @@ def rows(screen) -> list[dict]:
 
 
 def detail_buttons(detail) -> list[str]:
+    """The action buttons of a detail view, in its bar below the page if it has one."""
     from kivymd.uix.button import MDRaisedButton
 
-    return [w.text for w in detail.walk(restrict=True) if isinstance(w, MDRaisedButton)]
+    bar = getattr(detail, "action_bar", None) or detail
+    return [w.text for w in bar.walk(restrict=True) if isinstance(w, MDRaisedButton)]
 
 
 async def file_through_the_form(
