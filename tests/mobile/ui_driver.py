@@ -643,6 +643,62 @@ async def officer_resolves(app, accounts):
 
 
 @scenario
+async def officer_tablet(app, accounts):
+    """The queue on a 1280x800 tablet: how many complaints fit, which one is chosen, where its
+    actions are; a complaint filed meanwhile arrives by itself; rejecting asks first."""
+    from kivy.core.window import Window
+
+    from mobile.core.api import ApiClient
+    from mobile.core.tokens import TokenStore
+    from tests.mobile.helpers import POTHOLE
+
+    resident = ApiClient(app.api.base_url, tokens=TokenStore(app.data_dir / "resident"))
+    await resident.login(accounts["resident"]["username"], accounts["resident"]["password"])
+
+    async def file(title: str) -> dict:
+        body = {**POTHOLE, "title": title}
+        return await resident.send("POST", "/complaints", body=body, idempotency_key=title)
+
+    for number in range(9):
+        await file(f"Lubang nomor {number + 1} di Jl. Kenanga")
+    await login_as(app, accounts["road_officer"])
+    queue = await open_screen(app, "complaint_queue")
+    await until(lambda: queue.ids.detail.complaint is not None)
+    await until(lambda: app.notifier.live.connected.is_set())
+    await frames(3)
+    page = queue.ids.list_page
+    page_bottom = page.to_window(page.x, page.y)[1]
+    page_top = page.to_window(page.x, page.top)[1]
+    rows_drawn = queue_rows(queue)
+
+    def inside(row) -> bool:
+        bottom = row.to_window(row.x, row.y)[1]
+        return bottom >= page_bottom and bottom + row.height <= page_top
+
+    result["fully_visible"] = sum(1 for row in rows_drawn if inside(row))
+    result["filters_height"] = queue.ids.filters.height
+    result["filters"] = drawn_texts(queue.ids.filters)
+    shown = queue.ids.detail.complaint["id"]
+    result["selected"] = [row.complaint["id"] == shown for row in rows_drawn if row.selected]
+    bar = queue.ids.actions
+    result["bar"] = {
+        "drawn": is_drawn(bar),
+        "on_screen": bar.to_window(bar.x, bar.y)[1] >= 0 and bar.top <= Window.height,
+        "buttons": detail_buttons(queue.ids.detail),
+    }
+
+    arriving = await file("Lubang baru saat antrean terbuka")
+    await until(lambda: arriving["id"] in [c["id"] for c in queue.complaints], timeout=15)
+    await frames()
+    result["arrived"] = arriving["title"] in [r.headline for r in queue_rows(queue)]
+    await resident.aclose()
+
+    queue.ids.detail.start("reject")
+    await frames()
+    result["reject_panel"] = drawn_texts(bar)
+
+
+@scenario
 async def resident_rates(app, accounts):
     """The resident sees the resolution and rates it, then switches the app to English."""
     await login_as(app, accounts["resident"])
