@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
+from uuid import uuid4
 
 from kivy.app import App
 from kivy.factory import Factory
@@ -24,13 +26,13 @@ from kivy.uix.label import Label
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.button import MDRaisedButton
 
-from mobile.core.api import COMMENT
+from mobile.core.api import COMMENT, Upload
 from mobile.core.catalogues import CATALOGUES
 from mobile.core.complaints import deadline_badge, visible_actions
 from mobile.core.i18n import translator
 from mobile.forms import FormView, described
 from mobile.maps import SpotMap
-from mobile.photos import RemotePhoto
+from mobile.photos import PhotoPicker, RemotePhoto
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
@@ -51,6 +53,7 @@ class ActionForm:
 
     fields: list[dict] = field(default_factory=list)
     body: Callable[[dict], dict | None] = dict
+    photos: bool = False  # staff may attach photos, sent before the action (the "after" photo)
 
 
 def _comment_body(answers: dict) -> dict:
@@ -63,7 +66,7 @@ ACTION_FORMS = {
     "start_work": ActionForm([NOTE]),
     "close": ActionForm([NOTE]),
     "request_info": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.question"}]),
-    "resolve": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.public_note"}]),
+    "resolve": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.public_note"}], photos=True),
     "provide_info": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.answer"}]),
     "reopen": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.reopen_reason"}]),
     "forward": ActionForm(
@@ -238,6 +241,14 @@ class ActionPanel(MDBoxLayout):
         self.detail = detail
         self.form = FormView(described(form.fields))
         self.ids.form_slot.add_widget(self.form)
+        self.photos: PhotoPicker | None = None
+        self.upload_key = uuid4().hex  # the photos are added once, however often Send is pressed
+        if form.photos:
+            self.photos = PhotoPicker()
+            self.ids.form_slot.add_widget(
+                Factory.HintText(text=translator.t("complaint.after_photo"))
+            )
+            self.ids.form_slot.add_widget(self.photos)
 
     def send(self) -> None:
         answers = self.form.validate()
@@ -355,13 +366,17 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
             add(Factory.SectionTitle(text=t("complaint.answers")))
             add(Factory.BodyText(text=answers))
         self._render_facts()
-        if complaint["photos"]:
-            add(Factory.SectionTitle(text=t("complaint.photos", count=len(complaint["photos"]))))
+        reporters = [p for p in complaint["photos"] if not p["from_staff"]]
+        agencys = [p for p in complaint["photos"] if p["from_staff"]]  # e.g. after the repair
+        for key, photos in (("complaint.photos", reporters), ("complaint.staff_photos", agencys)):
+            if not photos:
+                continue
+            add(Factory.SectionTitle(text=t(key, count=len(photos))))
             strip = Factory.PhotoStrip()
-            for photo in complaint["photos"]:
+            for photo in photos:
                 strip.add_widget(RemotePhoto(url=photo["thumbnail_url"]))
             add(strip)
-            self.photos = strip.children
+            self.photos += strip.children
         add(Factory.SectionTitle(text=t("complaint.timeline")))
         add(Factory.BodyText(text="\n\n".join(map(self._event, complaint["timeline"]))))
         self._render_actions()
@@ -462,6 +477,21 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         app = App.get_running_app()
         screen = app.manager.current_screen  # shows progress and the error notice
         complaint = self.complaint
+        panel = self.panel
+        if panel is not None and panel.photos is not None and panel.photos.paths:
+            uploaded = await screen.run(
+                app.api.send(
+                    "POST",
+                    f"/complaints/{complaint['id']}/photos",
+                    body=None,
+                    uploads=[Upload(Path(path)) for path in panel.photos.paths],
+                    idempotency_key=panel.upload_key,
+                )
+            )
+            if uploaded is None:
+                return  # the notice says why; the action waits for another try
+            # Adding photos is an event: the action goes with the version it made.
+            complaint = (await screen.fetch(app.api.complaint(complaint["id"]))) or complaint
         updated = await screen.run(
             app.api.complaint_action(complaint["id"], action, body, version=complaint["version"])
         )

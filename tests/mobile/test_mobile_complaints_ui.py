@@ -67,7 +67,15 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert "Anda sudah mendukung laporan ini." in neighbour["nearby_again"]
     assert "Dukung laporan ini" not in neighbour["nearby_again"]
 
-    officer = drive("officer_resolves", "--size", "1280x800", "--param", f"complaint={complaint}")
+    officer = drive(
+        "officer_resolves",
+        "--size",
+        "1280x800",
+        "--param",
+        f"complaint={complaint}",
+        "--param",
+        f"photo={photo}",
+    )
     assert officer["wide"] and officer["screen"] == "complaint_queue"  # the detail is beside
     assert title in [row["title"] for row in officer["queue"]]
     # Claiming first (the main action), the ones that end the case last.
@@ -91,6 +99,9 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert rated["buttons"] == ["Buka kembali", "Beri penilaian"]
     assert rated["rating"] == 5
     assert "Lubang sudah ditambal dengan aspal." in "\n".join(rated["texts"])
+    # The agency's "after" photo, beside the reporter's, and its line in the timeline.
+    assert {"Foto (1)", "Foto dari dinas (1)"} <= set(rated["texts"])
+    assert "Foto ditambahkan" in "\n".join(rated["texts"])
     assert rated["buttons_after"] == ["Buka kembali"]
     # Switching the language redraws the open complaint at once.
     assert {"Rincian pengaduan", "Riwayat", "Selesai"} <= set(rated["texts"])

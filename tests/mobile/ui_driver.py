@@ -612,13 +612,15 @@ async def officer_resolves(app, accounts):
     result["screen"] = app.manager.current
     result["buttons_new"] = detail_buttons(detail)
 
-    async def act(action: str, **answers) -> None:
+    async def act(action: str, photos=(), **answers) -> None:
         version = detail.complaint["version"]
         detail.start(action)
         await frames()
         if detail.panel is not None:  # the action asks for something (a note may stay empty)
             for code, value in answers.items():
                 detail.panel.form.inputs[code].show(value)
+            if photos:
+                detail.panel.photos.add(photos)
             press(detail.panel.ids.send)
         await until(lambda: detail.complaint["version"] > version)
         await frames()
@@ -635,7 +637,8 @@ async def officer_resolves(app, accounts):
     press(detail.panel.ids.send)  # the public note is required
     await frames()
     result["missing_note"] = detail.panel.form.inputs["note"].error
-    await act("resolve", note="Lubang sudah ditambal dengan aspal.")
+    # With the "after" photo, sent before the resolution.
+    await act("resolve", photos=[Path(params["photo"])], note="Lubang sudah ditambal dengan aspal.")
     result["status"] = detail.complaint["status"]
     result["buttons_resolved"] = detail_buttons(detail)
     await until(lambda: complaint_id not in [row.complaint["id"] for row in queue_rows(queue)])
