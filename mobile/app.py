@@ -172,6 +172,13 @@ class WargaApp(MDApp):
             size_hint_x=0.94,
         ).open()
 
+    def open_url(self, url: str) -> None:
+        """Hand a link to the phone (python-for-android's webbrowser sends an Android intent:
+        tel: opens the dialer, mailto: the mail app, https://wa.me/ WhatsApp)."""
+        import webbrowser
+
+        webbrowser.open(url)
+
     def tr(self, key: str, _language: str | None = None, **params: object) -> str:
         """For kv rules: `app.tr("key", app.lang)` names `app.lang` so the rule re-runs."""
         return translator.t(key, **params)

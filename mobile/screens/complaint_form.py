@@ -192,7 +192,7 @@ class ComplaintFormScreen(WargaScreen):
             self.clear()
             self.render()
             number = other["tracking_number"]
-            self.notice = translator.t("complaint_form.supported", number=number)
+            self.confirm(translator.t("complaint_form.supported", number=number))
 
     async def send(self) -> None:
         photos = [Path(p) for p in self.ids.photos.paths]

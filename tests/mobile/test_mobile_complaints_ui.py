@@ -62,7 +62,7 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert neighbour["nearby_map"]["pin"] == [-6.2898, 106.7163]
     assert number in neighbour["nearby_map"]["markers"]
     assert neighbour["submit_disabled"]
-    assert neighbour["notice"] == f"Terima kasih, dukungan Anda untuk {number} tercatat."
+    assert f"Terima kasih, dukungan Anda untuk {number} tercatat." in neighbour["snackbar"]
     assert neighbour["outbox"] == 0  # nothing filed
     assert "Anda sudah mendukung laporan ini." in neighbour["nearby_again"]
     assert "Dukung laporan ini" not in neighbour["nearby_again"]

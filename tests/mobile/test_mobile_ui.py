@@ -50,6 +50,9 @@ def test_switching_language_changes_the_visible_strings_and_is_remembered(drive)
     assert "Perizinan" not in seen["after"]
     assert {"Settings", "Language", "Log out"} <= set(seen["settings"])
     assert seen["saved"]["language"] == "en"
+    # The chosen language shows as chosen, before and after the switch.
+    assert seen["chosen_before"] == ["check-circle", "circle-outline"]
+    assert seen["chosen_after"] == ["circle-outline", "check-circle"]
 
 
 def test_register_shows_each_problem_next_to_its_field(drive):
@@ -72,6 +75,14 @@ def test_agency_directory_uses_two_panes_on_a_wide_window_and_one_on_a_narrow(dr
     wide = seen["wide"]
     assert wide["wide"] and wide["detail_width"] > wide["list_width"] > 0
     assert wide["detail"] == ["Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu (DPMPTSP)"]
+    # Contacts are buttons that open the dialer, WhatsApp, mail and the browser.
+    assert [(c["url"], c["tall_enough"], c["drawn"]) for c in seen["contacts"]] == [
+        ("tel:02174601101", True, True),
+        ("https://wa.me/6281110001101", True, True),
+        ("mailto:dpmptsp@harapanbaru.go.id", True, True),
+        ("https://dpmptsp.harapanbaru.go.id/", True, True),
+    ]
+    assert seen["contacts"][0]["text"] == "Telepon: (021) 7460-1101"
     assert seen["wide_choice"] == {
         "screen": "agencies",
         "detail": ["Dinas Bina Marga dan Sumber Daya Air (DBMSDA)"],

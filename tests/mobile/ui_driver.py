@@ -264,9 +264,11 @@ async def switch_language(app, accounts):
     home = app.screen("home")
     result["before"] = visible_texts(home)
     settings = await open_screen(app, "settings")
+    result["chosen_before"] = [settings.ids.lang_id.icon, settings.ids.lang_en.icon]
     settings.ids.lang_en.dispatch("on_release")
     await frames()
     result["settings"] = visible_texts(settings)
+    result["chosen_after"] = [settings.ids.lang_id.icon, settings.ids.lang_en.icon]
     press_back()
     await frames()
     result["after"] = visible_texts(home)
@@ -303,6 +305,7 @@ async def register_errors(app, accounts):
 async def agency_panes(app, accounts):
     """An officer on a tablet: home with their agency, the directory in two panes, then narrow."""
     from kivy.core.window import Window
+    from kivy.metrics import dp
 
     await login_as(app, accounts["officer"])
     result["home"] = visible_texts(app.screen("home"))
@@ -314,6 +317,13 @@ async def agency_panes(app, accounts):
         "list_width": panes.list_side.width,
         "detail": visible_texts(directory.ids.detail)[:1],
     }
+    from mobile.screens.agency_detail import ContactButton
+
+    result["contacts"] = [
+        {"text": b.text, "url": b.url, "tall_enough": b.height >= dp(48), "drawn": is_drawn(b)}
+        for b in directory.ids.detail.walk(restrict=True)
+        if isinstance(b, ContactButton)
+    ]
     second = directory.agencies[1]
     directory.choose(second)
     await frames()
@@ -584,8 +594,8 @@ async def neighbour_supports(app, accounts):
         w for w in form_screen.ids.nearby.children if getattr(w, "text", "") == "Dukung laporan ini"
     ]
     press(support)
-    await until(lambda: form_screen.notice)
-    result["notice"] = form_screen.notice
+    await until(lambda: any(text.startswith("Terima kasih") for text in overlay_texts()))
+    result["snackbar"] = overlay_texts()  # a success: said briefly, over the bottom
     result["outbox"] = len(app.outbox.items())
     # Reporting it once more: the app now says the resident already supports it.
     fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
