@@ -374,7 +374,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
             add(Factory.SectionTitle(text=t(key, count=len(photos))))
             strip = Factory.PhotoStrip()
             for photo in photos:
-                strip.add_widget(RemotePhoto(url=photo["thumbnail_url"]))
+                strip.add_widget(RemotePhoto(url=photo["thumbnail_url"], full_url=photo["url"]))
             add(strip)
             self.photos += strip.children
         add(Factory.SectionTitle(text=t("complaint.timeline")))

@@ -49,6 +49,9 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert title in filed["detail"] and "Foto (1)" in filed["detail"]
     assert "Perkiraan ukuran kerusakan: Besar (lebih dari 1 m)" in "\n".join(filed["detail"])
     assert filed["buttons"] == ["Beri komentar"]
+    # The photo opens full screen at its own size (not the thumbnail's) and zooms.
+    assert filed["viewer"] == {"full_screen": True, "photo_size": [640, 480], "zoomed": True}
+    assert filed["after_viewer"] == "complaint"
     assert filed["spot"] == {"drawn": True, "pin": [-6.2901, 106.7163]}  # its place, on a map
     complaint = str(filed["complaint_id"])
 

@@ -456,11 +456,15 @@ async def confirmation_flow(app, accounts):
     }
 
 
-def touch(x: float, y: float, *, to: tuple[float, float] | None = None) -> None:
-    """A finger on the window at (x, y), dragged `to` a point if given, then lifted."""
+def touch(
+    x: float, y: float, *, to: tuple[float, float] | None = None, double: bool = False
+) -> None:
+    """A finger on the window at (x, y), dragged `to` a point if given, then lifted;
+    `double` makes it the second tap of a double tap."""
     from kivy.tests.common import UnitTestTouch
 
     finger = UnitTestTouch(x, y)
+    finger.is_double_tap = double
     finger.touch_down()
     if to is not None:
         for step in range(1, 5):  # a drag arrives as several moves
@@ -565,6 +569,29 @@ async def file_complaint(app, accounts):
     result["buttons"] = detail_buttons(detail.ids.detail)
     spot = detail.ids.detail.spot
     result["spot"] = {"drawn": is_drawn(spot), "pin": [spot.pin.lat, spot.pin.lon]}
+
+    # Tapping a photo opens it full screen, where it zooms; Back closes it.
+    from kivy.core.window import Window
+
+    from mobile.photos import PhotoViewer
+
+    press(detail.ids.detail.photos[0])
+    await until(lambda: any(isinstance(w, PhotoViewer) for w in Window.children))
+    [viewer] = [w for w in Window.children if isinstance(w, PhotoViewer)]
+    await viewer.loading
+    await frames(3)
+    scatter = viewer.ids.scatter
+    touch(scatter.center_x, scatter.center_y)
+    touch(scatter.center_x, scatter.center_y, double=True)
+    await frames(3)
+    result["viewer"] = {
+        "full_screen": list(viewer.size) == list(Window.size) and is_drawn(viewer.ids.image),
+        "photo_size": list(viewer.ids.image.texture.size),
+        "zoomed": scatter.scale > 1,
+    }
+    press_back()
+    await until(lambda: not any(isinstance(w, PhotoViewer) for w in Window.children))
+    result["after_viewer"] = app.manager.current
 
 
 @scenario
