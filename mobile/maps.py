@@ -10,11 +10,16 @@ background on which the pin and the markers still move: the coordinates are what
 from collections.abc import Callable
 from pathlib import Path
 
+from kivy.graphics import Color, Ellipse
 from kivy.metrics import dp
-from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.widget import Widget
 from kivy_garden.mapview import MapMarker, MapSource, MapView, MarkerMapLayer
 
-DEFAULT_ZOOM = 15
+DEFAULT_ZOOM = 15  # a street: for choosing a spot
+OVERVIEW_ZOOM = 13  # a district: for the reports around
+MARKER_DP = 24
 PLAIN_BACKGROUND = (0.93, 0.93, 0.90, 1)
 TAP_SLOP_DP = 10  # a touch that moved less than this is a tap, not a pan
 # Marker tints by status, as the list badges (mobile/screens/complaint.kv).
@@ -164,12 +169,20 @@ class SpotMap(WargaMap):
         return False
 
 
-class ReportMarker(MapMarker):
-    """A public report on the map, tinted by its status; tapping it calls `chooser(feature)`."""
+class ReportMarker(ButtonBehavior, Widget):
+    """A public report on the map: a dot in its status's colour (as the list badges), with a
+    white ring; tapping it calls `chooser(feature)`. Laid out by `MarkerMapLayer` like a
+    `MapMarker` (`lat`, `lon`, anchored at its centre)."""
 
+    lat = NumericProperty(0)
+    lon = NumericProperty(0)
+    anchor_x = NumericProperty(0.5)
+    anchor_y = NumericProperty(0.5)
     status = StringProperty()
     feature = ObjectProperty()
     chooser = ObjectProperty(None, allownone=True)
+    color = ListProperty([0.38, 0.38, 0.38, 1])
+    _layer = None  # set by MarkerMapLayer
 
     def __init__(self, feature: dict, chooser: Callable[[dict], None] | None = None, **kwargs):
         longitude, latitude = feature["geometry"]["coordinates"]
@@ -181,8 +194,23 @@ class ReportMarker(MapMarker):
             chooser=chooser,
             status=status,
             color=STATUS_TINTS.get(status, (0.38, 0.38, 0.38, 1)),
+            size_hint=(None, None),
+            size=(dp(MARKER_DP), dp(MARKER_DP)),
             **kwargs,
         )
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            self._ring = Ellipse()
+            self._tint = Color(*self.color)
+            self._dot = Ellipse()
+        self.bind(pos=self._draw, size=self._draw)
+        self._draw()
+
+    def _draw(self, *_args) -> None:
+        ring = dp(3)
+        self._ring.pos, self._ring.size = self.pos, self.size
+        self._dot.pos = (self.x + ring, self.y + ring)
+        self._dot.size = (self.width - 2 * ring, self.height - 2 * ring)
 
     def on_release(self) -> None:
         if self.chooser:

@@ -90,7 +90,9 @@ class ComplaintQueueScreen(WargaScreen):
         for name in FILTERS:
             value = self.filters[name]
             chip = self.ids[f"filter_{name}"]
-            chip.text = translator.t(f"queue.{name}.{value or 'all'}")
+            label = translator.t(f"queue.{name}")
+            chosen = translator.t(f"queue.{name}.{value or 'all'}")
+            chip.text = f"{label}: {chosen}"
             chip.active = bool(value)
 
     def open_filter(self, name: str) -> None:

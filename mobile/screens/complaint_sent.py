@@ -9,9 +9,15 @@ from mobile.screens.base import WargaScreen
 
 class ComplaintSentScreen(WargaScreen):
     """`open(complaint=...)` with the API's answer to the filing, or `complaint=None` when it
-    waits in the outbox."""
+    waits in the outbox; `open(id=...)` fetches a filed one (the screenshot mode's way)."""
 
     complaint = DictProperty()
+
+    async def load(self) -> None:
+        if "id" in self.params:
+            self.params["complaint"] = await self.fetch(
+                self.app.api.complaint(int(self.params["id"]))
+            )
 
     def render(self) -> None:
         self.complaint = self.params.get("complaint") or {}

@@ -5,7 +5,7 @@ from kivy.properties import DictProperty
 
 from mobile.core.complaints import region_centre
 from mobile.core.i18n import translator
-from mobile.maps import WargaMap, show_reports
+from mobile.maps import OVERVIEW_ZOOM, WargaMap, show_reports
 from mobile.screens.base import WargaScreen
 from mobile.screens.complaint import status_text
 
@@ -26,7 +26,7 @@ class ReportsMapScreen(WargaScreen):
             return
         if self.map is None:
             source = self.app.map_source(region)
-            self.map = WargaMap(source)
+            self.map = WargaMap(source, zoom=OVERVIEW_ZOOM)
             self.ids.map_slot.add_widget(self.map)
         centre = self.params.get("latitude"), self.params.get("longitude")
         latitude, longitude = centre if None not in centre else region_centre(region)

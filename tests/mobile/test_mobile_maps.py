@@ -46,6 +46,6 @@ def test_the_public_map_shows_reports_with_their_status(api_server, drive):
     )
     assert any(text.endswith("laporan di peta") for text in seen["drawn"])
     assert seen["marker_drawn"]
-    assert seen["tint"] == [0.25, 0.32, 0.71, 1]  # "submitted"
+    assert seen["tint"] == [0.25, 0.32, 0.71, 1]  # "submitted", as the list badges
     assert "Lubang di peta publik" in seen["chosen"]
     assert f"{filed['tracking_number']} · Diajukan" in seen["chosen"]

@@ -5,7 +5,9 @@ def test_the_queue_shows_eight_complaints_the_chosen_one_and_its_actions_in_view
     seen = drive("officer_tablet", "--size", "1280x800")
     assert seen["fully_visible"] >= 8
     assert seen["filters_height"] <= 72  # one bar of filters
-    assert {"Semua yang terbuka", "Semua"} <= set(seen["filters"])
+    assert {"Status: Semua yang terbuka", "Batas waktu: Semua", "Penanganan: Semua"} <= set(
+        seen["filters"]
+    )
     assert seen["selected"] == [True]  # exactly one row highlighted: the one beside the list
     assert seen["bar"]["drawn"] and seen["bar"]["on_screen"]
     assert seen["bar"]["buttons"][0] == "Ambil untuk ditangani"  # the main action first
