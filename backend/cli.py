@@ -15,12 +15,43 @@ from backend.config import get_settings
 def _session() -> Session:
     from backend.db import make_engine
 
-    return Session(make_engine(get_settings().database_url), expire_on_commit=False)
+    settings = get_settings()
+    engine = make_engine(settings.database_url, options=settings.engine_options())
+    return Session(engine, expire_on_commit=False)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.db import BudgetTooSmall, share_connection_budget
+
+    settings = get_settings()
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "SQLite serves one process only: several workers would fight over its single "
+            "writer lock. Run `warga serve` with one worker, or set WARGA_DATABASE_URL to "
+            "PostgreSQL (postgresql+psycopg://...) to run several; see docs/deploy.md.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        pool_size, max_overflow = share_connection_budget(
+            settings.db_connection_budget,
+            workers=args.workers,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+    except BudgetTooSmall as error:
+        print(error, file=sys.stderr)
+        return 2
+    # The workers read their settings from the environment they inherit.
+    os.environ["WARGA_DB_POOL_SIZE"] = str(pool_size)
+    os.environ["WARGA_DB_MAX_OVERFLOW"] = str(max_overflow)
+    print(
+        f"{args.workers} worker(s), each with up to {pool_size + max_overflow} database "
+        f"connections and a change listener (budget {settings.db_connection_budget})",
+        file=sys.stderr,
+    )
     uvicorn.run(
         "backend.main:create_app",
         factory=True,
@@ -30,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",
         workers=args.workers,
         access_log=False,  # our middleware writes structured access logs with the request id
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes WARGA_TRUSTED_PROXIES itself (backend.main)
     )
     return 0
 
@@ -143,6 +174,33 @@ def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
         announced = notify_due_announcements(session, now=utcnow())
         session.commit()
     print(f"told followers about {announced} newly published announcements")
+    return 0
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from backend.db import make_engine
+    from backend.jobs import run_jobs
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, options=settings.engine_options())
+    try:
+        outcomes = run_jobs(engine)
+    finally:
+        engine.dispose()
+    for outcome in outcomes:
+        print(f"{outcome.job}: {outcome.report}")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from backend.permits.signing import retired_keys_file, rotate
+
+    settings = get_settings()
+    old_kid, new_kid = rotate(settings)
+    print(f"new certificate signing key {new_kid} in {settings.signing_key_file}")
+    if old_kid:
+        print(f"retired key {old_kid} stays published from {retired_keys_file(settings)}")
+    print("copy both files to every host (docs/deploy.md)")
     return 0
 
 
@@ -272,6 +330,23 @@ def build_parser() -> argparse.ArgumentParser:
         "daily", help="expire lapsed permits and send expiry reminders (run daily; idempotent)"
     )
     permits_daily.set_defaults(handler=cmd_permits_daily)
+
+    jobs = commands.add_parser("jobs", help="periodic jobs").add_subparsers(
+        dest="jobs", required=True
+    )
+    jobs_run = jobs.add_parser(
+        "run",
+        help="run every periodic job once (from cron, every few minutes, on any or every host)",
+    )
+    jobs_run.set_defaults(handler=cmd_jobs_run)
+
+    keys = commands.add_parser("keys", help="certificate signing keys").add_subparsers(
+        dest="keys", required=True
+    )
+    keys_rotate = keys.add_parser(
+        "rotate", help="make a new signing key; the old one stays published for verification"
+    )
+    keys_rotate.set_defaults(handler=cmd_keys_rotate)
 
     demo = commands.add_parser("demo", help="load the demo region and demo accounts")
     demo.add_argument("--json", action="store_true", help="print the accounts as JSON")

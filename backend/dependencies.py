@@ -3,12 +3,13 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from backend.config import Settings
-from backend.errors import preferred_language
+from backend.errors import Conflict, preferred_language
+from shared.errors import ErrorCode
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -32,7 +33,32 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def public_origin(request: Request) -> str:
+    """Where absolute links point: the configured public URL, never the request's Host."""
+    return request.app.state.settings.public_origin
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # The reader's language from Accept-Language: "id" (the default) or "en".
 LanguageDep = Annotated[str, Depends(preferred_language)]
+
+# Optimistic concurrency for actions on a versioned row (complaints, permit applications).
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=32,
+        description='The `version` you last saw, e.g. `"4"`: the action fails with 409 if '
+        "someone changed the item since.",
+    ),
+]
+
+
+def check_version(version: int, if_match: str | None, *, detail: str) -> None:
+    """409 `version_conflict` when the client names a version other than the row's (strong or
+    weak ETag syntax, quoted or not); nothing to check when it names none."""
+    if if_match is None:
+        return
+    if if_match.strip().removeprefix("W/").strip('"') != str(version):
+        raise Conflict(detail, code=ErrorCode.VERSION_CONFLICT)

@@ -1,10 +1,11 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -12,15 +13,18 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
+from backend.admission import RequestSlots
 from backend.auth.router import router as auth_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
 from backend.db import make_engine
+from backend.edge import RequestBodyLimit, body_limits, refuse_unstorable_input
 from backend.errors import (
     Unavailable,
     document_problems,
@@ -28,11 +32,14 @@ from backend.errors import (
     install_error_handlers,
 )
 from backend.information.router import router as information_router
+from backend.jobs import run_jobs_every
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
+from backend.ratelimit import RateLimitHeaders, WriteLimits
 from backend.region.router import router as region_router
+from backend.security_headers import SecurityHeaders, page_policy
 from backend.stats.router import router as stats_router
 
 VERSION = "0.1.0"
@@ -117,7 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        jobs = None
+        if settings.jobs_interval_seconds:
+            jobs = asyncio.create_task(
+                run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
+            )
         yield
+        if jobs is not None:
+            jobs.cancel()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -129,10 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
     app.state.password_hashing = PasswordHashing(settings)
+    app.state.write_limits = WriteLimits(settings, app.state.engine)
 
     install_error_handlers(app)
     build_openapi = app.openapi
@@ -143,15 +159,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi
+    # Innermost middleware: a 503 for a busy server still gets CORS headers and a request id.
+    app.add_middleware(
+        RequestSlots, slots=settings.request_slots, wait_seconds=settings.request_queue_seconds
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "RateLimit", "RateLimit-Policy"],
         )
+    app.add_middleware(RequestBodyLimit, limits=body_limits(settings))
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeaders)
+    # Outermost: every later step (logs, throttles) sees the real client, not the proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)
@@ -166,17 +191,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 
+    docs_page = get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} – docs",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+        # No validator badge: it is an image from swagger.io, which a closed network cannot reach
+        # and the page's policy would not load anyway.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
+    ).body
+    # Swagger UI's bundle and style sheet from this server, its one inline start-up script by
+    # hash; it styles elements from script (inline styles) and draws icons as data: URLs.
+    docs_policy = page_policy(
+        docs_page.decode(),
+        script_src="'self'",
+        style_src="'self' 'unsafe-inline'",
+        img_src="'self' data:",
+        connect_src="'self'",
+    )
+
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title=f"{app.title} – docs",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
-            swagger_ui_parameters={"persistAuthorization": True},
-        )
+        return HTMLResponse(docs_page, headers={"Content-Security-Policy": docs_policy})
 
     @app.get("/healthz", tags=["operations"], response_model=Health)
     def healthz() -> Health:

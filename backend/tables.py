@@ -9,6 +9,7 @@ from backend.idempotency import IdempotencyRecord
 from backend.information import models as information_models
 from backend.notifications import models as notifications_models
 from backend.permits import models as permits_models
+from backend.ratelimit import RateLimitCounter
 from backend.region import models as region_models
 from backend.stats import models as stats_models  # indexes on the complaint table
 
@@ -22,6 +23,6 @@ DOMAIN_MODELS = (
     information_models,
     stats_models,
 )
-SHARED_TABLES = (IdempotencyRecord,)
+SHARED_TABLES = (IdempotencyRecord, RateLimitCounter)
 
 metadata = SQLModel.metadata

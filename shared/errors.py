@@ -13,10 +13,14 @@ LANGUAGES = ("id", "en")
 class ErrorCode(StrEnum):
     # Generic HTTP-level failures.
     VALIDATION_FAILED = "validation_failed"
+    INVALID_CHARACTERS = "invalid_characters"
+    TOO_DEEPLY_NESTED = "too_deeply_nested"
+    BODY_TOO_LARGE = "body_too_large"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    SERVER_BUSY = "server_busy"
     # Authentication and sessions.
     NOT_AUTHENTICATED = "not_authenticated"
     INVALID_TOKEN = "invalid_token"
@@ -26,6 +30,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     ACCOUNT_INACTIVE = "account_inactive"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
     # Accounts.
     CONFLICT = "conflict"
@@ -33,6 +38,9 @@ class ErrorCode(StrEnum):
     PHONE_TAKEN = "phone_taken"
     WEAK_PASSWORD = "weak_password"
     COMMON_PASSWORD = "common_password"
+    CURRENT_PASSWORD_REQUIRED = "current_password_required"
+    CURRENT_PASSWORD_WRONG = "current_password_wrong"
+    NIK_CLAIM_DECIDED = "nik_claim_decided"
     # Field validators (see shared.validators).
     INVALID_PHONE = "invalid_phone"
     INVALID_NIK = "invalid_nik"
@@ -42,6 +50,7 @@ class ErrorCode(StrEnum):
     TRANSITION_NOT_ALLOWED = "transition_not_allowed"
     REOPEN_WINDOW_CLOSED = "reopen_window_closed"
     VERSION_CONFLICT = "version_conflict"
+    STEP_NOT_HELD = "step_not_held"
     PRECONDITION_REQUIRED = "precondition_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     APPLICATION_INCOMPLETE = "application_incomplete"
@@ -58,10 +67,17 @@ class ErrorCode(StrEnum):
 # Short human titles, (Indonesian, English), used as the problem-details `title`.
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.VALIDATION_FAILED: ("Data tidak valid", "Invalid data"),
+    ErrorCode.INVALID_CHARACTERS: (
+        "Teks berisi karakter yang tidak diizinkan",
+        "Text holds a character that is not allowed",
+    ),
+    ErrorCode.TOO_DEEPLY_NESTED: ("Data terlalu dalam bersarang", "Data nested too deeply"),
+    ErrorCode.BODY_TOO_LARGE: ("Isi permintaan terlalu besar", "Request body too large"),
     ErrorCode.NOT_FOUND: ("Data tidak ditemukan", "Not found"),
     ErrorCode.METHOD_NOT_ALLOWED: ("Metode tidak diizinkan", "Method not allowed"),
     ErrorCode.INTERNAL_ERROR: ("Terjadi kesalahan pada server", "Internal server error"),
     ErrorCode.SERVICE_UNAVAILABLE: ("Layanan sedang tidak tersedia", "Service unavailable"),
+    ErrorCode.SERVER_BUSY: ("Server sedang sibuk", "Server busy"),
     ErrorCode.NOT_AUTHENTICATED: ("Silakan masuk terlebih dahulu", "Not authenticated"),
     ErrorCode.INVALID_TOKEN: ("Token tidak valid", "Invalid token"),
     ErrorCode.TOKEN_EXPIRED: ("Sesi sudah berakhir", "Token expired"),
@@ -79,12 +95,25 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Terlalu banyak percobaan, coba lagi nanti",
         "Too many attempts, try again later",
     ),
+    ErrorCode.RATE_LIMITED: (
+        "Terlalu banyak permintaan, coba lagi nanti",
+        "Too many requests, try again later",
+    ),
     ErrorCode.FORBIDDEN: ("Akses ditolak", "Forbidden"),
     ErrorCode.CONFLICT: ("Data bertentangan dengan data yang ada", "Conflict"),
     ErrorCode.EMAIL_TAKEN: ("Email sudah terdaftar", "Email already registered"),
     ErrorCode.PHONE_TAKEN: ("Nomor HP sudah terdaftar", "Phone number already registered"),
     ErrorCode.WEAK_PASSWORD: ("Kata sandi terlalu lemah", "Password too weak"),
     ErrorCode.COMMON_PASSWORD: ("Kata sandi terlalu umum", "Password too common"),
+    ErrorCode.CURRENT_PASSWORD_REQUIRED: (
+        "Kata sandi saat ini wajib diisi",
+        "Current password required",
+    ),
+    ErrorCode.CURRENT_PASSWORD_WRONG: ("Kata sandi saat ini salah", "Current password is wrong"),
+    ErrorCode.NIK_CLAIM_DECIDED: (
+        "Klaim NIK ini sudah diputuskan",
+        "This NIK claim has already been decided",
+    ),
     ErrorCode.INVALID_PHONE: ("Nomor HP tidak valid", "Invalid phone number"),
     ErrorCode.INVALID_NIK: ("NIK tidak valid", "Invalid NIK"),
     ErrorCode.INVALID_COORDINATES: ("Koordinat tidak valid", "Invalid coordinates"),
@@ -103,6 +132,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.VERSION_CONFLICT: (
         "Data sudah diubah oleh pengguna lain",
         "Changed by someone else meanwhile",
+    ),
+    ErrorCode.STEP_NOT_HELD: (
+        "Tahap ini tidak sedang Anda tangani",
+        "You do not hold this step",
     ),
     ErrorCode.PRECONDITION_REQUIRED: (
         "Versi data (If-Match) wajib dikirim",

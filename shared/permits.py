@@ -70,8 +70,10 @@ PERMIT_MACHINE = StateMachine(
         Transition("revoke", {_S.ISSUED}, _S.REVOKED, {Role.SUPERVISOR}),
         Transition("comment", OPEN_STATUSES, None, STAFF_ROLES | _RESIDENT),
         Transition("claim", OPEN_STATUSES, None, STAFF_ROLES),
-        # Handing work to someone else is the supervisor's call.
+        # Handing work to someone else is the supervisor's call, and so is taking a step out of
+        # a colleague's hands to decide it oneself (recorded in the audit trail).
         Transition("assign", OPEN_STATUSES, None, {Role.SUPERVISOR}),
+        Transition("take_over", {_S.SUBMITTED, _S.IN_REVIEW}, None, {Role.SUPERVISOR}),
     ]
 )
 

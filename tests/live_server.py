@@ -46,10 +46,10 @@ class LiveServer:
         )
 
 
-def _settings_environment(directory: Path) -> dict[str, str]:
+def _settings_environment(directory: Path, database_url: str | None) -> dict[str, str]:
     return {
         "WARGA_ENVIRONMENT": "test",
-        "WARGA_DATABASE_URL": f"sqlite:///{directory / 'warga.db'}",
+        "WARGA_DATABASE_URL": database_url or f"sqlite:///{directory / 'warga.db'}",
         "WARGA_MEDIA_DIR": str(directory / "media"),
         "WARGA_SIGNING_KEY_FILE": str(directory / "city-key.pem"),
         # Cheap password hashing keeps logins fast; the real costs are tested in backend/auth.
@@ -60,9 +60,18 @@ def _settings_environment(directory: Path) -> dict[str, str]:
 
 
 @contextmanager
-def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveServer]:
-    """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs."""
-    environment = _settings_environment(directory)
+def live_server(
+    directory: Path,
+    *,
+    demo_content: bool = True,
+    database_url: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs.
+
+    `database_url` serves an existing (empty) database instead of a new SQLite file, and
+    `environment` adds or overrides settings (``WARGA_...``) for the server process."""
+    environment = {**_settings_environment(directory, database_url), **(environment or {})}
     settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -70,17 +79,51 @@ def live_server(directory: Path, *, demo_content: bool = True) -> Iterator[LiveS
         accounts = install_demo(session, hashing=PasswordHashing(settings), content=demo_content)
         session.commit()
     engine.dispose()
+    with serve_process(environment) as base_url:
+        yield LiveServer(base_url, settings.database_url, accounts)
 
+
+@contextmanager
+def another_host(
+    server: LiveServer,
+    directory: Path,
+    *,
+    environment: dict[str, str] | None = None,
+    workers: int | None = None,
+) -> Iterator[LiveServer]:
+    """A second server process on the same database as `server`, as another host of the city
+    would run it (its own media directory unless `environment` says otherwise)."""
+    environment = {
+        **_settings_environment(directory, server.database_url),
+        **(environment or {}),
+    }
+    with serve_process(environment, workers=workers) as base_url:
+        yield LiveServer(base_url, server.database_url, server.accounts)
+
+
+@contextmanager
+def serve_process(environment: dict[str, str], *, workers: int | None = None) -> Iterator[str]:
+    """uvicorn serving the app in its own process with these settings; yields its base URL.
+    With `workers`, it is started as an operator would: ``warga serve --workers N``."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
     base_url = f"http://127.0.0.1:{port}"
+    # Links in answers (certificates' QR codes, download links) point at this very server.
+    environment = {"WARGA_PUBLIC_URL": base_url, **environment}
+    if workers is None:
+        command = [
+            sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--no-proxy-headers",  # as `warga serve`: the app decides whose headers to believe
+        ]  # fmt: skip
+    else:
+        command = [
+            sys.executable, "-m", "backend.cli", "serve",
+            "--port", str(port), "--workers", str(workers),
+        ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
     try:
         _wait_until_ready(base_url, process)
-        yield LiveServer(base_url, settings.database_url, accounts)
+        yield base_url
     finally:
         process.terminate()
         try:

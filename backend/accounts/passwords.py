@@ -1,5 +1,6 @@
 """Password hashing (Argon2id) and the password policy."""
 
+import threading
 from functools import lru_cache
 from importlib import resources
 
@@ -13,7 +14,12 @@ MAX_LENGTH = 128
 
 
 class PasswordHashing:
-    """Hashes and verifies passwords; verifying for an unknown account costs the same."""
+    """Hashes and verifies passwords; verifying for an unknown account costs the same.
+
+    Each Argon2 run takes `argon2_memory_kib` of memory, so at most
+    `password_hashing_concurrency` run at once in this process; further sign-ups and logins
+    wait their turn (in the request's worker thread) instead of exhausting the server's memory.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._hasher = PasswordHasher(
@@ -21,19 +27,21 @@ class PasswordHashing:
             memory_cost=settings.argon2_memory_kib,
             parallelism=1,
         )
+        self._turns = threading.BoundedSemaphore(settings.password_hashing_concurrency)
         # Verified against when the account does not exist, so both paths do one Argon2 run.
         self._decoy_hash = self._hasher.hash("decoy password that never matches")
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._turns:
+            return self._hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash or self._decoy_hash, password) and bool(
-                password_hash
-            )
+            with self._turns:
+                matches = self._hasher.verify(password_hash or self._decoy_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+        return matches and bool(password_hash)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

@@ -1,12 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from backend.accounts import service
-from backend.accounts.models import User
+from backend.accounts.models import NikClaimStatus, User
 from backend.accounts.schemas import (
     Colleague,
     ColleagueList,
+    NikClaimDecision,
+    NikClaimRead,
     PasswordChange,
     ProfileUpdate,
     ResidentRegistration,
@@ -24,6 +26,7 @@ from backend.db import RowId
 from backend.dependencies import SessionDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
+from backend.ratelimit import limit_address
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -33,10 +36,14 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
     "/accounts",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(409, 422),
+    responses=error_responses(409, 422, 429),
+    dependencies=[limit_address("registration")],
 )
 def register(data: ResidentRegistration, session: SessionDep, hashing: HashingDep) -> UserRead:
-    """Register as a resident with an email address and/or an Indonesian mobile number."""
+    """Register as a resident with an email address and/or an Indonesian mobile number.
+
+    The answer is the same whether or not another account holds the NIK given; if one does,
+    the claim waits for an admin's review (see docs/accounts.md)."""
     user = service.register_resident(session, hashing=hashing, data=data)
     session.commit()
     return service.to_read(session, user)
@@ -47,9 +54,15 @@ def read_me(user: CurrentUser, session: SessionDep) -> UserRead:
     return service.to_read(session, user)
 
 
-@router.patch("/me", response_model=UserRead, responses=error_responses(401, 409, 422))
-def update_me(changes: ProfileUpdate, user: CurrentUser, session: SessionDep) -> UserRead:
-    service.update_profile(session, user=user, changes=changes)
+@router.patch("/me", response_model=UserRead, responses=error_responses(401, 403, 409, 422))
+def update_me(
+    changes: ProfileUpdate, user: CurrentUser, session: SessionDep, hashing: HashingDep
+) -> UserRead:
+    """Edit your profile. Changing `email`, `phone` or `nik` needs `current_password`.
+
+    A NIK another account already holds is not refused: it shows as yours, unverified, while
+    an admin reviews the claim (see docs/accounts.md)."""
+    service.update_profile(session, hashing=hashing, user=user, changes=changes)
     session.commit()
     return service.to_read(session, user)
 
@@ -129,3 +142,35 @@ def deactivate_user(user_id: RowId, admin: AdminUser, session: SessionDep) -> Us
     user = service.deactivate_user(session, user_id=user_id, acting_admin=admin)
     session.commit()
     return service.to_read(session, user)
+
+
+@admin_router.get(
+    "/nik-claims", response_model=Page[NikClaimRead], responses=error_responses(401, 403, 422)
+)
+def list_nik_claims(
+    _: AdminUser,
+    session: SessionDep,
+    status_filter: Annotated[NikClaimStatus | None, Query(alias="status")] = NikClaimStatus.PENDING,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[NikClaimRead]:
+    """Claims to a NIK another account holds, oldest first (pending ones unless `status`)."""
+    claims, next_cursor = service.list_nik_claims(
+        session, status=status_filter, cursor=cursor, limit=limit
+    )
+    return Page(items=[service.nik_claim_read(session, c) for c in claims], next_cursor=next_cursor)
+
+
+@admin_router.post(
+    "/nik-claims/{claim_id}/decision",
+    response_model=NikClaimRead,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def decide_nik_claim(
+    claim_id: RowId, decision: NikClaimDecision, admin: AdminUser, session: SessionDep
+) -> NikClaimRead:
+    """Grant the claim (the NIK moves to the claimant, verified) or refuse it (the holder keeps
+    it, verified). Both accounts are told in their inbox."""
+    claim = service.decide_nik_claim(session, claim_id=claim_id, admin=admin, decision=decision)
+    session.commit()
+    return service.nik_claim_read(session, claim)

@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from backend.accounts.models import NikClaimStatus
 from shared.roles import Role
 from shared.validators import normalize_phone, validate_nik
 
@@ -62,13 +63,28 @@ class ResidentRegistration(_ContactFields, _NikField):
     )
 
 
+# Changing these lets whoever holds a session take the account over (password reset by e-mail
+# or SMS goes to them), so a change needs the current password too.
+SENSITIVE_PROFILE_FIELDS = ("email", "phone", "nik")
+
+
 class ProfileUpdate(_ContactFields, _NikField):
     full_name: str | None = Field(default=None, min_length=2, max_length=120)
     language: Language | None = None
+    current_password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Required to change `email`, `phone` or `nik`.",
+    )
 
     model_config = ConfigDict(
         str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"full_name": "Siti R.", "language": "en"}]},
+        json_schema_extra={
+            "examples": [
+                {"full_name": "Siti R.", "language": "en"},
+                {"email": "siti.r@example.id", "current_password": "kopi-susu-di-serpong"},
+            ]
+        },
     )
 
 
@@ -115,7 +131,13 @@ class UserRead(BaseModel):
     full_name: str
     email: str | None
     phone: str | None
-    nik: str | None
+    nik: str | None = Field(
+        description="The NIK this account claims (see `nik_verified`); docs/accounts.md"
+    )
+    nik_verified: bool = Field(
+        description="True once an admin confirmed the NIK in a review; otherwise it is only "
+        "what the resident typed."
+    )
     role: Role
     agency_code: str | None
     language: str
@@ -133,3 +155,39 @@ class Colleague(BaseModel):
 
 class ColleagueList(BaseModel):
     items: list[Colleague]
+
+
+class ClaimParty(BaseModel):
+    id: int
+    full_name: str
+    email: str | None
+    phone: str | None
+
+
+class NikClaimRead(BaseModel):
+    """A claim to a NIK another account holds, as the admins reviewing it see it."""
+
+    id: int
+    nik: str
+    status: NikClaimStatus
+    claimant: ClaimParty
+    holder: ClaimParty | None = Field(
+        description="The account holding the NIK now (None if it let go of it since)."
+    )
+    created_at: datetime
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class NikClaimDecision(BaseModel):
+    outcome: Literal["grant", "refuse"] = Field(
+        description="`grant`: the NIK moves to the claimant; `refuse`: the holder keeps it."
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"outcome": "grant", "note": "KTP checked at the kelurahan office."}]
+        },
+    )

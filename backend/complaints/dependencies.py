@@ -9,7 +9,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -20,24 +20,13 @@ from backend.complaints import service
 from backend.complaints.models import Complaint
 from backend.complaints.queries import is_publicly_visible
 from backend.db import RowId
-from backend.dependencies import SessionDep, SettingsDep
-from backend.errors import Conflict, bilingual
-from shared.errors import ErrorCode
+from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
+from backend.errors import bilingual
 from shared.roles import STAFF_ROLES, Role
 
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
 SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR))]
 ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
-
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=32,
-        description='The complaint `version` you last saw, e.g. `"4"`: the action fails with '
-        "409 if someone changed the complaint since.",
-    ),
-]
 
 
 def optional_user(
@@ -62,16 +51,14 @@ def may_read(complaint: Complaint, user: User | None) -> bool:
 
 
 def _check_version(complaint: Complaint, if_match: str | None) -> None:
-    if if_match is None:
-        return
-    if if_match.strip().removeprefix("W/").strip('"') != str(complaint.version):
-        raise Conflict(
-            bilingual(
-                "Pengaduan sudah diubah oleh orang lain; muat ulang lalu coba lagi.",
-                "Someone else changed this complaint; reload it and try again.",
-            ),
-            code=ErrorCode.VERSION_CONFLICT,
-        )
+    check_version(
+        complaint.version,
+        if_match,
+        detail=bilingual(
+            "Pengaduan sudah diubah oleh orang lain; muat ulang lalu coba lagi.",
+            "Someone else changed this complaint; reload it and try again.",
+        ),
+    )
 
 
 def _close_lazily(session: Session, complaint: Complaint) -> None:

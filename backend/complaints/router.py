@@ -44,17 +44,20 @@ from backend.complaints.schemas import (
 )
 from backend.db import RowId, utcnow
 from backend.dependencies import SessionDep, SettingsDep
+from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
+from backend.ratelimit import limit_writes
 from backend.region.service import current_region
 from backend.responses import model_response
-from backend.uploads import FileStore, process_photo, read_limited
+from backend.uploads import file_store, process_photo, read_limited
 from shared.complaints import ComplaintStatus
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 JPEG = {200: {"content": {"image/jpeg": {}}, "description": "The photo as JPEG."}}
 
 
@@ -87,7 +90,8 @@ def _done(session: Session, complaint: Complaint, viewer: User) -> ComplaintDeta
     "",
     response_model=ComplaintDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
+    dependencies=[limit_writes("filing")],
 )
 def file_complaint(
     data: ComplaintCreate, user: ResidentUser, session: SessionDep, key: IdempotencyKey = None
@@ -171,8 +175,10 @@ def read_complaint(
     "/{complaint_id}/photos",
     response_model=list[PhotoRef],
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 404, 409, 413, 422),
+    responses=error_responses(401, 404, 409, 413, 422, 429),
+    dependencies=[limit_writes("uploads")],
 )
+@accepts_upload(BodyKind.PHOTO)
 async def upload_complaint_photos(
     complaint: ParticipantComplaint,
     user: CurrentUser,
@@ -200,7 +206,7 @@ async def upload_complaint_photos(
             complaint=complaint,
             uploader=user,
             photos=photos,
-            store=FileStore(settings.media_dir),
+            store=file_store(settings),
         )
         return [views.photo_ref(row) for row in rows]
 
@@ -233,7 +239,7 @@ def read_complaint_photo(
 ) -> Response:
     """A photo of a complaint the caller may see (anyone, unless the complaint is confidential)."""
     photo = service.get_photo(session, complaint=complaint, photo_id=photo_id)
-    return _photo_response(FileStore(settings.media_dir).read(photo.file_key))
+    return _photo_response(file_store(settings).read(photo.file_key))
 
 
 @router.get(
@@ -247,7 +253,7 @@ def read_complaint_photo_thumbnail(
 ) -> Response:
     """The photo's thumbnail (at most 320 px), for lists."""
     photo = service.get_photo(session, complaint=complaint, photo_id=photo_id)
-    return _photo_response(FileStore(settings.media_dir).read(photo.thumbnail_key))
+    return _photo_response(file_store(settings).read(photo.thumbnail_key))
 
 
 # --- Conversation and support ---
@@ -257,7 +263,8 @@ def read_complaint_photo_thumbnail(
     "/{complaint_id}/comments",
     response_model=ComplaintDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=ACTION_ERRORS,
+    responses=WRITE_ERRORS,
+    dependencies=[limit_writes("comments")],
 )
 def add_complaint_comment(
     data: CommentInput, complaint: ParticipantComplaint, user: CurrentUser, session: SessionDep
@@ -270,7 +277,8 @@ def add_complaint_comment(
 @router.put(
     "/{complaint_id}/support",
     response_model=SupportState,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(401, 403, 404, 409, 429),
+    dependencies=[limit_writes("support")],
 )
 def support_complaint(
     complaint: SupportableComplaint, user: ResidentUser, session: SessionDep

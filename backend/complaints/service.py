@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -32,7 +31,7 @@ from backend.complaints.schemas import (
     RatingInput,
     RejectInput,
 )
-from backend.db import utcnow
+from backend.db import duplicate_tolerated, utcnow
 from backend.errors import Conflict, NotFound, Unprocessable, bilingual
 from backend.microcache import remember
 from backend.notifications.service import notify, notify_agency_staff
@@ -731,10 +730,13 @@ def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     region = current_region(session)
     cutoff = now - dt.timedelta(days=region.reopen_window_days)
+    # Claimed row by row: a run on another host (or a reader closing one lazily) holds its rows,
+    # and this run skips them instead of failing on their changed version.
     expired = session.exec(
         select(Complaint)
         .where(Complaint.status == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < cutoff)
         .order_by(Complaint.id)
+        .with_for_update(skip_locked=True)
     ).all()
     for complaint in expired:
         close(session, complaint=complaint, actor=None, now=now)
@@ -791,11 +793,9 @@ def support(session: Session, *, complaint: Complaint, resident: User) -> None:
         )
     if session.get(ComplaintSupporter, (complaint.id, resident.id)) is not None:
         return
-    try:
-        with session.begin_nested():  # two taps at once: the second insert collides, harmlessly
-            session.add(ComplaintSupporter(complaint_id=complaint.id, user_id=resident.id))
-    except IntegrityError:
-        pass
+    # Two taps at once: the second insert collides with the first, harmlessly.
+    with duplicate_tolerated(session, ComplaintSupporter.__tablename__):
+        session.add(ComplaintSupporter(complaint_id=complaint.id, user_id=resident.id))
 
 
 # --- Photos ---

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
+from backend.db import duplicate_tolerated, unique_violation
 from backend.errors import Forbidden, NotFound, Unprocessable, bilingual
 from backend.information import search
 from backend.information.models import (
@@ -236,8 +238,13 @@ def notify_due_announcements(session: Session, *, now: dt.datetime) -> int:
     Runs whenever an announcement is written; announcements scheduled for later are announced
     by ``warga announcements notify-due`` (run it every few minutes).
     """
+    # Each due announcement is claimed (locked) by one run; a run on another host at the same
+    # moment skips it instead of telling its followers a second time.
     due = session.exec(
-        select(Announcement).where(*_published(now), col(Announcement.notified_at).is_(None))
+        select(Announcement)
+        .where(*_published(now), col(Announcement.notified_at).is_(None))
+        .order_by(Announcement.id)
+        .with_for_update(skip_locked=True)
     ).all()
     agencies = agencies_by_id(session, (a.agency_id for a in due))
     for announcement in due:
@@ -268,9 +275,10 @@ def notify_due_announcements(session: Session, *, now: dt.datetime) -> int:
 
 
 def follow(session: Session, *, user: User, agency: Agency, now: dt.datetime) -> None:
+    """Following twice is following: a concurrent second follow is no conflict."""
     if session.get(AgencyFollow, (agency.id, user.id)) is None:
-        session.add(AgencyFollow(agency_id=agency.id, user_id=user.id, created_at=now))
-        session.flush()
+        with duplicate_tolerated(session, AgencyFollow.__tablename__):
+            session.add(AgencyFollow(agency_id=agency.id, user_id=user.id, created_at=now))
 
 
 def unfollow(session: Session, *, user: User, agency: Agency) -> None:
@@ -415,14 +423,12 @@ def _complaint_service(
 
 
 def _seed(session: Session, values: dict[str, Any]) -> None:
-    # A savepoint: if another request seeds the same service at the same moment, its row wins.
-    try:
-        with session.begin_nested():
-            service = PublicService(**values)
-            session.add(service)
+    # If another request seeds the same service at the same moment, its row (and index) wins.
+    service = PublicService(**values)
+    with duplicate_tolerated(session, PublicService.__tablename__):
+        session.add(service)
+    if inspect(service).persistent:
         _index_service(session, service)
-    except IntegrityError:
-        pass
 
 
 def sync_catalogue(session: Session) -> None:
@@ -608,15 +614,17 @@ def _linked_id(
     return row.id
 
 
+def _service_code_taken(code: str) -> Unprocessable:
+    return Unprocessable.for_field(
+        "code",
+        ErrorCode.CONFLICT,
+        bilingual(f"Layanan {code!r} sudah ada.", f"A service {code!r} exists already."),
+    )
+
+
 def create_service(session: Session, *, data: ServiceCreate, now: dt.datetime) -> PublicService:
     if session.exec(select(PublicService).where(PublicService.code == data.code)).first():
-        raise Unprocessable.for_field(
-            "code",
-            ErrorCode.CONFLICT,
-            bilingual(
-                f"Layanan {data.code!r} sudah ada.", f"A service {data.code!r} exists already."
-            ),
-        )
+        raise _service_code_taken(data.code)
     agency = region_service.get_agency_by_code(session, code=data.agency_code)
     service = PublicService(
         code=data.code,
@@ -631,9 +639,15 @@ def create_service(session: Session, *, data: ServiceCreate, now: dt.datetime) -
     session.add(service)
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError as error:
+        taken = unique_violation(error, PublicService.__tablename__)
+        if taken is None:
+            raise
+        if "code" in taken:  # a concurrent request created the same code since the check
+            raise _service_code_taken(data.code) from None
+        field = "permit_type_code" if "permit_type_id" in taken else "complaint_category_code"
         raise Unprocessable.for_field(
-            "permit_type_code",
+            field,
             ErrorCode.CONFLICT,
             bilingual(
                 "Jenis izin atau kategori pengaduan ini sudah punya layanan.",

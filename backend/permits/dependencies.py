@@ -13,14 +13,14 @@ from fastapi import Depends, Request
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
-from backend.dependencies import SessionDep, SettingsDep
-from backend.errors import NotFound, preferred_language
+from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version, public_origin
+from backend.errors import NotFound, bilingual, preferred_language
 from backend.permits import service
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
 from backend.permits.signing import CityKey, city_key
 from backend.region.service import get_region
-from backend.uploads import FileStore
+from backend.uploads import FileStore, file_store
 from shared.roles import Role
 
 
@@ -33,8 +33,24 @@ def get_visible_application(
     return application
 
 
+def get_application_to_act_on(
+    application: Annotated[PermitApplication, Depends(get_visible_application)],
+    if_match: IfMatch = None,
+) -> PermitApplication:
+    """A visible application about to change: still at the version the caller saw, if named."""
+    check_version(
+        application.version,
+        if_match,
+        detail=bilingual(
+            "Permohonan sudah diubah oleh orang lain; muat ulang lalu coba lagi.",
+            "Someone else changed this application; reload it and try again.",
+        ),
+    )
+    return application
+
+
 def get_file_store(settings: SettingsDep) -> FileStore:
-    return FileStore(settings.media_dir)
+    return file_store(settings)
 
 
 def get_city_key(settings: SettingsDep) -> CityKey:
@@ -47,11 +63,11 @@ def get_certificate_issuer(
     settings: SettingsDep,
     store: Annotated[FileStore, Depends(get_file_store)],
 ) -> CertificateIssuer:
-    # Certificates point at the host the API is reached on, so the QR code opens this server.
+    # The QR code opens the city's public address, whatever Host the issuing request named.
     return CertificateIssuer(
         load_key=partial(city_key, settings),
         store=store,
-        base_url=str(request.base_url),
+        base_url=public_origin(request),
         issuer=get_region(session).code,
     )
 
@@ -61,6 +77,8 @@ def get_language(request: Request) -> str:
 
 
 VisibleApplication = Annotated[PermitApplication, Depends(get_visible_application)]
+# For every action and change: checks `If-Match` against the application's row version.
+ApplicationToActOn = Annotated[PermitApplication, Depends(get_application_to_act_on)]
 ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
 FileStoreDep = Annotated[FileStore, Depends(get_file_store)]

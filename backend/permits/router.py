@@ -11,17 +11,20 @@ from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
 from backend.auth.dependencies import CurrentCaller, CurrentUser
 from backend.db import RowId
-from backend.dependencies import SessionDep, SettingsDep
+from backend.dependencies import SessionDep, SettingsDep, public_origin
+from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
 from backend.permits import service
 from backend.permits.dependencies import (
+    ApplicationToActOn,
     CityKeyDep,
     FileStoreDep,
     IssuerDep,
@@ -52,8 +55,9 @@ from backend.permits.schemas import (
     StepApproval,
     VerificationView,
 )
-from backend.permits.verification import render_page, verify
+from backend.permits.verification import PAGE_POLICY, render_page, verify
 from backend.permits.views import ApplicationViews, document_view
+from backend.ratelimit import limit_writes
 from backend.region.service import get_region
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
@@ -72,7 +76,7 @@ FILE_CONTENT = {"application/pdf": {}, "image/jpeg": {}}
 def _detail(
     request: Request, session: Session, application: PermitApplication, user: User
 ) -> ApplicationDetail:
-    return ApplicationViews(session, base_url=str(request.base_url)).detail(
+    return ApplicationViews(session, base_url=public_origin(request)).detail(
         application, viewer=user
     )
 
@@ -91,7 +95,8 @@ def _commit_and_show(
     "/applications",
     response_model=ApplicationDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 429),
+    dependencies=[limit_writes("filing")],
 )
 def create_application(
     data: ApplicationCreate,
@@ -140,7 +145,7 @@ def list_applications(
     applications, next_cursor = service.list_applications(
         session, user=user, status=status_filter, cursor=cursor, limit=limit
     )
-    views = ApplicationViews(session, base_url=str(request.base_url))
+    views = ApplicationViews(session, base_url=public_origin(request))
     return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
 
 
@@ -162,7 +167,7 @@ def get_application(
 def update_application(
     changes: AnswersUpdate,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: CurrentUser,
     session: SessionDep,
     language: Language,
@@ -180,7 +185,7 @@ def update_application(
     responses=error_responses(401, 403, 404, 409),
 )
 def delete_application(
-    application: VisibleApplication, user: CurrentUser, session: SessionDep
+    application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> None:
     """Delete a draft (a submitted application is withdrawn instead)."""
     service.delete_draft(session, application=application, user=user)
@@ -191,8 +196,10 @@ def delete_application(
     "/applications/{application_id}/documents/{kind}",
     response_model=DocumentView,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422, 429),
+    dependencies=[limit_writes("uploads")],
 )
+@accepts_upload(BodyKind.DOCUMENT)
 async def upload_document(
     kind: str,
     file: UploadFile,
@@ -241,7 +248,13 @@ def download_document(
 ) -> Response:
     """The uploaded file, as stored after checking (photos re-encoded without EXIF)."""
     document = service.get_document(session, application=application, document_id=document_id)
-    return Response(store.read(document.file_key), media_type=document.media_type)
+    # A download, never opened in the API's origin; named by its kind, not the uploader's name.
+    extension = "pdf" if document.media_type == "application/pdf" else "jpg"
+    return Response(
+        store.read(document.file_key),
+        media_type=document.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{document.kind}.{extension}"'},
+    )
 
 
 @router.delete(
@@ -294,7 +307,7 @@ def submit_application(
 )
 def resubmit_application(
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: CurrentUser,
     session: SessionDep,
     language: Language,
@@ -310,7 +323,7 @@ def resubmit_application(
     responses=ACTION_ERRORS,
 )
 def withdraw_application(
-    request: Request, application: VisibleApplication, user: CurrentUser, session: SessionDep
+    request: Request, application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> ApplicationDetail:
     service.withdraw(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
@@ -350,7 +363,8 @@ def renew_permit(
     "/applications/{application_id}/comments",
     response_model=EventView,
     status_code=status.HTTP_201_CREATED,
-    responses=ACTION_ERRORS,
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+    dependencies=[limit_writes("comments")],
 )
 def add_comment(
     data: CommentCreate, application: VisibleApplication, user: CurrentUser, session: SessionDep
@@ -395,7 +409,8 @@ def link_certificate(
         session_id=caller.session_id,
         resource=_certificate_resource(application.id),
     )
-    url = request.url_for("download_certificate_by_link", application_id=application.id)
+    path = request.app.url_path_for("download_certificate_by_link", application_id=application.id)
+    url = URL(public_origin(request) + path)
     response.headers["Cache-Control"] = "no-store"
     return DownloadLink(url=str(url.include_query_params(token=token)), expires_at=expires_at)
 
@@ -453,7 +468,7 @@ def review_queue(
 ) -> Page[ApplicationSummary]:
     """Applications waiting on a step for the caller's role in their agency, by due date."""
     applications, next_cursor = service.review_queue(session, user=user, cursor=cursor, limit=limit)
-    views = ApplicationViews(session, base_url=str(request.base_url))
+    views = ApplicationViews(session, base_url=public_origin(request))
     return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
 
 
@@ -463,10 +478,25 @@ def review_queue(
     responses=ACTION_ERRORS,
 )
 def claim_application(
-    request: Request, application: VisibleApplication, user: StaffUser, session: SessionDep
+    request: Request, application: ApplicationToActOn, user: StaffUser, session: SessionDep
 ) -> ApplicationDetail:
-    """Take the current step (starting the review of a newly submitted application)."""
+    """Take the current step (starting the review of a newly submitted application). A step a
+    colleague holds is a 409 `step_not_held`: a supervisor reassigns it or takes it over."""
     service.claim(session, application=application, user=user)
+    return _commit_and_show(request, session, application, user)
+
+
+@router.post(
+    "/applications/{application_id}/actions/take-over",
+    response_model=ApplicationDetail,
+    responses=ACTION_ERRORS,
+)
+def take_over_application(
+    request: Request, application: ApplicationToActOn, user: StaffUser, session: SessionDep
+) -> ApplicationDetail:
+    """Supervisors: take the current step out of whoever holds it, to decide it yourself
+    (whatever role the step names). Recorded in the audit trail with the previous holder."""
+    service.take_over(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
 
 
@@ -478,7 +508,7 @@ def claim_application(
 def assign_application(
     data: Assignment,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -495,12 +525,15 @@ def assign_application(
 def approve_step(
     data: StepApproval,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
     issuer: IssuerDep,
 ) -> ApplicationDetail:
-    """Approve the current step; the last one decides (then billing, or issuing when free)."""
+    """Approve the current step; the last one decides (then billing, or issuing when free).
+
+    Only who holds the step (claimed, assigned, or a supervisor who took it over) approves it:
+    anyone else gets 409 `step_not_held`. Send `If-Match` with the version you saw."""
     service.approve(session, application=application, user=user, note=data.note, issuer=issuer)
     return _commit_and_show(request, session, application, user)
 
@@ -513,7 +546,7 @@ def approve_step(
 def request_information(
     data: InformationRequest,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -537,7 +570,7 @@ def request_information(
 def reject_application(
     data: Rejection,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -553,7 +586,7 @@ def reject_application(
 def record_payment(
     data: PaymentRecord,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
     issuer: IssuerDep,
@@ -579,7 +612,7 @@ def record_payment(
 def revoke_permit(
     data: Revocation,
     request: Request,
-    application: VisibleApplication,
+    application: ApplicationToActOn,
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
@@ -616,7 +649,11 @@ def verification_page(code: str, request: Request, session: SessionDep) -> HTMLR
     """The page the certificate's QR code opens: valid, expired, revoked or unknown."""
     view = _verify(request, session, code, "html")
     page = render_page(view, city_name=get_region(session).name.id)
-    return HTMLResponse(page, status_code=200 if view else 404, headers=NEVER_CACHED)
+    return HTMLResponse(
+        page,
+        status_code=200 if view else 404,
+        headers={**NEVER_CACHED, "Content-Security-Policy": PAGE_POLICY},
+    )
 
 
 @verification_router.get(
@@ -639,7 +676,8 @@ def verify_permit(
     "/.well-known/jwks.json", response_model=JsonWebKeySet, responses=error_responses(503)
 )
 def city_signing_keys(response: Response, key: CityKeyDep) -> JsonWebKeySet:
-    """The city's public key (ES256) that verifies the JWS in certificates' QR codes offline."""
+    """The city's public keys (ES256) that verify the JWS in certificates' QR codes offline:
+    the current key and every rotated-out one, each with its `kid` (the JWS header names it)."""
     response.headers["Cache-Control"] = "public, max-age=3600"
     return JsonWebKeySet(**key.jwks())
 
@@ -658,7 +696,7 @@ def list_register(
     """Issued permits of the types the city publishes, with BLDS field names; newest first."""
     entries, next_cursor = register_page(
         session,
-        base_url=str(request.base_url),
+        base_url=public_origin(request),
         permit_type_code=permit_type,
         cursor=cursor,
         limit=limit,

@@ -165,7 +165,8 @@ class ApplicationSummary(BaseModel):
     status: PermitStatus
     blds_status: str | None = Field(description="Status in the BLDS open-data vocabulary")
     current_step: StepView | None
-    assignee_id: int | None
+    assignee_id: int | None = Field(description="Who holds the current step")
+    version: int = Field(description="Row version; send it back as `If-Match` to act safely.")
     submitted_at: dt.datetime | None
     due_on: dt.date | None
     due_soon: bool

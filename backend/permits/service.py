@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.db import insert_on_conflict, utcnow
-from backend.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from backend.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, bilingual
 from backend.notifications.service import Message, notify, notify_agency_staff
 from backend.pagination import after_cursor, page_of
 from backend.permits import deadlines
@@ -313,11 +313,33 @@ def _take(
     return event
 
 
+def _took_over(application: PermitApplication, user: User) -> bool:
+    """A supervisor who took the current step over acts on it whatever role it names."""
+    return user.role == Role.SUPERVISOR and application.assignee_id == user.id
+
+
 def _require_step_role(permit_type: PermitType, application: PermitApplication, user: User) -> None:
     """Under review, only the role the current step names may act on it."""
-    if application.step_role is not None and user.role != application.step_role:
+    if (
+        application.step_role is not None
+        and user.role != application.step_role
+        and not _took_over(application, user)
+    ):
         step = _current_step(permit_type, application)
         raise Forbidden(f"The step {step.code} is decided by a {step.role}.")
+
+
+def _require_holder(application: PermitApplication, user: User) -> None:
+    """Deciding a step takes holding it: claimed, assigned or taken over. An officer acting
+    from a stale screen (the step moved on, or a colleague holds it) is refused."""
+    if application.assignee_id != user.id:
+        raise Conflict(
+            bilingual(
+                "Ambil tahap ini terlebih dahulu (atau minta kepala dinas mengalihkannya).",
+                "Claim this step first (or ask a supervisor to hand it to you).",
+            ),
+            code=ErrorCode.STEP_NOT_HELD,
+        )
 
 
 def _enter_step(
@@ -646,6 +668,50 @@ def claim(
     now = now or utcnow()
     permit_type = permit_type_of(session, application)
     _require_step_role(permit_type, application, user)
+    if application.assignee_id not in (None, user.id):
+        raise Conflict(
+            bilingual(
+                "Rekan lain sedang menangani tahap ini; kepala dinas dapat mengalihkannya.",
+                "A colleague holds this step; a supervisor can reassign it or take it over.",
+            ),
+            code=ErrorCode.STEP_NOT_HELD,
+        )
+    _hold(session, permit_type, application, user=user, action="claim", now=now)
+    return application
+
+
+def take_over(
+    session: Session, *, application: PermitApplication, user: User, now: dt.datetime | None = None
+) -> PermitApplication:
+    """A supervisor takes the current step, whoever held it and whatever role it names, to
+    decide it themselves; the audit trail records from whom."""
+    now = now or utcnow()
+    permit_type = permit_type_of(session, application)
+    _ensure_allowed(application, user, "take_over")
+    _hold(
+        session,
+        permit_type,
+        application,
+        user=user,
+        action="take_over",
+        now=now,
+        details={"previous_assignee_id": application.assignee_id},
+    )
+    return application
+
+
+def _hold(
+    session: Session,
+    permit_type: PermitType,
+    application: PermitApplication,
+    *,
+    user: User,
+    action: str,
+    now: dt.datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Make `user` the holder of the current step; taking a newly submitted application
+    starts its review."""
     if application.status == _S.SUBMITTED:
         _take(
             session,
@@ -660,13 +726,13 @@ def claim(
         application=application,
         permit_type=permit_type,
         actor=user,
-        action="claim",
+        action=action,
         now=now,
         public=False,
+        details=details,
     )
     application.assignee_id = user.id
     session.flush()
-    return application
 
 
 def assign(
@@ -735,6 +801,8 @@ def approve(
     now = now or utcnow()
     permit_type = permit_type_of(session, application)
     _require_step_role(permit_type, application, user)
+    _ensure_allowed(application, user, "approve_step")
+    _require_holder(application, user)
     steps = permit_type.review_steps()
     if application.step_index + 1 < len(steps):
         _take(
@@ -1031,6 +1099,7 @@ def _issue(
             registration_number=application.registration_number,
             holder_name=holder.full_name,
             issued_on=today,
+            issued_at=now,
             valid_from=application.valid_from,
             valid_until=application.valid_until,
             details=details,

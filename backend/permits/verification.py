@@ -17,6 +17,7 @@ from backend.permits.certificates import date_id
 from backend.permits.models import PermitApplication, PermitVerification
 from backend.permits.schemas import VerificationView
 from backend.region.models import Agency
+from backend.security_headers import page_policy
 from shared.permits import PermitStatus
 from shared.workdays import to_local_date
 
@@ -101,6 +102,20 @@ _HEADLINES = {
 }
 
 
+# One fixed style sheet (each outcome's colour a class), so the page's content security policy
+# can allow exactly it by hash; the page runs no script at all.
+PAGE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 40rem; padding: 1rem; }
+.status { color: #fff; padding: 1rem; border-radius: .5rem; }
+th { text-align: left; vertical-align: top; padding: .4rem .8rem .4rem 0; }
+td { padding: .4rem 0; } small { font-weight: normal; color: #555; }
+""" + "".join(
+    f".status.{outcome} {{ background: {colour}; }}\n"
+    for outcome, (*_, colour) in _HEADLINES.items()
+)
+PAGE_POLICY = page_policy(f"<style>{PAGE_STYLE}</style>")
+
+
 def _row(label_id: str, label_en: str, value: str) -> str:
     return (
         f"<tr><th>{escape(label_id)}<br><small>{escape(label_en)}</small></th>"
@@ -109,7 +124,8 @@ def _row(label_id: str, label_en: str, value: str) -> str:
 
 
 def render_page(view: VerificationView | None, *, city_name: str) -> str:
-    headline_id, headline_en, colour = _HEADLINES[view.result if view else UNKNOWN]
+    outcome = view.result if view else UNKNOWN
+    headline_id, headline_en, _ = _HEADLINES[outcome]
     rows = ""
     if view is not None:
         until = date_id(view.valid_until) if view.valid_until else "Tidak terbatas / No expiry"
@@ -135,16 +151,11 @@ def render_page(view: VerificationView | None, *, city_name: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>Verifikasi izin / Permit verification - {escape(city_name)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 40rem; padding: 1rem; }}
-.status {{ background: {colour}; color: #fff; padding: 1rem; border-radius: .5rem; }}
-th {{ text-align: left; vertical-align: top; padding: .4rem .8rem .4rem 0; }}
-td {{ padding: .4rem 0; }} small {{ font-weight: normal; color: #555; }}
-</style>
+<style>{PAGE_STYLE}</style>
 </head>
 <body>
 <p>{escape(city_name)} &middot; Verifikasi izin <small>(Permit verification)</small></p>
-<div class="status"><strong>{escape(headline_id)}</strong><br>{escape(headline_en)}</div>
+<div class="status {outcome}"><strong>{escape(headline_id)}</strong><br>{escape(headline_en)}</div>
 <table>{rows}</table>
 <p><small>Cocokkan data di atas dengan dokumen yang Anda pegang.
 Compare the details above with the document in your hands.</small></p>

@@ -106,6 +106,7 @@ class ApplicationViews:
             blds_status=BLDS_STATUS.get(status),
             current_step=current,
             assignee_id=application.assignee_id,
+            version=application.version,
             submitted_at=application.submitted_at,
             due_on=application.due_on,
             due_soon=clock.due_soon,

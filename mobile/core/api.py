@@ -469,10 +469,14 @@ class ApiClient:
         body: dict | None = None,
         *,
         idempotency_key: str | None = None,
+        version: int | None = None,
     ) -> dict:
-        """Take an action of the permits API (`submit`, `claim`, `request_info`, ...)."""
+        """Take an action of the permits API (`submit`, `claim`, `request_info`, ...);
+        `version` is the application's version on screen, so a stale screen gets a 409."""
         path = f"/permits/applications/{application_id}/actions/{action.replace('_', '-')}"
-        return await self.send("POST", path, body=body, idempotency_key=idempotency_key)
+        return await self.send(
+            "POST", path, body=body, idempotency_key=idempotency_key, version=version
+        )
 
     async def permit_comment(self, application_id: int, text: str, *, internal: bool) -> dict:
         return await self.send(

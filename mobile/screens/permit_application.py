@@ -489,7 +489,10 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
             posted = await screen.run(api.permit_comment(application_id, **body))
             updated = await screen.fetch(api.permit_application(application_id)) if posted else None
         else:
-            updated = await screen.run(api.permit_action(application_id, action, body))
+            version = self.application.get("version")
+            updated = await screen.run(
+                api.permit_action(application_id, action, body, version=version)
+            )
         if updated is None:
             if self.panel is not None:
                 self.panel.form.show_server_errors(screen.last_error)

@@ -206,3 +206,32 @@ def test_step_actions_belong_to_the_role_the_step_names_and_claims_to_who_lacks_
     billed = {"status": "awaiting_payment", "current_step": None, "assignee_id": None}
     assert staff_actions(billed, "officer") == ["record_payment", "comment"]
     assert resident_actions({"status": "issued"}) == []
+
+
+async def test_an_approval_from_a_stale_screen_is_refused_by_its_version(sign_in, tmp_path):
+    resident = await sign_in("resident")
+    officer = await sign_in("officer", "kesbangpol")
+    head = await sign_in("supervisor", "kesbangpol")
+    files = scans(tmp_path)
+    draft = await resident.create_permit_application(
+        EVENT_PERMIT, EVENT_ANSWERS, idempotency_key=str(uuid.uuid4())
+    )
+    for kind, scan in EVENT_DOCUMENTS.items():
+        await resident.upload_permit_document(draft["id"], kind, files[scan])
+    await resident.permit_action(draft["id"], "submit", idempotency_key=str(uuid.uuid4()))
+    on_screen = await officer.permit_action(draft["id"], "claim")
+
+    taken = await head.permit_action(draft["id"], "take_over", version=on_screen["version"])
+    assert taken["assignee_id"] != on_screen["assignee_id"]
+    with pytest.raises(ApiError) as stale:
+        await officer.permit_action(
+            draft["id"], "approve", {"note": None}, version=on_screen["version"]
+        )
+    assert (stale.value.status, stale.value.code) == (409, "version_conflict")
+    sent = officer.transport.requests[-1]
+    assert sent.headers["If-Match"] == str(on_screen["version"])
+    with pytest.raises(ApiError) as not_held:  # the current version, but the head holds it now
+        await officer.permit_action(
+            draft["id"], "approve", {"note": None}, version=taken["version"]
+        )
+    assert (not_held.value.status, not_held.value.code) == (409, "step_not_held")

@@ -34,6 +34,7 @@ SPEC = {
     "comment": (OPEN, None, STAFF | {RESIDENT}),
     "claim": (OPEN, None, STAFF),
     "assign": (OPEN, None, {SUPERVISOR}),
+    "take_over": ({S.SUBMITTED, S.IN_REVIEW}, None, {SUPERVISOR}),
 }
 
 # Every value BLDS allows in StatusCurrentMapped.

@@ -64,11 +64,14 @@ async def test_profile_update(client, demo):
     )
     assert response.status_code == 200
     assert response.json()["full_name"] == "Siti R." and response.json()["language"] == "en"
+    password = {"current_password": demo.resident.password}
     taken = await client.patch(
-        "/api/v1/me", headers=headers, json={"email": demo.other_resident.username}
+        "/api/v1/me", headers=headers, json={"email": demo.other_resident.username, **password}
     )
     assert taken.status_code == 409
-    emptied = await client.patch("/api/v1/me", headers=headers, json={"email": None, "phone": None})
+    emptied = await client.patch(
+        "/api/v1/me", headers=headers, json={"email": None, "phone": None, **password}
+    )
     assert emptied.status_code == 422
 
 

@@ -146,7 +146,12 @@ def test_production_refuses_the_development_secret_and_a_missing_signing_key(tmp
         Settings(environment="production", secret_key=DEVELOPMENT_SECRET, signing_key_file=key)
     with pytest.raises(ValidationError, match="WARGA_SIGNING_KEY_FILE"):
         Settings(environment="production", secret_key="s" * 48, signing_key_file=tmp_path / "no")
-    Settings(environment="production", secret_key="s" * 48, signing_key_file=key)
+    Settings(
+        environment="production",
+        secret_key="s" * 48,
+        signing_key_file=key,
+        public_url="https://warga.example.go.id",
+    )
 
 
 async def test_openapi_documents_every_error_as_problem_json(client):

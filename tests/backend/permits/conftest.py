@@ -2,6 +2,8 @@
 takes applications through the API the way their applicant and the agency's staff would."""
 
 import io
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
+from sqlalchemy import event
 
 from backend.main import create_app
 from tests.backend.helpers import login
@@ -243,3 +246,24 @@ class PermitsDriver:
 @pytest.fixture
 def permits(client, demo) -> PermitsDriver:
     return PermitsDriver(client=client, demo=demo)
+
+
+@contextmanager
+def first_writes_held_until_both_arrive(engine):
+    """Make each of two requests wait, just before it writes the application, until the other
+    has read it too: both then decide on the same row version, and only one write can match."""
+    barrier = threading.Barrier(2)
+    arrived: set[int] = set()
+
+    def wait_for_the_other(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE permit_application") and (
+            threading.get_ident() not in arrived
+        ):
+            arrived.add(threading.get_ident())
+            barrier.wait(timeout=20)
+
+    event.listen(engine, "before_cursor_execute", wait_for_the_other)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", wait_for_the_other)

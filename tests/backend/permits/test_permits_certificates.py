@@ -53,7 +53,7 @@ def set_last_valid_day(session, application: dict, day: dt.date) -> None:
 
 
 async def test_the_certificate_names_the_permit_and_its_qr_code_opens_the_verification(
-    permits,
+    permits, settings
 ):
     application = await permits.issued("izin-reklame")
     pdf = await certificate_of(permits, application)
@@ -66,16 +66,18 @@ async def test_the_certificate_names_the_permit_and_its_qr_code_opens_the_verifi
     assert "3674015506920001" not in text  # the NIK stays off a document shown to all
     url, token = qr_payload(pdf).split(JWS_MARKER)
     assert url == application["permit"]["verification_url"]
-    assert url.startswith("http://testserver/verify/")
+    assert url.startswith(f"{settings.public_origin}/verify/")
     assert token.count(".") == 2
 
 
-async def test_a_certificate_link_opens_the_pdf_without_the_bearer_header(permits, client):
+async def test_a_certificate_link_opens_the_pdf_without_the_bearer_header(
+    permits, client, settings
+):
     """For a phone's browser or PDF viewer, which cannot send the app's token."""
     application = await permits.issued("izin-reklame")
     base = f"/api/v1/permits/applications/{application['id']}/certificate"
     link = (await permits.call("GET", f"{base}/link", permits.demo.resident)).json()
-    assert link["url"].startswith(f"http://testserver{base}/download?token=")
+    assert link["url"].startswith(f"{settings.public_origin}{base}/download?token=")
     opened = await client.get(link["url"])  # no Authorization header
     assert opened.status_code == 200
     assert opened.headers["content-type"] == "application/pdf"
@@ -283,5 +285,10 @@ def test_the_signing_key_is_made_in_development_but_never_in_production(tmp_path
     made = city_key(Settings(environment="development", signing_key_file=key_file))
     assert key_file.stat().st_mode & 0o777 == 0o600  # readable by the service only
     # Production uses the key it is given.
-    production = Settings(environment="production", secret_key=secret, signing_key_file=key_file)
+    production = Settings(
+        environment="production",
+        secret_key=secret,
+        signing_key_file=key_file,
+        public_url="https://warga.example.go.id",
+    )
     assert city_key(production).kid == made.kid

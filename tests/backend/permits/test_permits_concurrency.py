@@ -4,43 +4,20 @@ two decisions on one application, and registration numbers handed out in paralle
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.permits import service
 from backend.permits.models import PermitEvent
-from tests.backend.permits.conftest import ANSWERS
+from tests.backend.permits.conftest import ANSWERS, first_writes_held_until_both_arrive
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
-
-
-@contextmanager
-def first_writes_held_until_both_arrive(engine):
-    """Make each of two requests wait, just before it writes the application, until the other
-    has read it too: both then decide on the same row version, and only one write can match."""
-    barrier = threading.Barrier(2)
-    arrived: set[int] = set()
-
-    def wait_for_the_other(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("UPDATE permit_application") and (
-            threading.get_ident() not in arrived
-        ):
-            arrived.add(threading.get_ident())
-            barrier.wait(timeout=20)
-
-    event.listen(engine, "before_cursor_execute", wait_for_the_other)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", wait_for_the_other)
 
 
 async def test_two_concurrent_decisions_one_wins_the_other_gets_409(permits, app, session):

@@ -83,6 +83,7 @@ async def test_the_decision_step_is_the_supervisors(permits, session):
     assert application["current_step"]["code"] == "keputusan"
     await permits.act(officer, application, "approve", expect=403)
     await permits.act(officer, application, "reject", {"reasons": "x"}, expect=403)
+    await permits.act(supervisor, application, "claim")
     application = await permits.act(supervisor, application, "approve")
     assert application["status"] == "awaiting_payment"
     assert application["payment"]["amount"] == 1500000

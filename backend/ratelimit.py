@@ -1,0 +1,339 @@
+"""Rate limits on writes (sign-ups, filing, uploads, comments, support), shared by every worker.
+
+The counting is the `limits` library's fixed-window strategy: a window opens at a key's first hit
+and lasts the limit's period. Its counters live in Redis when ``WARGA_REDIS_URL`` is set, and
+otherwise in the database (`DatabaseStorage`, a `limits` storage over one small table), so the
+workers of a host and the hosts of a city count together either way.
+
+A limited route declares ``dependencies=[limit_writes("filing")]`` (per account and per address)
+or ``[limit_address("registration")]`` (no account yet). Over a limit the answer is a 429
+problem with ``Retry-After``; every limited answer carries the IETF ``RateLimit-Policy`` and
+``RateLimit`` fields (draft-ietf-httpapi-ratelimit-headers) describing the tightest limit.
+"""
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fastapi import Depends, Request
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import Float, case, delete, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Field, SQLModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.accounts.models import User
+from backend.auth.dependencies import get_current_user
+from backend.config import Settings
+from backend.db import insert_on_conflict
+from backend.errors import TooManyRequests, bilingual
+from shared.errors import ErrorCode
+
+logger = logging.getLogger("warga.ratelimit")
+
+Action = Literal["registration", "filing", "uploads", "comments", "support"]
+ACTIONS: tuple[Action, ...] = ("registration", "filing", "uploads", "comments", "support")
+# Where a dependency leaves the tightest limit's state for `RateLimitHeaders` to announce.
+STATE_KEY = "rate_limit"
+
+
+class RateLimitCounter(SQLModel, table=True):
+    """One fixed window of one rate-limit key: how many hits, and when the window ends."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: str = Field(primary_key=True, max_length=255)
+    hits: int = 0
+    # Seconds since the epoch (the `limits` storage interface speaks in them).
+    expires_at: float = Field(sa_type=Float)
+
+
+@dataclass
+class _Transaction:
+    connection: Connection
+    # The rows this transaction read or wrote, by key: a write's check, count and window state
+    # then cost one read and one upsert per key.
+    rows: dict[str, tuple[int, float] | None] = field(default_factory=dict)
+
+
+class DatabaseStorage(Storage):
+    """`limits` counters in the application's database (PostgreSQL or SQLite).
+
+    Each hit is one atomic upsert that restarts an expired window or adds to the current one
+    and returns the new count, so concurrent workers never lose a hit. Expired rows are swept
+    now and then by whichever worker counts next. `batch()` runs a write's calls in one
+    transaction on one connection.
+    """
+
+    STORAGE_SCHEME = None  # built by the app from its engine, never from a URL
+    SWEEP_EVERY_SECONDS = 300.0
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(wrap_exceptions=True)
+        self._engine = engine
+        self._next_sweep = 0.0
+        self._current = threading.local()
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Transaction]:
+        current = getattr(self._current, "transaction", None)
+        if current is not None:
+            yield current
+            return
+        with self._engine.begin() as connection:
+            if self._engine.dialect.name == "postgresql":
+                # A counter lost to a crash in the last instant is harmless; waiting for the WAL
+                # flush on every write is not.
+                connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            yield _Transaction(connection)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._transaction() as transaction:
+            self._current.transaction = transaction
+            try:
+                yield
+            finally:
+                self._current.transaction = None
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        table = RateLimitCounter.__table__
+        expired = table.c.expires_at <= now
+        statement = insert_on_conflict(self._engine.dialect.name, table).values(
+            key=key, hits=amount, expires_at=now + expiry
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "hits": case((expired, amount), else_=table.c.hits + amount),
+                "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
+            },
+        ).returning(table.c.hits, table.c.expires_at)
+        with self._transaction() as transaction:
+            hits, expires_at = transaction.connection.execute(statement).one()
+            transaction.rows[key] = (hits, expires_at)
+            if now >= self._next_sweep:
+                self._next_sweep = now + self.SWEEP_EVERY_SECONDS
+                transaction.connection.execute(delete(table).where(expired))
+        return hits
+
+    def _row(self, key: str) -> tuple[int, float] | None:
+        table = RateLimitCounter.__table__
+        with self._transaction() as transaction:
+            if key not in transaction.rows:
+                row = transaction.connection.execute(
+                    select(table.c.hits, table.c.expires_at).where(table.c.key == key)
+                ).first()
+                transaction.rows[key] = (row.hits, row.expires_at) if row else None
+            row = transaction.rows[key]
+        return row if row is not None and row[1] > time.time() else None
+
+    def get(self, key: str) -> int:
+        row = self._row(key)
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._row(key)
+        return row[1] if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self._engine.begin() as connection:
+            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
+
+    def clear(self, key: str) -> None:
+        table = RateLimitCounter.__table__
+        with self._engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.key == key))
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """Where one caller stands against one limit after a hit."""
+
+    policy: str  # e.g. "filing-account"
+    limit: RateLimitItem
+    remaining: int
+    reset_seconds: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.remaining < 0
+
+    def headers(self) -> dict[str, str]:
+        # Structured-field lists of the draft: a named policy with its quota (q) and window (w),
+        # and the remaining quota (r) with the seconds until it is restored (t).
+        name, quota, window = self.policy, self.limit.amount, self.limit.get_expiry()
+        return {
+            "RateLimit-Policy": f'"{name}";q={quota};w={window}',
+            "RateLimit": f'"{name}";r={max(self.remaining, 0)};t={self.reset_seconds}',
+        }
+
+
+class WriteLimits:
+    """The deployment's write limits and their shared counters."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        if settings.redis_url:
+            storage = storage_from_string(
+                settings.redis_url, key_prefix=settings.redis_key_prefix, wrap_exceptions=True
+            )
+        else:
+            storage = DatabaseStorage(engine)
+        self.storage = storage
+        # The database storage runs a write's checks and counts in one transaction.
+        self._batch = storage.batch if isinstance(storage, DatabaseStorage) else nullcontext
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._limits = {
+            action: parse_many(getattr(settings, f"rate_limit_{action}")) for action in ACTIONS
+        }
+        self._address_factor = settings.rate_limit_address_factor
+
+    def _scaled(self, limit: RateLimitItem, factor: int) -> RateLimitItem:
+        if factor == 1:
+            return limit
+        return type(limit)(limit.amount * factor, limit.multiples, limit.namespace)
+
+    def hit(
+        self, action: Action, *, account_id: int | None, address: str | None
+    ) -> LimitState | None:
+        """Count one write; raise 429 when a limit is exceeded. Returns the tightest limit's
+        state (None when the counters cannot be reached: then writes go on, logged)."""
+        partitions: list[tuple[str, str, int]] = [("address", address or "unknown", 1)]
+        if account_id is not None:
+            partitions = [
+                ("account", str(account_id), 1),
+                ("address", address or "unknown", self._address_factor),
+            ]
+        checks = [
+            (partition, identifier, self._scaled(configured, factor))
+            for partition, identifier, factor in partitions
+            for configured in self._limits[action]
+        ]
+        try:
+            with self._batch():
+                states = self._count_all(action, checks)
+        except StorageError as error:
+            # A write limit guards against floods; an unreachable counter store must not stop
+            # every resident from filing. Password hashing stays bounded either way.
+            logger.error("rate-limit counters unreachable; %s not counted: %s", action, error)
+            return None
+        exceeded = [state for state in states if state.exceeded]
+        if exceeded:
+            worst = max(exceeded, key=lambda state: state.reset_seconds)
+            raise RateLimited(worst)
+        return min(states, key=lambda state: (state.remaining, -state.reset_seconds))
+
+    def _count_all(
+        self, action: str, checks: list[tuple[str, str, RateLimitItem]]
+    ) -> list[LimitState]:
+        # A write refused by one limit is not charged to the others (a resident behind a busy
+        # shared address keeps their own allowance); the hits themselves are atomic.
+        for partition, identifier, limit in checks:
+            if not self._limiter.test(limit, action, partition, identifier):
+                return [self._state(action, partition, identifier, limit, False)]
+        return [self._count(action, *check) for check in checks]
+
+    def _count(self, action: str, partition: str, identifier: str, limit: RateLimitItem):
+        allowed = self._limiter.hit(limit, action, partition, identifier)
+        return self._state(action, partition, identifier, limit, allowed)
+
+    def _state(
+        self, action: str, partition: str, identifier: str, limit: RateLimitItem, allowed: bool
+    ) -> LimitState:
+        stats = self._limiter.get_window_stats(limit, action, partition, identifier)
+        return LimitState(
+            policy=f"{action}-{partition}",
+            limit=limit,
+            remaining=stats.remaining if allowed else -1,
+            reset_seconds=max(1, math.ceil(stats.reset_time - time.time())),
+        )
+
+
+class RateLimited(TooManyRequests):
+    def __init__(self, state: LimitState) -> None:
+        super().__init__(
+            bilingual(
+                "Terlalu banyak permintaan dalam waktu singkat; coba lagi nanti.",
+                "Too many requests in a short time; try again later.",
+            ),
+            retry_after=state.reset_seconds,
+        )
+        self.code = ErrorCode.RATE_LIMITED
+        self.headers.update(state.headers())
+
+
+def _client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _limits_of(request: Request) -> WriteLimits:
+    return request.app.state.write_limits
+
+
+def limit_address(action: Action):
+    """A route dependency counting `action` per client address (for callers not logged in)."""
+
+    def count(request: Request) -> None:
+        state = _limits_of(request).hit(action, account_id=None, address=_client_address(request))
+        setattr(request.state, STATE_KEY, state)
+
+    return Depends(count)
+
+
+def limit_writes(action: Action):
+    """A route dependency counting `action` per account and per client address."""
+
+    def count(request: Request, user: User = Depends(get_current_user)) -> None:
+        state = _limits_of(request).hit(
+            action, account_id=user.id, address=_client_address(request)
+        )
+        setattr(request.state, STATE_KEY, state)
+
+    return Depends(count)
+
+
+class RateLimitHeaders:
+    """Adds the ``RateLimit``/``RateLimit-Policy`` fields of a limited route to its answer,
+    whatever kind of response the route built (a model, a stored idempotent reply)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state = scope.get("state", {}).get(STATE_KEY)
+                if state is not None and message["status"] != 429:
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        *[(k.lower().encode(), v.encode()) for k, v in state.headers().items()],
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
