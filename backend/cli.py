@@ -323,6 +323,16 @@ def cmd_complaints_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search_reindex(args: argparse.Namespace) -> int:
+    from backend.information.service import reindex_search
+
+    with _session() as session:
+        count = reindex_search(session)
+        session.commit()
+    print(f"search index rebuilt: {count} items")
+    return 0
+
+
 def cmd_stats_rebuild(args: argparse.Namespace) -> int:
     from backend.stats.tallies import rebuild
 
@@ -399,6 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="recompute the dashboard's tallies from the complaints (after a bulk import)",
     )
     rebuild.set_defaults(handler=cmd_stats_rebuild)
+
+    search = commands.add_parser("search", help="the search index").add_subparsers(
+        dest="search", required=True
+    )
+    reindex = search.add_parser(
+        "reindex", help="index everything again (after an upgrade that changed the stemmers)"
+    )
+    reindex.set_defaults(handler=cmd_search_reindex)
 
     permits = commands.add_parser("permits", help="permits").add_subparsers(
         dest="permits", required=True
