@@ -5,7 +5,8 @@ and opening one registers every session hook the application's rules depend on, 
 they depend on each other:
 
 1. the Life Room's tallies follow every complaint write (``backend.stats.tallies``), and say
-   which tally tables they wrote;
+   which tally tables they wrote; webhook messages are written with every change worth telling
+   integrators about (``backend.webhooks.outbox``);
 2. cached callers are dropped when a user's sessions or row change (``backend.auth.caller_cache``);
 3. microcache entries are dropped when a table they were built from is written
    (``backend.microcache``);
@@ -25,6 +26,7 @@ from backend import changes, microcache
 from backend.auth import caller_cache
 from backend.db import EngineOptions, make_engine
 from backend.stats import tallies
+from backend.webhooks import outbox
 
 _lock = threading.Lock()
 
@@ -33,6 +35,7 @@ def install_session_hooks() -> None:
     """Register every session hook (each once, however often this is called)."""
     with _lock:
         tallies.install()
+        outbox.install()
         caller_cache.install()
         microcache.install()
         changes.install()

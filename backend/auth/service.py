@@ -20,10 +20,10 @@ from backend.auth.caller_cache import (
     sessions_revoked_topic,  # noqa: F401 (re-exported: live streams follow it)
 )
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
-from backend.auth.tokens import TokenClaims, decode_token, issue_token
+from backend.auth.tokens import TokenClaims, decode_token, is_client_token, issue_token
 from backend.config import Settings
 from backend.db import insert_on_conflict, utcnow
-from backend.errors import TooManyRequests, Unauthorized
+from backend.errors import Forbidden, TooManyRequests, Unauthorized, bilingual
 from shared.errors import ErrorCode
 from shared.validators import InvalidValue, normalize_phone
 
@@ -262,7 +262,7 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
 def _verify(
     session: Session, cache: caller_cache.CallerCache, *, settings: Settings, access_token: str
 ) -> VerifiedCaller:
-    claims = decode_token(settings, access_token, expected_type="access")
+    claims = _decode_access(settings, access_token)
     generation = cache.begin_lookup(claims.user_id)
     try:
         user = _active_user(session, claims)
@@ -277,6 +277,22 @@ def _verify(
     )
     cache.end_lookup(access_token, verified, generation=generation)
     return verified
+
+
+def _decode_access(settings: Settings, access_token: str) -> TokenClaims:
+    try:
+        return decode_token(settings, access_token, expected_type="access")
+    except Unauthorized:
+        if is_client_token(access_token):
+            # A client is never a resident or an officer: say so instead of "log in".
+            raise Forbidden(
+                bilingual(
+                    "Layanan ini untuk penduduk dan petugas, bukan klien API.",
+                    "This operation is for residents and staff, not API clients.",
+                ),
+                code=ErrorCode.CLIENT_NOT_ALLOWED,
+            ) from None
+        raise
 
 
 def download_link(
