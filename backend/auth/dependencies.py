@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from backend.accounts.models import User
@@ -25,23 +26,30 @@ class Caller:
     session_id: str
 
 
-def get_caller(
+async def get_caller(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Caller:
     if not token:
         raise Unauthorized("Log in to use this endpoint.")
-    user, session_id = service.authenticate(session, settings=settings, access_token=token)
+    # A token this process verified before is answered from memory, on the event loop; only a
+    # new one costs a thread-pool hop (JWT verification and one query).
+    known = service.known_caller(session, access_token=token)
+    if known is not None:
+        return Caller(user=known.user_in(session), session_id=known.session_id)
+    user, session_id = await run_in_threadpool(
+        service.authenticate, session, settings=settings, access_token=token
+    )
     return Caller(user=user, session_id=session_id)
 
 
-def get_person_or_none(
+async def get_person_or_none(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User | None:
     """The person calling, or None for an API client (whose own dependencies check its token
     and scopes and count its own rate limit)."""
     if token and is_client_token(token):
         return None
-    return get_caller(session, settings, token).user
+    return (await get_caller(session, settings, token)).user
 
 
 # No I/O below: `async def` keeps them on the event loop instead of a thread-pool hop each.

@@ -259,6 +259,12 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
     return known.user_in(session), known.session_id
 
 
+def known_caller(session: Session, *, access_token: str) -> VerifiedCaller | None:
+    """The caller behind a token this process verified before and nothing has revoked since
+    (no I/O); None when it must be `authenticate`d."""
+    return caller_cache.for_engine(session.get_bind()).get(access_token)
+
+
 def _verify(
     session: Session, cache: caller_cache.CallerCache, *, settings: Settings, access_token: str
 ) -> VerifiedCaller:
