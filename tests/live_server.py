@@ -72,8 +72,10 @@ def live_server(
 
     `database_url` serves an existing (empty) database instead of a new SQLite file, and
     `environment` adds or overrides settings (``WARGA_...``) for the server process."""
-    environment = {**_settings_environment(directory, database_url), **(environment or {})}
-    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
+    base = _settings_environment(directory, database_url)
+    # Only what the set-up below needs; the server process reads the rest from its environment.
+    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in base.items()})
+    environment = {**base, **(environment or {})}
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:

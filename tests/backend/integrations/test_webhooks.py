@@ -282,7 +282,7 @@ def test_ssrf_destinations_are_refused_at_registration_and_at_send(tmp_path, rec
         assert receiver.at("/rebound") == []
 
 
-def test_two_serve_processes_make_each_attempt_exactly_once(
+def test_two_server_processes_make_each_attempt_exactly_once(
     engine, database_url, tmp_path, receiver
 ):
     environment = {**FAST_DELIVERY, "WARGA_WEBHOOK_POLL_SECONDS": "0.05"}
