@@ -863,6 +863,7 @@ def add_photos(
         for photo in photos
     ]
     session.add_all(rows)
+    session.flush()  # the ids, for the timeline
     _record(
         session,
         complaint,
@@ -871,8 +872,9 @@ def add_photos(
         from_status=None,
         to_status=None,
         now=now,
+        # The agency's photos (the repair, "after") are on the public timeline, by id.
         public=uploader.role in STAFF_ROLES,
-        details={"count": len(rows)},
+        details={"count": len(rows), "photo_ids": [row.id for row in rows]},
     )
     session.flush()
     return rows
