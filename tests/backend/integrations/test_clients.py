@@ -247,3 +247,21 @@ def test_the_openapi_document_declares_both_flows_and_each_operations_scopes(htt
     assert {"OAuth2ClientCredentials": ["complaints:read"]} in paths["/api/v1/public/complaints"][
         "get"
     ]["security"]
+
+
+def test_stats_read_opens_the_life_room_within_the_clients_agency(http):
+    city = client_token(http, create_client(http, "stats:read"))
+    roads = client_token(http, create_client(http, "stats:read", agency="dbmsda"))
+    no_scope = client_token(http, create_client(http, "complaints:read"))
+
+    whole_city = http.get("/api/v1/dashboard", headers=city)
+    assert whole_city.status_code == 200, whole_city.text
+    assert whole_city.json()["agency_code"] is None
+    waste = http.get("/api/v1/dashboard", params={"agency": "dlh"}, headers=city)
+    assert waste.json()["agency_code"] == "dlh"
+    own = http.get("/api/v1/dashboard", headers=roads)
+    assert own.json()["agency_code"] == "dbmsda"
+    other = http.get("/api/v1/dashboard", params={"agency": "dlh"}, headers=roads)
+    assert other.status_code == 403
+    refused = http.get("/api/v1/dashboard", headers=no_scope)
+    assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
