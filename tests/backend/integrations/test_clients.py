@@ -265,3 +265,18 @@ def test_stats_read_opens_the_life_room_within_the_clients_agency(http):
     assert other.status_code == 403
     refused = http.get("/api/v1/dashboard", headers=no_scope)
     assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
+
+
+def test_an_admin_changes_a_clients_limit_and_takes_scopes_away_at_once(http):
+    client = create_client(http, "complaints:read complaints:write")
+    token = client_token(http, client)
+    path = f"/api/v1/admin/clients/{client['client_id']}"
+    changed = http.patch(
+        path, json={"scopes": ["complaints:read"], "rate_limit_per_minute": 5}, headers=admin(http)
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["scopes"] == ["complaints:read"]
+    assert changed.json()["rate_limit_per_minute"] == 5
+    # The token was issued with complaints:write; that scope is gone now.
+    refused = http.post("/api/v1/complaints", json=complaint_body(), headers=token)
+    assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
