@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 import sys
+from dataclasses import replace
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -16,12 +17,45 @@ def _session() -> Session:
     from backend.db import make_engine
     from backend.webhooks import outbox  # noqa: F401 (scheduled changes also tell webhooks)
 
-    return Session(make_engine(get_settings().database_url), expire_on_commit=False)
+    settings = get_settings()
+    # Maintenance commands (a rebuild, a bulk generation) may run statements far longer than a
+    # request's: no statement timeout here.
+    options = replace(settings.engine_options(), statement_timeout_ms=0)
+    return Session(make_engine(settings.database_url, options=options), expire_on_commit=False)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.db import BudgetTooSmall, share_connection_budget
+
+    settings = get_settings()
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "SQLite serves one process only: several workers would fight over its single "
+            "writer lock. Run `warga serve` with one worker, or set WARGA_DATABASE_URL to "
+            "PostgreSQL (postgresql+psycopg://...) to run several; see docs/deploy.md.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        pool_size, max_overflow = share_connection_budget(
+            settings.db_connection_budget,
+            workers=args.workers,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+    except BudgetTooSmall as error:
+        print(error, file=sys.stderr)
+        return 2
+    # The workers read their settings from the environment they inherit.
+    os.environ["WARGA_DB_POOL_SIZE"] = str(pool_size)
+    os.environ["WARGA_DB_MAX_OVERFLOW"] = str(max_overflow)
+    print(
+        f"{args.workers} worker(s), each with up to {pool_size + max_overflow} database "
+        f"connections and a change listener (budget {settings.db_connection_budget})",
+        file=sys.stderr,
+    )
     uvicorn.run(
         "backend.main:create_app",
         factory=True,
@@ -31,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",
         workers=args.workers,
         access_log=False,  # our middleware writes structured access logs with the request id
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes WARGA_TRUSTED_PROXIES itself (backend.main)
     )
     return 0
 
@@ -238,6 +272,33 @@ def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from backend.db import make_engine
+    from backend.jobs import run_jobs
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, options=settings.engine_options())
+    try:
+        outcomes = run_jobs(engine)
+    finally:
+        engine.dispose()
+    for outcome in outcomes:
+        print(f"{outcome.job}: {outcome.report}")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from backend.permits.signing import retired_keys_file, rotate
+
+    settings = get_settings()
+    old_kid, new_kid = rotate(settings)
+    print(f"new certificate signing key {new_kid} in {settings.signing_key_file}")
+    if old_kid:
+        print(f"retired key {old_kid} stays published from {retired_keys_file(settings)}")
+    print("copy both files to every host (docs/deploy.md)")
+    return 0
+
+
 def _progress_bar(total: int, width: int = 40):
     """A callback drawing `[#####.....]  45%  4500/10000` on stderr, redrawn in place."""
 
@@ -259,6 +320,16 @@ def cmd_complaints_generate(args: argparse.Namespace) -> int:
         )
         session.commit()
     print(f"generated {args.count} complaints")
+    return 0
+
+
+def cmd_search_reindex(args: argparse.Namespace) -> int:
+    from backend.information.service import reindex_search
+
+    with _session() as session:
+        count = reindex_search(session)
+        session.commit()
+    print(f"search index rebuilt: {count} items")
     return 0
 
 
@@ -339,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.set_defaults(handler=cmd_stats_rebuild)
 
+    search = commands.add_parser("search", help="the search index").add_subparsers(
+        dest="search", required=True
+    )
+    reindex = search.add_parser(
+        "reindex", help="index everything again (after an upgrade that changed the stemmers)"
+    )
+    reindex.set_defaults(handler=cmd_search_reindex)
+
     permits = commands.add_parser("permits", help="permits").add_subparsers(
         dest="permits", required=True
     )
@@ -346,6 +425,23 @@ def build_parser() -> argparse.ArgumentParser:
         "daily", help="expire lapsed permits and send expiry reminders (run daily; idempotent)"
     )
     permits_daily.set_defaults(handler=cmd_permits_daily)
+
+    jobs = commands.add_parser("jobs", help="periodic jobs").add_subparsers(
+        dest="jobs", required=True
+    )
+    jobs_run = jobs.add_parser(
+        "run",
+        help="run every periodic job once (from cron, every few minutes, on any or every host)",
+    )
+    jobs_run.set_defaults(handler=cmd_jobs_run)
+
+    keys = commands.add_parser("keys", help="certificate signing keys").add_subparsers(
+        dest="keys", required=True
+    )
+    keys_rotate = keys.add_parser(
+        "rotate", help="make a new signing key; the old one stays published for verification"
+    )
+    keys_rotate.set_defaults(handler=cmd_keys_rotate)
 
     clients = commands.add_parser("clients", help="API clients (integrators)").add_subparsers(
         dest="clients", required=True

@@ -1,8 +1,9 @@
 """Settings from environment variables prefixed ``WARGA_`` (or a ``.env`` file)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from limits import parse_many
 from pydantic import Field, HttpUrl, field_validator, model_validator
@@ -10,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who reads this file: fine on a laptop, refused in production.
 DEVELOPMENT_SECRET = "warga-development-secret-change-me-0123456789"
+
+if TYPE_CHECKING:
+    from backend.db import EngineOptions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,9 +35,16 @@ class Settings(BaseSettings):
     # defaults to this machine on WARGA_PORT, as `make run` serves it.
     public_url: HttpUrl | None = None
     port: int = Field(8000, ge=1, le=65535)
-    # Login throttling: this many failures inside the window lock the account or address.
+    # Login throttling: this many failures inside the window lock the account (from anywhere)
+    # and an address's attempts on that account; an address as a whole (a carrier NAT, an
+    # office proxy: many residents) locks only at its own, higher ceiling.
     login_max_failures: int = Field(5, ge=1)
+    login_address_max_failures: int = Field(100, ge=1)
     login_window_seconds: int = Field(15 * 60, ge=1)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated addresses
+    # or CIDR ranges of the reverse proxies or load balancers in front of Warga ("*": any).
+    # Anyone else's forwarded headers are ignored and the peer itself is the client.
+    trusted_proxies: str = "127.0.0.1"
     # Argon2id cost: OWASP's first recommended setting (46 MiB, one pass, one lane) keeps a
     # login near 50 ms and a burst of logins from exhausting a small server's memory.
     argon2_time_cost: int = Field(1, ge=1)
@@ -57,8 +68,43 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_key_prefix: str = Field("warga", min_length=1, max_length=64)
     log_level: str = "INFO"
-    # Uploaded photos and documents (content-addressed files).
+    # Database connections of one process. `warga serve --workers N` shares
+    # `db_connection_budget` between its workers (see docs/deploy.md), so a host never opens more.
+    db_pool_size: int = Field(10, ge=1, le=500)
+    db_max_overflow: int = Field(10, ge=0, le=500)
+    # How long a request waits for a free connection before it is answered 503 (a busy server
+    # answers fast and honestly instead of hanging).
+    db_pool_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    # Every connection of one `warga serve` host, its workers' change-channel listeners included.
+    db_connection_budget: int = Field(40, ge=2, le=5000)
+    # PostgreSQL session limits in milliseconds (0: none). Behind PgBouncer in transaction mode,
+    # set them on the database role instead (docs/deploy.md).
+    db_statement_timeout_ms: int = Field(30_000, ge=0)
+    db_idle_in_transaction_timeout_ms: int = Field(60_000, ge=0)
+    # psycopg prepares statements on the server after a few runs; PgBouncer in transaction
+    # mode hands each transaction another server connection, so turn this off behind it.
+    db_prepared_statements: bool = True
+    # Where the change channel LISTENs (one connection per process). Behind PgBouncer in
+    # transaction mode, point it at PostgreSQL itself or a session-mode pool; empty: the
+    # database URL.
+    change_channel_database_url: str | None = None
+    # Back-pressure: at most this many requests are worked on at once per process (0: as many
+    # as the pool has connections, overflow included); others wait up to
+    # `request_queue_seconds` for a turn, then get 503 with `Retry-After: retry_after_seconds`.
+    max_concurrent_requests: int = Field(0, ge=0, le=10_000)
+    request_queue_seconds: float = Field(1.0, ge=0, le=60)
+    retry_after_seconds: int = Field(2, ge=1, le=3600)
+    # Uploaded photos, documents, announcement images and certificates (content-addressed
+    # files): in `media_dir` on this host ("local"), or in an S3-compatible bucket every host
+    # shares ("s3": MinIO, Ceph RGW, Garage or a cloud; see docs/deploy.md).
+    storage_backend: Literal["local", "s3"] = "local"
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    s3_bucket: str = "warga"
+    s3_prefix: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # None: boto3's usual sources (environment, profile)
+    s3_secret_access_key: str | None = None
     max_photo_mb: int = Field(10, ge=1, le=50)
     max_document_mb: int = Field(20, ge=1, le=100)
     # Every other request body (JSON, forms), refused while it is read (413); and how deeply a
@@ -68,6 +114,13 @@ class Settings(BaseSettings):
     # The city's private key (EC P-256, PEM) that signs permit certificates. Generated here on
     # first use in development and tests; production refuses to make one up.
     signing_key_file: Path = PROJECT_ROOT / "var" / "signing-key.pem"
+    # The public keys of rotated-out signing keys (a JWKS file written by `warga keys rotate`);
+    # published so old certificates still verify. Default: next to the key file.
+    retired_signing_keys_file: Path | None = None
+    # Periodic jobs (announcement notices, complaint auto-close, permit expiry and reminders):
+    # every this many seconds each server process runs them itself (0: never; run
+    # `warga jobs run` from cron instead). Safe on every host at once.
+    jobs_interval_seconds: float = Field(0, ge=0, le=24 * 3600)
     # Live notification stream (Server-Sent Events): how often it looks for new entries, and
     # how often it sends a comment so proxies and phones keep an idle connection open.
     notification_poll_seconds: float = Field(1.0, gt=0, le=60)
@@ -86,6 +139,19 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(10, gt=0, le=60)
     # Closed networks and tests only: let webhooks reach loopback and private addresses.
     webhooks_allow_private_urls: bool = False
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item and item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"WARGA_TRUSTED_PROXIES: {item!r} is not an address or CIDR range"
+                    ) from None
+        return value
 
     @field_validator(
         "rate_limit_registration",
@@ -130,6 +196,23 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def engine_options(self) -> "EngineOptions":
+        from backend.db import EngineOptions
+
+        return EngineOptions(
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            pool_timeout=self.db_pool_timeout_seconds,
+            statement_timeout_ms=self.db_statement_timeout_ms,
+            idle_in_transaction_timeout_ms=self.db_idle_in_transaction_timeout_ms,
+            prepared_statements=self.db_prepared_statements,
+        )
+
+    @property
+    def request_slots(self) -> int:
+        """How many requests one process works on at once (the rest wait or get 503)."""
+        return self.max_concurrent_requests or self.db_pool_size + self.db_max_overflow
 
 
 @lru_cache

@@ -4,6 +4,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -12,16 +13,55 @@ from annotated_types import Interval
 from pydantic import AwareDatetime
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import create_engine
 
-# A request holds its connection across its thread-pool steps, so the pool must be able to lend
-# one to every request the thread pool runs at once (anyio's default: 40 threads); a smaller
-# pool stalls busy servers until the pool's timeout.
-POOL = {"pool_size": 20, "max_overflow": 20}
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How one process talks to its database (from ``Settings.engine_options()``).
+
+    A request holds its connection across its thread-pool steps, so the pool bounds how many
+    requests work at once; one that finds no free connection within `pool_timeout` seconds gets
+    a 503 (see ``backend.errors``) instead of waiting on.
+    """
+
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout: float = 2.0
+    # PostgreSQL only; 0: none (the default, for migrations and maintenance commands; the
+    # server takes its limits from the settings).
+    statement_timeout_ms: int = 0
+    idle_in_transaction_timeout_ms: int = 0
+    prepared_statements: bool = True  # False behind PgBouncer in transaction mode
+
+    @property
+    def pool(self) -> dict:
+        return {
+            "pool_size": self.pool_size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": self.pool_timeout,
+        }
+
+    def postgresql_connect_args(self) -> dict:
+        args: dict = {}
+        if not self.prepared_statements:
+            args["prepare_threshold"] = None  # psycopg then never prepares on the server
+        limits = [
+            f"-c {name}={value}"
+            for name, value in (
+                ("statement_timeout", self.statement_timeout_ms),
+                ("idle_in_transaction_session_timeout", self.idle_in_transaction_timeout_ms),
+            )
+            if value
+        ]
+        if limits:
+            args["options"] = " ".join(limits)
+        return args
+
 
 # Id columns are PostgreSQL `integer`s (money and counters `bigint`). A client's number past that
 # range names no row, yet the database refuses to compare with it (SQLite cannot even bind it),
@@ -46,27 +86,60 @@ Moment = Annotated[
 ]
 
 
-def make_engine(database_url: str, *, echo: bool = False) -> Engine:
+class BudgetTooSmall(ValueError):
+    pass
+
+
+def share_connection_budget(
+    budget: int, *, workers: int, pool_size: int, max_overflow: int
+) -> tuple[int, int]:
+    """(pool size, overflow) for each of `workers` processes so that together they never open
+    more than `budget` connections: each keeps one for its change-channel listener, and its pool
+    gets at most the rest of its share (less when the settings ask for fewer)."""
+    share = budget // workers - 1
+    if share < 1:
+        raise BudgetTooSmall(
+            f"WARGA_DB_CONNECTION_BUDGET={budget} is too small for {workers} workers: each "
+            "needs at least two connections (one for requests, one for its change listener)"
+        )
+    size = min(pool_size, share)
+    return size, min(max_overflow, share - size)
+
+
+def make_engine(
+    database_url: str, *, echo: bool = False, options: EngineOptions | None = None
+) -> Engine:
+    options = options or EngineOptions()
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, echo=echo)
-    if url.drivername == "postgresql":  # plain URLs get psycopg 3, not psycopg2
-        url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, echo=echo, pool_pre_ping=True, **POOL)
+        return _sqlite_engine(url, echo=echo, options=options)
+    return create_engine(
+        postgresql_url(url),
+        echo=echo,
+        pool_pre_ping=True,
+        connect_args=options.postgresql_connect_args(),
+        **options.pool,
+    )
+
+
+def postgresql_url(url: "str | URL") -> "URL":
+    """The URL with psycopg 3 as its driver (plain ``postgresql://`` would mean psycopg2)."""
+    url = make_url(url)
+    return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
 
 
 SQLITE_BUSY_SECONDS = 30
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def _sqlite_engine(url, *, echo: bool) -> Engine:
+def _sqlite_engine(url, *, echo: bool, options: EngineOptions) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         echo=echo,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
-        **({} if url.database in (None, "", ":memory:") else POOL),
+        **({} if url.database in (None, "", ":memory:") else options.pool),
     )
     _one_writer_at_a_time(engine)
 

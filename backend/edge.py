@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.complaints.service import MAX_PHOTOS_PER_SIDE  # photos come up to this many at once
 from backend.config import Settings
 from backend.errors import FieldError, Unprocessable, bilingual, field_path
 from shared.errors import ErrorCode
@@ -29,8 +30,6 @@ from shared.errors import ErrorCode
 MEGABYTE = 1024 * 1024
 # Room for a multipart body's boundaries and part headers around the files themselves.
 MULTIPART_OVERHEAD = 64 * 1024
-# Complaint photos are uploaded up to five at a time (complaints.service.MAX_PHOTOS_PER_SIDE).
-PHOTOS_PER_REQUEST = 5
 
 # U+0000 (PostgreSQL text and jsonb refuse it) and lone surrogates (not encodable as UTF-8).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -66,7 +65,7 @@ def body_limits(settings: Settings) -> dict[BodyKind, int]:
     """Bytes allowed in one request body, by route kind."""
     return {
         BodyKind.JSON: settings.max_json_body_kb * 1024,
-        BodyKind.PHOTO: PHOTOS_PER_REQUEST * settings.max_photo_mb * MEGABYTE + MULTIPART_OVERHEAD,
+        BodyKind.PHOTO: MAX_PHOTOS_PER_SIDE * settings.max_photo_mb * MEGABYTE + MULTIPART_OVERHEAD,
         BodyKind.DOCUMENT: settings.max_document_mb * MEGABYTE + MULTIPART_OVERHEAD,
     }
 

@@ -13,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -136,13 +138,14 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     whose ``responses=`` leave it out, and files ``error_responses`` models under
     ``application/json``; every error this API sends is a ``ProblemDetail`` in
     ``application/problem+json``. An operation reading a body also answers 400 when the body
-    cannot be parsed at all (not JSON, broken multipart)."""
+    cannot be parsed at all (not JSON, broken multipart) and 413 when it is over its limit."""
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body cannot be parsed"})
+                responses.setdefault("413", {"description": "The body is over its limit"})
             for status, response in responses.items():
                 declared = set(response.get("content", {}))
                 # A page for people (the certificate check) declares its own HTML error.
@@ -278,6 +281,46 @@ async def _on_stale_row(request: Request, exc: StaleDataError) -> JSONResponse:
     )
 
 
+def _retry_after(request: Request) -> dict[str, str]:
+    settings = getattr(request.app.state, "settings", None)
+    return {"Retry-After": str(settings.retry_after_seconds if settings else 2)}
+
+
+def busy_response(request: Request) -> JSONResponse:
+    """Every database connection (or request slot) of this process is taken: retry shortly."""
+    return problem_response(
+        request,
+        status=503,
+        code=ErrorCode.SERVER_BUSY,
+        detail=bilingual(
+            "Server sedang melayani banyak permintaan; coba lagi sebentar lagi.",
+            "The server is serving many requests; try again shortly.",
+        ),
+        headers=_retry_after(request),
+    )
+
+
+async def _on_pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+    logger.warning("no database connection free in time: %s", exc)
+    return busy_response(request)
+
+
+async def _on_database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    # The database refused a connection ("too many clients"), went away, cancelled a statement
+    # past its timeout or (SQLite) stayed locked: nothing the caller did wrong, so no 500.
+    logger.warning("database unavailable: %s", exc.orig or exc)
+    return problem_response(
+        request,
+        status=503,
+        code=ErrorCode.SERVICE_UNAVAILABLE,
+        detail=bilingual(
+            "Basis data sedang tidak dapat melayani; coba lagi sebentar lagi.",
+            "The database cannot serve this now; try again shortly.",
+        ),
+        headers=_retry_after(request),
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(request, status=500, code=ErrorCode.INTERNAL_ERROR)
@@ -288,4 +331,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(StaleDataError, _on_stale_row)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

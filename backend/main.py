@@ -13,11 +13,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
+from backend.admission import RequestSlots
 from backend.auth.router import router as auth_router
+from backend.changes import channel_for
 from backend.clients.openapi import declare_scopes
 from backend.clients.router import router as clients_router
 from backend.complaints.public import router as public_complaints_router
@@ -32,6 +35,7 @@ from backend.errors import (
     install_error_handlers,
 )
 from backend.information.router import router as information_router
+from backend.jobs import run_jobs_every
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.open311.router import router as open311_router
@@ -141,12 +145,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        jobs = None
+        if settings.jobs_interval_seconds:
+            jobs = asyncio.create_task(
+                run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
+            )
         # Every server process delivers webhooks; the claims keep each attempt to one of them.
         delivery = asyncio.create_task(deliver_webhooks(app.state.engine, app.state.settings))
         yield
-        delivery.cancel()
-        with suppress(asyncio.CancelledError):
-            await delivery
+        for task in (jobs, delivery):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -161,7 +172,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
+    # Made here so that it listens where the settings say (its users find it by database URL).
+    app.state.changes = channel_for(
+        settings.database_url, listen_url=settings.change_channel_database_url
+    )
     app.state.password_hashing = PasswordHashing(settings)
     app.state.write_limits = WriteLimits(settings, app.state.engine)
 
@@ -174,6 +189,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi
+    # Innermost middleware: a 503 for a busy server still gets CORS headers and a request id.
+    app.add_middleware(
+        RequestSlots, slots=settings.request_slots, wait_seconds=settings.request_queue_seconds
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -186,6 +205,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeaders)
+    # Outermost: every later step (logs, throttles) sees the real client, not the proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)
@@ -209,7 +230,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_css_url="/static/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
         oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # No validator badge: it is an image from swagger.io, which a closed network cannot reach
+        # and the page's policy would not load anyway.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     ).body
     # Swagger UI's bundle and style sheet from this server, its one inline start-up script by
     # hash; it styles elements from script (inline styles) and draws icons as data: URLs.

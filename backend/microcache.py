@@ -12,10 +12,13 @@ Two uses, one mechanism:
 
 **Staleness.** Whenever this process commits a change to a table an entry was built from, the
 entry is dropped at once (a SQLAlchemy session hook records the tables each transaction
-writes), so a change made through this process is visible to its next request. A change made
-by another process (another worker, the CLI) is visible within ``TTL_SECONDS``: that is the
-staleness the public may see. Nothing private is kept here: only responses that are the same
-for every caller without a login.
+writes), so a change made through this process is visible to its next request. On PostgreSQL
+every commit through a session also announces its tables on the change channel
+(``backend.changes``), so the other workers and hosts drop their entries at once too; while the
+channel is down, the cache is bypassed (every request reads the database) and it starts empty
+when the channel is back. A write that bypasses sessions (raw SQL on a connection) is seen
+within ``TTL_SECONDS``. Nothing private is kept here: only responses that are the same for
+every caller without a login.
 
 One cache belongs to each database engine (a test's fresh engine starts with an empty one); a
 commit through any engine of this process drops the entries of every engine on that database.
@@ -39,12 +42,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import Session as ModelSession
 
+from backend import changes
 from backend.http_cache import conditional_response, entity_tag
 
 T = TypeVar("T")
 
 TTL_SECONDS = 2.0
 MAX_BYTES = 8 * 1024 * 1024  # all response bodies together; least recently used go first
+TABLES_TOPIC = "tables"  # on the change channel: the tables a committed transaction wrote
 ANY_TABLE = "*"  # written by a statement whose table we could not tell: drop everything
 
 _WRITTEN = "microcache_written_tables"
@@ -75,8 +80,10 @@ class MicroCache:
         ttl: float = TTL_SECONDS,
         max_bytes: int = MAX_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        channel: "changes.ChangeChannel | None" = None,
     ) -> None:
         self.ttl = ttl
+        self.channel = channel  # while it is down, other processes' writes go unseen: no cache
         self.max_bytes = max_bytes
         self.clock = clock
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
@@ -89,7 +96,13 @@ class MicroCache:
     def generation(self) -> int:
         return self._generation
 
+    @property
+    def usable(self) -> bool:
+        return self.channel is None or self.channel.healthy
+
     def get(self, key: Hashable) -> Any | None:
+        if not self.usable:
+            return None
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -111,7 +124,7 @@ class MicroCache:
     ) -> None:
         """Keep `value` unless a write was committed since `generation` was read (the value may
         predate it) or it is too big to be worth its room."""
-        if size > self.max_bytes // 8:
+        if size > self.max_bytes // 8 or not self.usable:
             return
         with self._lock:
             if generation != self._generation:
@@ -193,9 +206,57 @@ _caches_lock = threading.Lock()
 def for_engine(engine: Engine) -> MicroCache:
     with _caches_lock:
         cache = _caches.get(engine)
-        if cache is None:
-            cache = _caches[engine] = MicroCache()
-        return cache
+        if cache is not None:
+            return cache
+    channel = _follow_other_processes(engine) if engine.dialect.name == "postgresql" else None
+    with _caches_lock:
+        return _caches.setdefault(engine, MicroCache(channel=channel))
+
+
+def _database(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _invalidate_database(database: str, tables: Iterable[str]) -> None:
+    """Drop the entries built from `tables` in every cache of this process on `database`."""
+    with _caches_lock:
+        caches = [cache for other, cache in _caches.items() if _database(other) == database]
+    for cache in caches:
+        cache.invalidate(tables)
+
+
+_followed: set[str] = set()
+
+
+def _follow_other_processes(engine: Engine) -> "changes.ChangeChannel":
+    """Listen (once per database) for the tables other processes write."""
+    database = _database(engine)
+    channel = changes.channel_for(database)
+    with _caches_lock:
+        first = database not in _followed
+        _followed.add(database)
+    if first:
+
+        def on_tables(tables: list[str], origin: str) -> None:
+            if origin != changes.ORIGIN:  # this process dropped its entries at its commit
+                _invalidate_database(database, tables or [ANY_TABLE])
+
+        def on_health(healthy: bool) -> None:
+            if healthy:  # messages may have been lost while it was down
+                _invalidate_database(database, [ANY_TABLE])
+
+        channel.subscribe(TABLES_TOPIC, on_tables)
+        channel.on_health_change(on_health)
+    return channel
+
+
+def _announce_written_tables(session: Session) -> None:
+    written = session.info.get(_WRITTEN)
+    if written:
+        changes.publish(session, TABLES_TOPIC, sorted(written))
+
+
+changes.before_send(_announce_written_tables)
 
 
 def _engine_of(session: Session) -> Engine | None:
@@ -227,10 +288,7 @@ def _invalidate_written_tables(session: Session) -> None:
     if engine is None:
         return
     # Every engine of this process on the same database: the app's, a script's, a test's.
-    with _caches_lock:
-        caches = [cache for other, cache in _caches.items() if other.url == engine.url]
-    for cache in caches:
-        cache.invalidate(written)
+    _invalidate_database(_database(engine), written)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -10,9 +10,10 @@ The memory is the process's peak resident set (ru_maxrss). For information, "lib
 part of the resident set that is mapped files when the screen is up: shared libraries, most of
 it Mesa's libLLVM, which the software renderer loads whatever the app draws.
 
-One more row, for information (no target): a resident logs in through the login screen against
+Two more rows, for information (no target): a resident logs in through the login screen against
 a real API server (`tests.live_server`: the demo city on a temporary SQLite database) and the
-clock and the peak stop when the home screen's first frame with its data has been drawn.
+clock and the peak stop when the home screen's first frame with its data has been drawn; and
+the same, then the reports map (kivy-garden's MapView, without tiles) opened from home.
 
     .venv/bin/python bench/app_start.py [--runs 5]
 """
@@ -80,8 +81,12 @@ def child(kind: str, started: float) -> None:
     async def first_frame(app) -> None:
         await app.screen("login").ready.wait()
         await next_frames(1)
-        if kind == "home":
+        if kind in ("home", "map"):
             await log_in(app)
+            await next_frames(1)
+        if kind == "map":
+            app.show("reports_map")
+            await app.screen("reports_map").ready.wait()
             await next_frames(1)
         report()
 
@@ -133,8 +138,8 @@ def sample(kind: str, runs: int, server: dict[str, str] | None = None) -> dict:
     }
 
 
-def sample_logged_in(runs: int) -> dict:
-    """The home row: each run logs a demo resident in against one real API server."""
+def sample_logged_in(runs: int) -> dict[str, dict]:
+    """The home and map rows: each run logs a demo resident in against one real API server."""
     sys.path.insert(0, str(REPO_ROOT))
     from shared.roles import Role
     from tests.live_server import live_server
@@ -146,13 +151,13 @@ def sample_logged_in(runs: int) -> dict:
             "BENCH_USERNAME": resident.username,
             "BENCH_PASSWORD": resident.password,
         }
-        return sample("home", runs, environment)
+        return {kind: sample(kind, runs, environment) for kind in ("home", "map")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--child", choices=("bare", "warga", "home"))
+    parser.add_argument("--child", choices=("bare", "warga", "home", "map"))
     parser.add_argument("--started", type=float)
     args = parser.parse_args()
     if args.child:
@@ -162,7 +167,7 @@ def main() -> None:
     rows = {}
     for kind in ("bare", "warga"):
         rows[kind] = sample(kind, args.runs)
-    rows["home"] = sample_logged_in(args.runs)
+    rows.update(sample_logged_in(args.runs))
     bare, warga = rows["bare"], rows["warga"]
     print(f"App cold start to the first interactive screen, headless, {args.runs} runs each")
     print(f"{'':34} {'median s':>9} {'max s':>7} {'peak MB':>8} {'libs MB':>8}")
@@ -170,6 +175,7 @@ def main() -> None:
         ("ceiling: bare Kivy App + label", bare),
         ("Warga, login screen", warga),
         ("Warga, home after login (info)", rows["home"]),
+        ("Warga, then the reports map (info)", rows["map"]),
     ):
         print(
             f"{label:34} {row['median_s']:9.2f} {row['max_s']:7.2f} {row['peak_mb']:8.0f}"

@@ -34,6 +34,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=Path,
         help="where tokens, cache and outbox live (default: the app's user_data_dir)",
     )
+    parser.add_argument(
+        "--no-map-tiles",
+        action="store_true",
+        help="draw maps on a plain background, fetching no tiles (always so in screenshot mode)",
+    )
     shot = parser.add_argument_group("screenshot mode")
     shot.add_argument("--screenshot", metavar="SCREEN", help="render this screen and exit")
     shot.add_argument(
@@ -94,7 +99,13 @@ def main(argv: list[str] | None = None) -> int:
         params = dict(item.split("=", 1) for item in args.param)
         script = screenshot_script(args.screenshot, args.role, args.agency, params, args.out)
     return run(
-        size=args.size, api_url=args.api, language=args.lang, data_dir=args.data_dir, script=script
+        size=args.size,
+        api_url=args.api,
+        language=args.lang,
+        data_dir=args.data_dir,
+        script=script,
+        # Pictures that do not depend on a tile server being reachable.
+        map_tiles=not (args.no_map_tiles or args.screenshot),
     )
 
 

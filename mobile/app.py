@@ -13,7 +13,8 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivymd.app import MDApp
 
@@ -41,6 +42,7 @@ class AppOptions:
     api_url: str | None = None
     language: str | None = None
     data_dir: Path | None = None
+    map_tiles: bool = True  # False: maps on a plain background, nothing downloaded
     # Run after start-up with the app as argument (screenshot mode, test drivers).
     script: Callable[["WargaApp"], Awaitable[None]] | None = None
 
@@ -49,6 +51,7 @@ class WargaApp(MDApp):
     lang = StringProperty(translator.language)  # kv rules read it, so they redraw on a switch
     can_go_back = BooleanProperty(False)
     session_active = BooleanProperty(False)
+    outbox_waiting = NumericProperty(0)  # the signed-in account's unsent items (home's badge)
 
     def __init__(self, options: AppOptions | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -58,6 +61,7 @@ class WargaApp(MDApp):
         self._history: list[str] = []
         self._tasks: set[asyncio.Task] = set()
         self.notifier = Notifier()  # the unread count; kv rules read app.notifier.unread
+        self._map_sources: dict = {}
 
     # --- start-up ---
 
@@ -78,6 +82,9 @@ class WargaApp(MDApp):
             language=translator.language,
         )
         self.outbox = Outbox(self.data_dir / "outbox")
+        if self.tokens.session is not None:
+            self.outbox.account = self.tokens.session.account
+            self.outbox.adopt()
         self.manager = ScreenManager(transition=NoTransition())
         Window.bind(on_keyboard=self._on_keyboard)
         Window.softinput_mode = "below_target"  # the on-screen keyboard never hides the field
@@ -118,7 +125,21 @@ class WargaApp(MDApp):
         except (OSError, ValueError):
             return {}
 
-    def save_preference(self, key: str, value: str) -> None:
+    def preference(self, key: str, default=None):
+        return self._load_preferences().get(key, default)
+
+    def map_source(self, region: dict | None):
+        """The maps' tile source for `region`, one for the whole app (it holds the tile cache);
+        plain when the app was started without tiles (tests, screenshots)."""
+        from mobile.maps import map_source
+
+        key = repr((region or {}).get("map_tiles"))
+        if key not in self._map_sources:
+            tiles = self.options.map_tiles
+            self._map_sources[key] = map_source(region, self.data_dir / "tiles", tiles=tiles)
+        return self._map_sources[key]
+
+    def save_preference(self, key: str, value) -> None:
         preferences = self._load_preferences()
         preferences[key] = value
         self._preferences_file.write_text(json.dumps(preferences))
@@ -139,6 +160,25 @@ class WargaApp(MDApp):
         if self.session_active:
             self.notifier.start(self.api)
 
+    def confirm(self, text: str) -> None:
+        """Say that something worked, briefly, over the bottom of the window (a snackbar)."""
+        from kivymd.uix.label import MDLabel
+        from kivymd.uix.snackbar import MDSnackbar  # only when first needed: start-up memory
+
+        MDSnackbar(
+            MDLabel(text=text, theme_text_color="Custom", text_color=(1, 1, 1, 1)),
+            y=dp(24),
+            pos_hint={"center_x": 0.5},
+            size_hint_x=0.94,
+        ).open()
+
+    def open_url(self, url: str) -> None:
+        """Hand a link to the phone (python-for-android's webbrowser sends an Android intent:
+        tel: opens the dialer, mailto: the mail app, https://wa.me/ WhatsApp)."""
+        import webbrowser
+
+        webbrowser.open(url)
+
     def tr(self, key: str, _language: str | None = None, **params: object) -> str:
         """For kv rules: `app.tr("key", app.lang)` names `app.lang` so the rule re-runs."""
         return translator.t(key, **params)
@@ -157,12 +197,17 @@ class WargaApp(MDApp):
         if not task.cancelled() and task.exception() is not None:
             logger.error("background task failed", exc_info=task.exception())
 
+    def count_waiting(self) -> None:
+        self.outbox_waiting = len(self.outbox.items(OutboxStatus.WAITING))
+
     def flush_outbox(self) -> None:
-        if self.tokens.session and self.outbox.items(OutboxStatus.WAITING):
+        self.count_waiting()
+        if self.tokens.session and self.outbox_waiting:
             self.spawn(self._flush())
 
     async def _flush(self) -> None:
         result = await self.outbox.flush(self.api)  # what cannot be sent stays for the next retry
+        self.count_waiting()
         for name in OUTBOX_VIEWS:
             if result.sent and name in self.manager.screen_names:
                 self.manager.get_screen(name).reload()
@@ -174,12 +219,13 @@ class WargaApp(MDApp):
             self.manager.add_widget(screens.create(name))
         return self.manager.get_screen(name)
 
-    def show(self, name: str, *, root: bool = False, **params) -> None:
-        """Open a screen; `root` starts a new history (after login, logout)."""
+    def show(self, name: str, *, root: bool = False, replace: bool = False, **params) -> None:
+        """Open a screen; `root` starts a new history (after login, logout); `replace` takes
+        the current screen's place, so Back skips it (a form already sent)."""
         screen = self.screen(name)
         if root:
             self._history.clear()
-        elif self.manager.current and self.manager.current != name:
+        elif self.manager.current and self.manager.current != name and not replace:
             self._history.append(self.manager.current)
         self.can_go_back = bool(self._history)
         self.manager.current = name
@@ -207,17 +253,23 @@ class WargaApp(MDApp):
             self.notifier.reset()
 
     def signed_in(self, session: Session) -> None:
+        self.outbox.account = session.account  # their own waiting items, no one else's
         self.session_active = True
         self.show("home", root=True)
         self.flush_outbox()
 
     def sign_out(self) -> None:
-        self.session_active = False
+        """Log out; what waits in the outbox stays, for when this account signs in again."""
+        self._signed_out()
         self.spawn(self.api.logout())
-        self.show("login", root=True)
 
     def session_lost(self) -> None:
         """The server refused the session (revoked, reused, expired refresh): log in again."""
-        self.session_active = False
+        self._signed_out()
         self.api.forget_session()
+
+    def _signed_out(self) -> None:
+        self.session_active = False
+        self.outbox.account = ""
+        self.count_waiting()
         self.show("login", root=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.textfield import MDTextField
 
@@ -82,27 +82,54 @@ class TextFieldInput(FieldInput):
         self.input.text = "" if value is None else str(int(value) if is_whole else value)
 
 
-class CoordinatesInput(FieldInput):
+class LocationControl(MDBoxLayout):
+    """The chosen place and the button that opens the map (drawn by forms.kv)."""
+
+    field_input = ObjectProperty(None, allownone=True)
+
+
+class LocationInput(FieldInput):
+    """A place, chosen on a map (the `location_picker` screen): the chosen coordinates and a
+    button that opens the map. Empty until the resident puts the pin somewhere, so no report
+    lands on a default spot nobody chose."""
+
+    latitude = ObjectProperty(None, allownone=True)
+    longitude = ObjectProperty(None, allownone=True)
+    place_text = StringProperty()
+
     def build_input(self) -> None:
-        self.latitude, self.longitude = MDTextField(write_tab=False), MDTextField(write_tab=False)
-        row = MDBoxLayout(adaptive_height=True, spacing=dp(12))
-        for part in (self.latitude, self.longitude):
-            self.bind(enabled=lambda _w, on, part=part: setattr(part, "disabled", not on))
-            row.add_widget(part)
-        self.ids.control.add_widget(row)
+        self.bind(latitude=self._describe, longitude=self._describe)
+        self.ids.control.add_widget(LocationControl(field_input=self))
 
     def relabel(self) -> None:
         super().relabel()
-        self.latitude.hint_text = translator.t("form.latitude")
-        self.longitude.hint_text = translator.t("form.longitude")
+        self._describe()
+
+    def _describe(self, *_args) -> None:
+        if self.latitude is None or self.longitude is None:
+            self.place_text = translator.t("form.location_unset")
+        else:
+            self.place_text = f"{self.latitude:.5f}, {self.longitude:.5f}"
+
+    def choose_on_map(self) -> None:
+        """Open the map at the chosen place (or the picker's own start); come back with it."""
+        from kivy.app import App
+
+        start = None if self.latitude is None else (self.latitude, self.longitude)
+        App.get_running_app().show("location_picker", start=start, on_chosen=self.choose)
+
+    def choose(self, latitude: float, longitude: float) -> None:
+        self.latitude, self.longitude = latitude, longitude
+        self.error = ""
 
     def raw(self) -> tuple[str, str]:
-        return self.latitude.text, self.longitude.text
+        if self.latitude is None or self.longitude is None:
+            return "", ""
+        return str(self.latitude), str(self.longitude)
 
     def show(self, value) -> None:
         value = value or {}
-        self.latitude.text = str(value.get("latitude", ""))
-        self.longitude.text = str(value.get("longitude", ""))
+        self.latitude, self.longitude = value.get("latitude"), value.get("longitude")
 
 
 class OptionRow(MDBoxLayout):
@@ -173,7 +200,7 @@ def field_input(field: dict) -> FieldInput:
     if field["type"] in _TEXT_TYPES:
         return TextFieldInput(field)
     if field["type"] == "coordinates":
-        return CoordinatesInput(field)
+        return LocationInput(field)
     return ChoicesInput(field)
 
 
@@ -230,12 +257,19 @@ class FormView(MDBoxLayout):
             describe = self._errors.get(code)
             widget.error = describe(translator) if describe else ""
 
-    def show_server_errors(self, error: ApiError | Offline | None, prefix: str = "") -> None:
-        """Put a problem's per-field errors (named `{prefix}{code}`) under their fields."""
+    def show_server_errors(
+        self, error: ApiError | Offline | None, prefix: str = "", aliases: dict | None = None
+    ) -> None:
+        """Put a problem's per-field errors (named `{prefix}{code}`) under their fields.
+
+        A location's problem may name one of its parts (`lokasi.latitude`); `aliases` names
+        the input for the server's other names (a complaint's `latitude` is its `location`).
+        """
         found = {}
         for name, problem in (error.field_errors() if isinstance(error, ApiError) else {}).items():
             code = name.removeprefix(prefix)
-            if code in self.inputs:
+            code = (aliases or {}).get(code, code.split(".")[0])
+            if code in self.inputs and code not in found:
                 found[code] = partial(_server_message, problem)
         self.show_errors(found)
 

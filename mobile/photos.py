@@ -9,6 +9,7 @@ from kivy.app import App
 from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.image import Image
 from kivy.uix.modalview import ModalView
 from kivymd.uix.boxlayout import MDBoxLayout
@@ -80,19 +81,49 @@ class PhotoPicker(MDBoxLayout):
         device.take_picture(folder, lambda path: self.add([path]))
 
 
-class RemotePhoto(Image):
-    """A photo from the API (`url` is its path there), loaded in the background."""
+class RemotePhoto(ButtonBehavior, Image):
+    """A photo from the API (`url` is its path there), loaded in the background; tapping it
+    opens `full_url` (the photo itself, not its thumbnail) full screen."""
+
+    url = StringProperty()
+    full_url = StringProperty()
+    loading: asyncio.Task | None = None
+
+    def on_url(self, *_args) -> None:
+        self.loading = App.get_running_app().spawn(_load_into(self, self.url))
+
+    def on_release(self) -> None:
+        if self.full_url:
+            PhotoViewer(url=self.full_url).open()
+
+
+async def _load_into(image: Image, url: str) -> None:
+    try:
+        data = await App.get_running_app().api.get_bytes(url)
+    except (ApiError, Offline):
+        return  # the space stays empty; the complaint itself says what went wrong
+    if url == image.url:
+        image.texture = CoreImage(BytesIO(data), ext="jpg").texture
+
+
+class PhotoViewer(ModalView):
+    """One photo over the whole window: pinch (or the mouse wheel) to zoom, drag to look
+    around, double-tap to zoom in and back; Close (or Back) returns."""
 
     url = StringProperty()
     loading: asyncio.Task | None = None
 
     def on_url(self, *_args) -> None:
-        self.loading = App.get_running_app().spawn(self._load(self.url))
+        self.loading = App.get_running_app().spawn(_load_into(self, self.url))
 
-    async def _load(self, url: str) -> None:
-        try:
-            data = await App.get_running_app().api.get_bytes(url)
-        except (ApiError, Offline):
-            return  # the space stays empty; the complaint itself says what went wrong
-        if url == self.url:
-            self.texture = CoreImage(BytesIO(data), ext="jpg").texture
+    @property
+    def texture(self):
+        return self.ids.image.texture
+
+    @texture.setter
+    def texture(self, texture) -> None:
+        self.ids.image.texture = texture
+
+    def zoom(self, factor: float) -> None:
+        scatter = self.ids.scatter
+        scatter.scale = min(max(scatter.scale * factor, scatter.scale_min), scatter.scale_max)

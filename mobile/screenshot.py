@@ -48,6 +48,14 @@ async def save_png(out: Path) -> Path:
     return out
 
 
+async def _log_in_through_the_form(login, params: dict) -> None:
+    login.ids.username.text = params.get("username", "")
+    login.ids.password.text = params["password"]
+    login.submit()
+    while not login.notice:
+        await next_frames(1)
+
+
 def screenshot_script(screen: str, role: str, agency: str, params: dict, out: Path):
     if screen not in SCREENS:
         raise SystemExit(f"unknown screen {screen!r}; one of: {', '.join(SCREENS)}")
@@ -59,6 +67,8 @@ def screenshot_script(screen: str, role: str, agency: str, params: dict, out: Pa
             app.session_active = True
         app.show(screen, root=True, **params)
         await app.screen(screen).ready.wait()
+        if screen == "login" and "password" in params:  # a refused login, for the pictures
+            await _log_in_through_the_form(app.screen(screen), params)
         await app.screen(screen).settled()
         print(await save_png(out))
 

@@ -131,7 +131,9 @@ class Scaffold(MDBoxLayout):
 
     title = StringProperty()
     actions = ListProperty()  # the top bar's right-hand icons: [[icon, callback], ...]
-    screen = ObjectProperty(None, allownone=True)
+    # `rebind`: the kv rule reads `root.screen.busy` and `.notice`; without it those bindings
+    # are made once, to the None the property starts with, and never drawn.
+    screen = ObjectProperty(None, allownone=True, rebind=True)
 
     def add_widget(self, widget, *args, **kwargs):
         # Kv applies the Scaffold's own rule first; `body` is its last widget, so everything

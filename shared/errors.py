@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    SERVER_BUSY = "server_busy"
     # Authentication and sessions.
     NOT_AUTHENTICATED = "not_authenticated"
     INVALID_TOKEN = "invalid_token"
@@ -84,6 +85,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.METHOD_NOT_ALLOWED: ("Metode tidak diizinkan", "Method not allowed"),
     ErrorCode.INTERNAL_ERROR: ("Terjadi kesalahan pada server", "Internal server error"),
     ErrorCode.SERVICE_UNAVAILABLE: ("Layanan sedang tidak tersedia", "Service unavailable"),
+    ErrorCode.SERVER_BUSY: ("Server sedang sibuk", "Server busy"),
     ErrorCode.NOT_AUTHENTICATED: ("Silakan masuk terlebih dahulu", "Not authenticated"),
     ErrorCode.INVALID_TOKEN: ("Token tidak valid", "Invalid token"),
     ErrorCode.TOKEN_EXPIRED: ("Sesi sudah berakhir", "Token expired"),

@@ -69,35 +69,58 @@ def live_server(
     environment: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Serve the demo city from `directory`; `demo_content` adds its announcements and FAQs.
-    `database_url` serves another (emptied) database instead of a new SQLite file in
-    `directory`; `environment` adds or overrides WARGA_ settings."""
-    port = free_port()
-    # Links in answers (certificates' QR codes, download links) point at this very server.
-    base = {
-        **_settings_environment(directory, database_url),
-        "WARGA_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in base.items()})
-    environment = {**base, **(environment or {})}
+
+    `database_url` serves an existing (empty) database instead of a new SQLite file, and
+    `environment` adds or overrides settings (``WARGA_...``) for the server process."""
+    environment = {**_settings_environment(directory, database_url), **(environment or {})}
+    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         accounts = install_demo(session, hashing=PasswordHashing(settings), content=demo_content)
         session.commit()
     engine.dispose()
-    with server_process(environment, port=port) as base_url:
+    with serve_process(environment) as base_url:
         yield LiveServer(base_url, settings.database_url, accounts, environment)
 
 
 @contextmanager
-def server_process(environment: dict[str, str], *, port: int | None = None) -> Iterator[str]:
-    """One more `uvicorn` process serving the database `environment` names (e.g. a second
-    host of the same city, on a port of its own); yields its base URL."""
-    port = port or free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
+def another_host(
+    server: LiveServer,
+    directory: Path,
+    *,
+    environment: dict[str, str] | None = None,
+    workers: int | None = None,
+) -> Iterator[LiveServer]:
+    """A second server process on the same database as `server`, as another host of the city
+    would run it (its own media directory unless `environment` says otherwise)."""
+    environment = {
+        **_settings_environment(directory, server.database_url),
+        **(environment or {}),
+    }
+    with serve_process(environment, workers=workers) as base_url:
+        yield LiveServer(base_url, server.database_url, server.accounts)
+
+
+@contextmanager
+def serve_process(environment: dict[str, str], *, workers: int | None = None) -> Iterator[str]:
+    """uvicorn serving the app in its own process with these settings; yields its base URL.
+    With `workers`, it is started as an operator would: ``warga serve --workers N``."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # Links in answers (certificates' QR codes, download links) point at this very server.
+    environment = {"WARGA_PUBLIC_URL": base_url, **environment}
+    if workers is None:
+        command = [
+            sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--no-proxy-headers",  # as `warga serve`: the app decides whose headers to believe
+        ]  # fmt: skip
+    else:
+        command = [
+            sys.executable, "-m", "backend.cli", "serve",
+            "--port", str(port), "--workers", str(workers),
+        ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
     base_url = f"http://127.0.0.1:{port}"
     try:

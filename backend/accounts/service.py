@@ -159,12 +159,6 @@ def register_resident(
 # --- NIK: held, or claimed and reviewed (docs/accounts.md) ---
 
 
-def _is_nik_collision(error: IntegrityError) -> bool:
-    # PostgreSQL names the constraint, SQLite the column; any other violation is not ours.
-    text = str(error.orig)
-    return "user_account_nik_key" in text or "user_account.nik" in text
-
-
 def set_nik(session: Session, *, user: User, nik: str | None) -> None:
     """Give `user` the NIK when no account holds it; otherwise queue a claim for the admins.
 
@@ -191,7 +185,7 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
                 session.flush()
             return
         except IntegrityError as error:
-            if not _is_nik_collision(error):
+            if unique_violation(error, User.__tablename__) != {"nik"}:
                 raise
     _claim_nik(session, claimant=user, nik=nik)
 

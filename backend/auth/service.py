@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, case, select, update
 from sqlmodel import Session
 
+from backend import changes
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
@@ -20,9 +21,6 @@ from backend.db import insert_on_conflict, utcnow
 from backend.errors import Forbidden, TooManyRequests, Unauthorized, bilingual
 from shared.errors import ErrorCode
 from shared.validators import InvalidValue, normalize_phone
-
-# A shared office or school NAT sends many residents' logins from one address.
-ADDRESS_LIMIT_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -52,10 +50,19 @@ def find_user_by_login(session: Session, username: str) -> User | None:
 # --- throttling -------------------------------------------------------------------------------
 
 
-def _throttle_keys(username: str, client_address: str | None) -> list[tuple[str, int]]:
+def _throttle_keys(
+    settings: Settings, username: str, client_address: str | None
+) -> list[tuple[str, int]]:
+    """(counter key, failures that lock it). An account locks after a few failures from
+    anywhere. An address is counted per account it tries, so residents behind one carrier NAT
+    or office proxy do not lock each other out; only an address failing far more often (one
+    source trying many accounts) locks as a whole, at its own higher ceiling."""
+    account = username.strip().lower()
+    address = client_address or "unknown"
     return [
-        ("account:" + username.strip().lower(), 1),
-        ("address:" + (client_address or "unknown"), ADDRESS_LIMIT_FACTOR),
+        ("account:" + account, settings.login_max_failures),
+        (f"address-account:{address}|{account}"[:300], settings.login_max_failures),
+        ("address:" + address, settings.login_address_max_failures),
     ]
 
 
@@ -74,7 +81,7 @@ def _ensure_not_locked(session: Session, keys: list[tuple[str, int]]) -> None:
 def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, int]]) -> None:
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
-    for key, factor in keys:
+    for key, limit in keys:
         window_expired = LoginThrottle.window_started_at < now - window
         # One atomic upsert, so concurrent failures neither race nor collide on the key.
         statement = insert_on_conflict(session.get_bind().dialect.name, LoginThrottle).values(
@@ -93,14 +100,16 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
         session.execute(
             update(LoginThrottle)
             .where(LoginThrottle.key == key)
-            .where(LoginThrottle.failures >= settings.login_max_failures * factor)
+            .where(LoginThrottle.failures >= limit)
             .values(locked_until=now + window, failures=0, window_started_at=now)
         )
 
 
-def _clear_failures(session: Session, key: str) -> None:
+def _clear_failures(session: Session, keys: list[str]) -> None:
     session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=None)
+        update(LoginThrottle)
+        .where(LoginThrottle.key.in_(keys))
+        .values(failures=0, locked_until=None)
     )
 
 
@@ -138,7 +147,7 @@ def login(
 ) -> TokenPair:
     """Check the password and open a new session. Failures are flushed before raising, so the
     caller must commit even when this raises (the throttle counts them)."""
-    keys = _throttle_keys(username, client_address)
+    keys = _throttle_keys(settings, username, client_address)
     _ensure_not_locked(session, keys)
     user = find_user_by_login(session, username)
     if not hashing.verify(user.password_hash if user else None, password):
@@ -146,7 +155,9 @@ def login(
         raise Unauthorized("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
     if not user.is_active:
         raise Unauthorized("This account has been deactivated.", code=ErrorCode.ACCOUNT_INACTIVE)
-    _clear_failures(session, keys[0][0])
+    # The account's counters start again; the address's own ceiling does not (one's own
+    # account must not reset a count of attempts on everybody else's).
+    _clear_failures(session, [key for key, _ in keys[:2]])
     if hashing.needs_rehash(user.password_hash):
         user.password_hash = hashing.hash(password)
     auth_session = AuthSession(
@@ -177,7 +188,7 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
         .values(used_at=now)
     )
     if marked.rowcount != 1:
-        _revoke(auth_session, reason="refresh_reuse", now=now)
+        _revoke(session, auth_session, reason="refresh_reuse", now=now)
         session.flush()
         raise Unauthorized(
             "This refresh token was already used; the session has been ended for safety.",
@@ -190,16 +201,23 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
     return _issue_pair(session, settings, user=user, auth_session=auth_session)
 
 
-def _revoke(auth_session: AuthSession, *, reason: str, now: datetime) -> None:
+def sessions_revoked_topic(user_id: int) -> str:
+    """The change-channel topic announcing that sessions of this user ended (live streams of
+    the user check theirs when it fires)."""
+    return f"auth:{user_id}"
+
+
+def _revoke(session: Session, auth_session: AuthSession, *, reason: str, now: datetime) -> None:
     if auth_session.revoked_at is None:
         auth_session.revoked_at = now
         auth_session.revoked_reason = reason
+        changes.publish(session, sessions_revoked_topic(auth_session.user_id))
 
 
 def logout(session: Session, *, session_id: str) -> None:
     auth_session = session.get(AuthSession, session_id)
     if auth_session is not None:
-        _revoke(auth_session, reason="logout", now=utcnow())
+        _revoke(session, auth_session, reason="logout", now=utcnow())
         session.flush()
 
 
@@ -214,6 +232,13 @@ def revoke_user_sessions(
     if keep_session_id:
         statement = statement.where(AuthSession.id != keep_session_id)
     session.execute(statement)
+    changes.publish(session, sessions_revoked_topic(user_id))
+
+
+def session_is_active(session: Session, *, session_id: str, user_id: int) -> bool:
+    """Whether the login `session_id` of `user_id` still stands (not revoked, user active)."""
+    row = session.execute(_CALLER, {"session_id": session_id, "user_id": user_id}).first()
+    return row is not None and row[1] is None and row[0].is_active
 
 
 # Built once: every authenticated request runs it (one indexed lookup by primary keys).

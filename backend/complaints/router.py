@@ -54,7 +54,7 @@ from backend.pagination import Cursor, Limit, Page
 from backend.ratelimit import limit_writes
 from backend.region.service import current_region
 from backend.responses import model_response
-from backend.uploads import FileStore, process_photo, read_limited
+from backend.uploads import file_store, process_photo, read_limited
 from shared.complaints import ComplaintStatus
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
@@ -213,7 +213,7 @@ async def upload_complaint_photos(
             complaint=complaint,
             uploader=user,
             photos=photos,
-            store=FileStore(settings.media_dir),
+            store=file_store(settings),
         )
         return [views.photo_ref(row) for row in rows]
 
@@ -246,7 +246,7 @@ def read_complaint_photo(
 ) -> Response:
     """A photo of a complaint the caller may see (anyone, unless the complaint is confidential)."""
     photo = service.get_photo(session, complaint=complaint, photo_id=photo_id)
-    return _photo_response(FileStore(settings.media_dir).read(photo.file_key))
+    return _photo_response(file_store(settings).read(photo.file_key))
 
 
 @router.get(
@@ -260,7 +260,7 @@ def read_complaint_photo_thumbnail(
 ) -> Response:
     """The photo's thumbnail (at most 320 px), for lists."""
     photo = service.get_photo(session, complaint=complaint, photo_id=photo_id)
-    return _photo_response(FileStore(settings.media_dir).read(photo.thumbnail_key))
+    return _photo_response(file_store(settings).read(photo.thumbnail_key))
 
 
 # --- Conversation and support ---

@@ -730,10 +730,13 @@ def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     region = current_region(session)
     cutoff = now - dt.timedelta(days=region.reopen_window_days)
+    # Claimed row by row: a run on another host (or a reader closing one lazily) holds its rows,
+    # and this run skips them instead of failing on their changed version.
     expired = session.exec(
         select(Complaint)
         .where(Complaint.status == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < cutoff)
         .order_by(Complaint.id)
+        .with_for_update(skip_locked=True)
     ).all()
     for complaint in expired:
         close(session, complaint=complaint, actor=None, now=now)
@@ -860,6 +863,7 @@ def add_photos(
         for photo in photos
     ]
     session.add_all(rows)
+    session.flush()  # the ids, for the timeline
     _record(
         session,
         complaint,
@@ -868,8 +872,9 @@ def add_photos(
         from_status=None,
         to_status=None,
         now=now,
+        # The agency's photos (the repair, "after") are on the public timeline, by id.
         public=uploader.role in STAFF_ROLES,
-        details={"count": len(rows)},
+        details={"count": len(rows), "photo_ids": [row.id for row in rows]},
     )
     session.flush()
     return rows

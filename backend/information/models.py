@@ -137,7 +137,7 @@ class SearchKind(StrEnum):
 
 
 class SearchEntry(SQLModel, table=True):
-    """One searchable item in both languages, as stemmed terms (see ``indonesian.py``).
+    """One searchable item in both languages, as stemmed terms (see ``stemming.py``).
 
     The engine's full-text index sits on ``title_terms`` and ``body_terms``: an FTS5 table kept
     in step by triggers on SQLite, a GIN expression index on PostgreSQL (migration 0002).

@@ -44,7 +44,7 @@ from backend.information.schemas import (
 from backend.pagination import Cursor, Limit
 from backend.region import service as region_service
 from backend.region.models import Agency
-from backend.uploads import FileStore, process_photo, read_limited
+from backend.uploads import file_store, process_photo, read_limited
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["information"])
@@ -199,7 +199,7 @@ async def set_announcement_image(
 
     def save() -> AnnouncementPublic:
         updated = service.set_announcement_image(
-            session, announcement=row, photo=photo, store=FileStore(settings.media_dir)
+            session, announcement=row, photo=photo, store=file_store(settings)
         )
         session.commit()
         return _announcement(session, updated, language)
@@ -213,7 +213,7 @@ def _image_response(request: Request, settings: Settings, key: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={IMAGE_MAX_AGE}"}
     if is_not_modified(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
-    data = FileStore(settings.media_dir).read(key)
+    data = file_store(settings).read(key)
     return Response(data, media_type="image/jpeg", headers=headers)
 
 

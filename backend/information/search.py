@@ -1,7 +1,7 @@
 """Full-text search over announcements, services, agencies and FAQs, in both languages.
 
 Every searchable item has one `SearchEntry` holding its title and body in Indonesian and
-English as stemmed terms (``indonesian.index_terms``); queries are stemmed the same way, so
+English as stemmed terms (``stemming.index_terms``); queries are stemmed the same way, so
 *pengaduan* finds *aduan* and *memperbaiki* finds *perbaikan*. Matching and ranking are the
 database's own: SQLite FTS5 with BM25 (titles weigh four times the body), PostgreSQL
 ``tsvector`` with ``ts_rank`` (titles weight A, bodies B) over a GIN expression index. The
@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from sqlalchemy import column, func, literal_column, or_, table, text
 from sqlmodel import Session, select
 
-from backend.information.indonesian import index_terms, query_terms
 from backend.information.models import SearchEntry, SearchKind
+from backend.information.stemming import index_terms, query_terms
 
 # Must stay identical to the indexed expression of migration 0002, or PostgreSQL will not use
 # the index.
@@ -84,7 +84,7 @@ def search(
         or_(SearchEntry.visible_until.is_(None), SearchEntry.visible_until > now),
     )
     statement = select(SearchEntry.kind, SearchEntry.ref_id).where(*visible)
-    # Terms are [a-z0-9]+ (see indonesian.words), so they need no escaping in either syntax.
+    # Terms are [a-z0-9]+ (see stemming.words), so they need no escaping in either syntax.
     if session.get_bind().dialect.name == "postgresql":
         tsquery = func.to_tsquery(
             literal_column("'simple'"),

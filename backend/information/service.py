@@ -238,8 +238,13 @@ def notify_due_announcements(session: Session, *, now: dt.datetime) -> int:
     Runs whenever an announcement is written; announcements scheduled for later are announced
     by ``warga announcements notify-due`` (run it every few minutes).
     """
+    # Each due announcement is claimed (locked) by one run; a run on another host at the same
+    # moment skips it instead of telling its followers a second time.
     due = session.exec(
-        select(Announcement).where(*_published(now), col(Announcement.notified_at).is_(None))
+        select(Announcement)
+        .where(*_published(now), col(Announcement.notified_at).is_(None))
+        .order_by(Announcement.id)
+        .with_for_update(skip_locked=True)
     ).all()
     agencies = agencies_by_id(session, (a.agency_id for a in due))
     for announcement in due:
@@ -449,12 +454,17 @@ def sync_catalogue(session: Session) -> None:
         if category.id not in linked_categories:
             _seed(session, _complaint_service(category, agencies[category.agency_id], region))
 
+    _index_agencies(session, agencies.values())
+
+
+def _index_agencies(session: Session, agencies: Iterable[Agency], everything: bool = False):
+    """Index the agencies changed since they were indexed (or, with `everything`, all)."""
     indexed = search.indexed_versions(session, SearchKind.AGENCY)
-    for agency in agencies.values():
+    for agency in agencies:
         if not agency.active:
             if agency.id in indexed:
                 search.unindex(session, kind=SearchKind.AGENCY, ref_id=agency.id)
-        elif indexed.get(agency.id) != agency.updated_at:
+        elif everything or indexed.get(agency.id) != agency.updated_at:
             search.index(
                 session,
                 kind=SearchKind.AGENCY,
@@ -463,6 +473,23 @@ def sync_catalogue(session: Session) -> None:
                 bodies=[agency.description_id, agency.description_en, agency.address],
                 updated_at=agency.updated_at,
             )
+
+
+def reindex_search(session: Session) -> int:
+    """Index every searchable item again with the current stemmers (after they changed);
+    returns how many items were indexed."""
+    announcements = list(session.exec(select(Announcement)))
+    services = list(session.exec(select(PublicService)))
+    faqs = list(session.exec(select(ServiceFaq)))
+    for announcement in announcements:
+        _index_announcement(session, announcement)
+    for service in services:
+        _index_service(session, service)
+    for faq in faqs:
+        _index_faq(session, faq)
+    agencies = list(session.exec(select(Agency)))
+    _index_agencies(session, agencies, everything=True)
+    return len(announcements) + len(services) + len(faqs) + len(agencies)
 
 
 def update_agency(

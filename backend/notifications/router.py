@@ -1,24 +1,36 @@
 """The caller's notification inbox, and a live stream of new entries (Server-Sent Events).
 
 The stream sends each new entry as an event whose id is the entry's id. A client that
-reconnects with ``Last-Event-ID`` first gets every entry it missed. The server polls the
-table (so it works the same on SQLite and PostgreSQL and across several server processes),
-sends a comment line when idle so that proxies keep the connection, and ends the stream when
-the access token would have expired: the client reconnects with a fresh token.
+reconnects with ``Last-Event-ID`` first gets every entry it missed.
+
+An idle stream costs the database nothing: it reads only when the change channel
+(``backend.changes``) says the user has a new entry or that sessions of the user ended, whichever
+worker or host caused it. It then also checks that its own session still stands, and closes
+when it does not (logout, password change, deactivation) or when the access token it was opened
+with expires; the client reconnects with a fresh token. While the channel is down, the stream
+falls back to reading every ``notification_poll_seconds``. When idle it sends a comment line so
+that proxies keep the connection.
 """
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
-from backend.auth.dependencies import CurrentUser
+from backend.auth import service as auth_service
+from backend.auth.dependencies import CurrentCaller, CurrentUser, oauth2_scheme
+from backend.auth.tokens import decode_token
+from backend.changes import ChangeChannel, channel_for
 from backend.config import Settings
 from backend.db import INTEGER_MAX, RowId, utcnow
 from backend.dependencies import LanguageDep, SessionDep, SettingsDep
@@ -102,36 +114,87 @@ def _event(entry: NotificationPublic) -> str:
     return f"id: {entry.id}\nevent: notification\ndata: {entry.model_dump_json()}\n\n"
 
 
-def _new_entries(
-    engine: Engine, user_id: int, after_id: int, language: str
-) -> list[tuple[int, str]]:
-    """(id, event text) of the user's entries after `after_id`, oldest first."""
-    with Session(engine) as session:
-        entries = service.entries_after(session, user_id=user_id, after_id=after_id, limit=BATCH)
-        return [
-            (entry.id, _event(NotificationPublic.from_row(entry, language))) for entry in entries
+@dataclass(frozen=True)
+class _Stream:
+    engine: Engine
+    channel: ChangeChannel
+    user_id: int
+    session_id: str
+    language: str
+    ends_at: float  # time.monotonic() when the access token expires
+
+
+def _catch_up(stream: _Stream, after_id: int) -> tuple[bool, list[tuple[int, str]]]:
+    """(whether the session still stands, (id, event text) of the entries after `after_id`)."""
+    with Session(stream.engine) as session:
+        active = auth_service.session_is_active(
+            session, session_id=stream.session_id, user_id=stream.user_id
+        )
+        if not active:
+            return False, []
+        entries = service.entries_after(
+            session, user_id=stream.user_id, after_id=after_id, limit=BATCH
+        )
+        return True, [
+            (entry.id, _event(NotificationPublic.from_row(entry, stream.language)))
+            for entry in entries
         ]
 
 
-async def _events(
-    engine: Engine, settings: Settings, *, user_id: int, after_id: int, language: str
-) -> AsyncIterator[str]:
-    yield f"retry: {RECONNECT_MS}\n: connected\n\n"
-    ends_at = time.monotonic() + settings.access_token_minutes * 60
-    last_sent = time.monotonic()
-    while time.monotonic() < ends_at:
-        # The database call runs in a worker thread so that the event loop never waits on it.
-        events = await anyio.to_thread.run_sync(_new_entries, engine, user_id, after_id, language)
-        for entry_id, event in events:
-            yield event
-            after_id = entry_id  # a client that drops here resumes after this entry
-        if events:
-            last_sent = time.monotonic()
-        elif time.monotonic() - last_sent >= settings.notification_heartbeat_seconds:
-            yield ": keep-alive\n\n"
-            last_sent = time.monotonic()
-        if len(events) < BATCH:
-            await anyio.sleep(settings.notification_poll_seconds)
+async def _events(stream: _Stream, settings: Settings, *, after_id: int) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+
+    def wake(*_ignored) -> None:  # called on the channel's thread
+        loop.call_soon_threadsafe(woken.set)
+
+    unsubscribe = [
+        stream.channel.subscribe(service.inbox_topic(stream.user_id), wake),
+        stream.channel.subscribe(auth_service.sessions_revoked_topic(stream.user_id), wake),
+        stream.channel.on_health_change(wake),
+    ]
+    try:
+        yield f"retry: {RECONNECT_MS}\n: connected\n\n"
+        last_sent = time.monotonic()
+        must_read = True  # once at the start: what came after `after_id` before we subscribed
+        while True:
+            if must_read:
+                woken.clear()
+                try:
+                    active, events = await anyio.to_thread.run_sync(_catch_up, stream, after_id)
+                except (PoolTimeout, OperationalError):
+                    # The database is busy or away: keep the stream, read again shortly.
+                    await asyncio.sleep(settings.notification_poll_seconds)
+                    continue
+                if not active:
+                    return
+                for entry_id, event in events:
+                    yield event
+                    after_id = entry_id  # a client that drops here resumes after this entry
+                if events:
+                    last_sent = time.monotonic()
+                if len(events) == BATCH:
+                    continue  # a longer backlog: the next batch at once
+            now = time.monotonic()
+            if now >= stream.ends_at:
+                return
+            wait = min(
+                stream.ends_at - now,
+                max(0.0, last_sent + settings.notification_heartbeat_seconds - now),
+            )
+            if not stream.channel.healthy:
+                wait = min(wait, settings.notification_poll_seconds)
+            try:
+                await asyncio.wait_for(woken.wait(), timeout=wait)
+                must_read = True
+            except TimeoutError:
+                must_read = not stream.channel.healthy
+                if time.monotonic() - last_sent >= settings.notification_heartbeat_seconds:
+                    yield ": keep-alive\n\n"
+                    last_sent = time.monotonic()
+    finally:
+        for stop in unsubscribe:
+            stop()
 
 
 @router.get(
@@ -144,7 +207,8 @@ async def _events(
 )
 async def stream_notifications(
     request: Request,
-    user: CurrentUser,
+    caller: CurrentCaller,
+    token: Annotated[str, Depends(oauth2_scheme)],
     session: SessionDep,
     settings: SettingsDep,
     language: LanguageDep,
@@ -155,18 +219,23 @@ async def stream_notifications(
 ) -> StreamingResponse:
     """New inbox entries as they arrive (`event: notification`, `id` = entry id, `data` = the
     entry as JSON). Reconnect with `Last-Event-ID` to receive what was missed meanwhile;
-    without it the stream starts with the next new entry."""
+    without it the stream starts with the next new entry. The stream ends when the session
+    ends (logout, password change, deactivation) or the access token expires."""
+    user = caller.user
     if last_event_id is None:
         last_event_id = await run_in_threadpool(service.latest_id, session, user_id=user.id)
     # Give the connection back to the pool now: the stream may stay open for many minutes.
     await run_in_threadpool(session.close)
-    events = _events(
-        request.app.state.engine,
-        settings,
+    expires_in = decode_token(settings, token, expected_type="access").expires_at - utcnow()
+    stream = _Stream(
+        engine=request.app.state.engine,
+        channel=channel_for(settings.database_url),
         user_id=user.id,
-        after_id=last_event_id,
+        session_id=caller.session_id,
         language=language,
+        ends_at=time.monotonic() + expires_in.total_seconds(),
     )
+    events = _events(stream, settings, after_id=last_event_id)
     return StreamingResponse(
         events,
         status_code=status.HTTP_200_OK,

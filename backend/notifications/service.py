@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from backend import changes
 from backend.accounts.models import User
 from backend.errors import NotFound, bilingual
 from backend.notifications.models import Notification
@@ -49,7 +50,14 @@ def notify(
     ]
     session.add_all(entries)
     session.flush()
+    for entry in entries:  # wakes the users' live streams once the transaction commits
+        changes.publish(session, inbox_topic(entry.user_id))
     return entries
+
+
+def inbox_topic(user_id: int) -> str:
+    """The change-channel topic announcing new inbox entries of this user."""
+    return f"inbox:{user_id}"
 
 
 def notify_agency_staff(

@@ -60,6 +60,7 @@ class CertificateContent:
     registration_number: str
     holder_name: str
     issued_on: dt.date
+    issued_at: dt.datetime
     valid_from: dt.date
     valid_until: dt.date | None
     # The application's answers worth printing, as (Indonesian label, English label, value).
@@ -67,11 +68,12 @@ class CertificateContent:
     verification_code: str
 
 
-def certificate_claims(content: CertificateContent, *, issuer: str) -> dict[str, str | None]:
+def certificate_claims(content: CertificateContent, *, issuer: str) -> dict[str, str | int | None]:
     """What the JWS carries; short keys keep the QR code small enough to scan from paper.
 
     iss: the city, num: permit number, vc: verification code, typ: permit type code,
-    hld: holder, iat: issue date, vf / vu: first and last valid day (vu null: no expiry).
+    hld: holder, iat: moment of issue (a JWT NumericDate: seconds since 1970 UTC), vf / vu:
+    first and last valid day (vu null: no expiry).
     """
     return {
         "iss": issuer,
@@ -79,7 +81,7 @@ def certificate_claims(content: CertificateContent, *, issuer: str) -> dict[str,
         "vc": content.verification_code,
         "typ": content.permit_type_code,
         "hld": content.holder_name,
-        "iat": content.issued_on.isoformat(),
+        "iat": int(content.issued_at.timestamp()),
         "vf": content.valid_from.isoformat(),
         "vu": content.valid_until.isoformat() if content.valid_until else None,
     }

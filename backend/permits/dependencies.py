@@ -20,7 +20,7 @@ from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
 from backend.permits.signing import CityKey, city_key
 from backend.region.service import get_region
-from backend.uploads import FileStore
+from backend.uploads import FileStore, file_store
 from shared.roles import Role
 
 
@@ -50,7 +50,7 @@ def get_application_to_act_on(
 
 
 def get_file_store(settings: SettingsDep) -> FileStore:
-    return FileStore(settings.media_dir)
+    return file_store(settings)
 
 
 def get_city_key(settings: SettingsDep) -> CityKey:

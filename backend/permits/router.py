@@ -676,7 +676,8 @@ def verify_permit(
     "/.well-known/jwks.json", response_model=JsonWebKeySet, responses=error_responses(503)
 )
 def city_signing_keys(response: Response, key: CityKeyDep) -> JsonWebKeySet:
-    """The city's public key (ES256) that verifies the JWS in certificates' QR codes offline."""
+    """The city's public keys (ES256) that verify the JWS in certificates' QR codes offline:
+    the current key and every rotated-out one, each with its `kid` (the JWS header names it)."""
     response.headers["Cache-Control"] = "public, max-age=3600"
     return JsonWebKeySet(**key.jwks())
 

@@ -1099,6 +1099,7 @@ def _issue(
             registration_number=application.registration_number,
             holder_name=holder.full_name,
             issued_on=today,
+            issued_at=now,
             valid_from=application.valid_from,
             valid_until=application.valid_until,
             details=details,

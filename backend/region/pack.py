@@ -199,6 +199,29 @@ class FormField(PackModel):
 # --- Region ---
 
 
+class MapTiles(PackModel):
+    """Where the app's maps get their tiles: a city's own tile server, or a provider used under
+    its terms (OpenStreetMap's public servers forbid heavy use by apps)."""
+
+    url: str = Field(
+        max_length=500,
+        description="An https:// or http:// template with {z}, {x} and {y}",
+        examples=["https://tiles.example.go.id/{z}/{x}/{y}.png"],
+    )
+    attribution: str = Field(min_length=1, max_length=300, description="Shown under every map")
+    max_zoom: int = Field(19, ge=1, le=22)
+
+    @field_validator("url")
+    @classmethod
+    def _tile_template(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("the tile URL must start with https:// or http://")
+        missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
+        if missing:
+            raise ValueError(f"the tile URL must contain {', '.join(missing)}")
+        return url
+
+
 class RegionSpec(PackModel):
     code: Code
     name: LocalizedText
@@ -209,6 +232,8 @@ class RegionSpec(PackModel):
     # Complaint deadlines in working days (LAPOR! defaults); categories may override them.
     verify_working_days: int = Field(3, ge=1)
     follow_up_working_days: int = Field(5, ge=1)
+    # Without tiles the app's maps draw pins on a plain background.
+    map_tiles: MapTiles | None = None
 
     @field_validator("time_zone")
     @classmethod

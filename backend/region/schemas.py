@@ -13,6 +13,7 @@ from backend.region.pack import (
     FormField,
     Language,
     LocalizedText,
+    MapTiles,
     OpeningPeriod,
     ReviewStep,
     Weekday,
@@ -30,6 +31,7 @@ class RegionPublic(BaseModel):
     reopen_window_days: int
     verify_working_days: int
     follow_up_working_days: int
+    map_tiles: MapTiles | None
     pack_version: str
 
     @classmethod
@@ -43,6 +45,7 @@ class RegionPublic(BaseModel):
             reopen_window_days=region.reopen_window_days,
             verify_working_days=region.verify_working_days,
             follow_up_working_days=region.follow_up_working_days,
+            map_tiles=region.map_tiles,
             pack_version=region.pack_version,
         )
 

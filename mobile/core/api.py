@@ -47,6 +47,7 @@ class ApiError(Exception):
         title: str = "",
         detail: str | None = None,
         errors: Sequence[FieldProblem] = (),
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {detail or title}")
         self.status = status
@@ -54,6 +55,7 @@ class ApiError(Exception):
         self.title = title
         self.detail = detail
         self.errors = list(errors)
+        self.retry_after = retry_after  # seconds to wait, from a 429's `Retry-After`
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -69,8 +71,14 @@ class ApiError(Exception):
             FieldProblem(e.get("field", ""), e.get("code", ""), e.get("message", ""))
             for e in body.get("errors") or []
         ]
+        wait = response.headers.get("retry-after", "")
         return cls(
-            response.status_code, body["code"], body.get("title", ""), body.get("detail"), errors
+            response.status_code,
+            body["code"],
+            body.get("title", ""),
+            body.get("detail"),
+            errors,
+            retry_after=int(wait) if wait.isdigit() else None,
         )
 
     def as_problem(self) -> dict:
@@ -385,6 +393,12 @@ class ApiClient:
 
     async def complaint(self, complaint_id: int) -> Fetched:
         return await self.get(f"/complaints/{complaint_id}", auth=True)
+
+    async def public_map(self, bbox: tuple[float, float, float, float] | None = None) -> Fetched:
+        """Public reports as a GeoJSON FeatureCollection; `bbox` is (min_lon, min_lat, max_lon,
+        max_lat), GeoJSON's order."""
+        query = f"?bbox={','.join(f'{edge:.6f}' for edge in bbox)}" if bbox else ""
+        return await self.get(f"/public/complaints/map{query}")
 
     async def nearby_complaints(self, category: str, latitude: float, longitude: float) -> dict:
         """Open complaints of the category close by: likely duplicates, checked before filing.

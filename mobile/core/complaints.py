@@ -57,8 +57,17 @@ def visible_actions(status: str, role: str) -> list[str]:
     return COMPLAINT_MACHINE.allowed_actions(status, role)
 
 
+def inside_region(region: dict, latitude: float, longitude: float) -> bool:
+    """Whether a place is in the region's service area, as the server checks it on filing."""
+    box = region["bounding_box"]
+    return (
+        box["min_lat"] <= latitude <= box["max_lat"]
+        and box["min_lon"] <= longitude <= box["max_lon"]
+    )
+
+
 def region_centre(region: dict) -> tuple[float, float]:
-    """The middle of the region's bounding box: where a typed-in location starts."""
+    """The middle of the region's bounding box: where a map starts without a better place."""
     box = region["bounding_box"]
     return (
         round((box["min_lat"] + box["max_lat"]) / 2, 6),

@@ -63,6 +63,10 @@ class Translator:
         except ValueError:
             return self.t("error.unexpected")
 
+    @staticmethod
+    def knows_error(code: str) -> bool:
+        return code in ErrorCode.__members__.values()
+
     def field_error(self, code: str, server_message: str) -> str:
         """A per-field problem: the server writes field messages in English only."""
         if self.language == "en" and server_message:
@@ -74,6 +78,14 @@ class Translator:
 
     def timestamp(self, seconds: float) -> str:
         return datetime.fromtimestamp(seconds).strftime("%d-%m-%Y %H:%M")
+
+    def age(self, seconds: float) -> str:
+        """A duration as people say it: "45 detik", "3 menit", "2 jam", "4 hari"."""
+        seconds = max(0, round(seconds))
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= size:
+                return self.t(f"common.{unit}s", count=seconds // size)
+        return self.t("common.seconds", count=seconds)
 
     def day(self, iso_date: str | None) -> str:
         """A date from the API ("2026-12-04") as people write it here: 04-12-2026."""

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     after_id INTEGER REFERENCES outbox (id),
     kind TEXT NOT NULL DEFAULT '',
     title TEXT NOT NULL DEFAULT '',
-    part TEXT NOT NULL DEFAULT 'files'
+    part TEXT NOT NULL DEFAULT 'files',
+    account TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -69,6 +70,7 @@ class OutboxItem:
     kind: str  # what it is for the user (`outbox.kind.<kind>`), e.g. "complaint"
     title: str  # the user's own words for it, e.g. the complaint's title
     part: str  # the multipart name its files are sent as (see `ApiClient.send`)
+    account: str  # who queued it (`Session.account`); sent only while they are signed in
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "OutboxItem":
@@ -88,6 +90,7 @@ class OutboxItem:
             kind=row["kind"],
             title=row["title"],
             part=row["part"],
+            account=row["account"],
         )
 
 
@@ -99,7 +102,12 @@ class FlushResult:
 
 
 class Outbox:
-    def __init__(self, directory: Path) -> None:
+    """The device's outbox. Items belong to the account that queued them: `account` is the one
+    signed in now, and only its items are listed and sent, so nothing written as one resident
+    is ever sent as another who signs in on the same phone."""
+
+    def __init__(self, directory: Path, account: str = "") -> None:
+        self.account = account
         self._directory = Path(directory)
         self._files = self._directory / "files"
         self._directory.mkdir(parents=True, exist_ok=True)
@@ -110,6 +118,8 @@ class Outbox:
         columns = {row["name"] for row in self._db.execute("PRAGMA table_info(outbox)")}
         if "part" not in columns:  # an outbox kept from before files had other part names
             self._db.execute("ALTER TABLE outbox ADD COLUMN part TEXT NOT NULL DEFAULT 'files'")
+        if "account" not in columns:  # kept from before items had an owner: see `adopt`
+            self._db.execute("ALTER TABLE outbox ADD COLUMN account TEXT NOT NULL DEFAULT ''")
         self._flushing = asyncio.Lock()
 
     def close(self) -> None:
@@ -143,7 +153,7 @@ class Outbox:
                 copies.append(str(copy))
         cursor = self._db.execute(
             "INSERT INTO outbox (method, path, body, files, idempotency_key, status, created_at,"
-            " after_id, kind, title, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " after_id, kind, title, part, account) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 method,
                 path,
@@ -156,9 +166,15 @@ class Outbox:
                 kind,
                 title,
                 part,
+                self.account,
             ),
         )
         return self.get(cursor.lastrowid)
+
+    def adopt(self) -> None:
+        """Give items queued before items had an owner to the account signed in now (the one
+        that was signed in when they were written)."""
+        self._db.execute("UPDATE outbox SET account = ? WHERE account = ''", (self.account,))
 
     def get(self, item_id: int) -> OutboxItem:
         row = self._db.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)).fetchone()
@@ -167,11 +183,12 @@ class Outbox:
         return OutboxItem.from_row(row)
 
     def items(self, *statuses: OutboxStatus) -> list[OutboxItem]:
-        """Items in the order they were queued, optionally only those in `statuses`."""
+        """The account's items in the order they were queued, optionally only in `statuses`."""
         wanted = statuses or tuple(OutboxStatus)
         marks = ", ".join("?" * len(wanted))
         rows = self._db.execute(
-            f"SELECT * FROM outbox WHERE status IN ({marks}) ORDER BY id", wanted
+            f"SELECT * FROM outbox WHERE account = ? AND status IN ({marks}) ORDER BY id",
+            (self.account, *wanted),
         ).fetchall()
         return [OutboxItem.from_row(row) for row in rows]
 
@@ -190,6 +207,8 @@ class Outbox:
         sent = failed = 0
         async with self._flushing:  # two flushes at once would send the same item twice
             for item in self.items(OutboxStatus.WAITING):
+                if item.account != self.account:  # signed out meanwhile: theirs waits for them
+                    break
                 path = item.path
                 if item.after_id is not None:
                     first = self.get(item.after_id)

@@ -6,6 +6,7 @@ server rotates refresh tokens and treats a reused one as theft, revoking the who
 """
 
 import asyncio
+import base64
 import json
 import os
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,15 @@ class Session:
     refresh_token: str
     role: str
     agency_code: str | None = None
+
+    @property
+    def account(self) -> str:
+        """The signed-in account's id, the access token's `sub`: what the device keeps per
+        account (the outbox) is labelled with it. Read without checking the signature, which
+        is the server's job; the device only needs to tell its own accounts apart."""
+        payload = self.access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["sub"])
 
     @classmethod
     def from_token_response(cls, body: dict) -> "Session":

@@ -1,9 +1,11 @@
 """One agency: description, address, opening hours and contacts. `AgencyDetail` is also the
 right-hand pane of the agency directory on wide windows."""
 
+from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ObjectProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivymd.uix.boxlayout import MDBoxLayout
+from kivymd.uix.button import MDRectangleFlatIconButton
 from kivymd.uix.list import OneLineListItem
 
 from mobile.core.i18n import translator
@@ -21,6 +23,29 @@ def opening_hours(hours: dict) -> str:
         times = ", ".join(f"{p['opens'][:5]}–{p['closes'][:5]}" for p in periods)
         lines.append(f"{translator.t(f'weekday.{day}')}: {times or translator.t('agency.closed')}")
     return "\n".join(lines)
+
+
+def contact_url(kind: str, value: str) -> str:
+    """The link that opens a contact in the phone's own app: dialer, WhatsApp, mail, browser."""
+    digits = "".join(char for char in value if char.isdigit())
+    if kind == "phone":
+        return f"tel:{'+' if value.strip().startswith('+') else ''}{digits}"
+    if kind == "whatsapp":  # wa.me takes the international number without "+"
+        return f"https://wa.me/{'62' + digits[1:] if digits.startswith('0') else digits}"
+    if kind == "email":
+        return f"mailto:{value.strip()}"
+    return value.strip()
+
+
+class ContactButton(MDRectangleFlatIconButton):
+    """A contact as a button (48 dp tall) that opens it."""
+
+    kind = StringProperty()
+    value = StringProperty()
+    url = StringProperty()
+
+    def on_release(self) -> None:
+        App.get_running_app().open_url(self.url)
 
 
 class AgencyDetail(MDBoxLayout):
@@ -49,8 +74,8 @@ class AgencyDetail(MDBoxLayout):
         contacts = [(k, agency["contacts"][k]) for k in CONTACTS if agency["contacts"].get(k)]
         if contacts:
             add(Factory.SectionTitle(text=translator.t("agency.contacts")))
-            lines = (f"{translator.t(f'agency.{kind}')}: {value}" for kind, value in contacts)
-            add(Factory.BodyText(text="\n".join(lines)))
+            for kind, value in contacts:  # each opens the dialer, WhatsApp, mail or the browser
+                add(ContactButton(kind=kind, value=value, url=contact_url(kind, value)))
 
 
 class AgencyDetailScreen(ContentScreen):

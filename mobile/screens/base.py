@@ -2,6 +2,7 @@
 language switch, and an event tests and the screenshot mode wait on."""
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -24,10 +25,16 @@ _SESSION_OVER = {
 }
 
 
+def _outdated(error: ApiError | Offline) -> bool:
+    """Refused because the record changed since it was shown: reloading is the way forward."""
+    return isinstance(error, ApiError) and error.code == ErrorCode.VERSION_CONFLICT
+
+
 class WargaScreen(MDScreen):
     busy = BooleanProperty(False)
     notice = StringProperty("")  # one line under the top bar: an error, or "offline, stale"
     notice_is_error = BooleanProperty(False)
+    notice_action = StringProperty("")  # a button beside the notice (409: "Reload")
     stale_since = NumericProperty(0)  # when the shown data was saved, if it came from the cache
 
     def __init__(self, **kwargs) -> None:
@@ -99,18 +106,41 @@ class WargaScreen(MDScreen):
         return fetched.data
 
     def describe(self, error: ApiError | Offline) -> str:
+        """What went wrong, in the current language, with what the person can do about it."""
         if isinstance(error, Offline):
             return translator.t("common.offline")
-        return translator.error(error.code)
+        if translator.knows_error(error.code) or not error.title:
+            text = translator.error(error.code)
+        else:  # a code newer than this app: the server's own title, in the language asked
+            text = error.title
+        if error.status == 429 and error.retry_after:
+            text += " " + translator.t("common.retry_after", wait=translator.age(error.retry_after))
+        elif _outdated(error):
+            text += " " + translator.t("common.conflict_hint")
+        return text
+
+    def notice_pressed(self) -> None:
+        """The notice's button: after a conflict, fetch the record as it is now."""
+        self.reload()
 
     def _update_notice(self) -> None:
-        if self._error is not None:
-            self.notice, self.notice_is_error = self.describe(self._error), True
+        error = self._error
+        self.notice_action = ""
+        if error is not None:
+            self.notice, self.notice_is_error = self.describe(error), True
+            if _outdated(error):
+                self.notice_action = translator.t("common.reload")
         elif self.stale_since:
-            time = translator.timestamp(self.stale_since)
-            self.notice, self.notice_is_error = translator.t("common.stale", time=time), False
+            age = translator.age(time.time() - self.stale_since)
+            saved = translator.timestamp(self.stale_since)
+            text = translator.t("common.stale", age=age, time=saved)
+            self.notice, self.notice_is_error = text, False
         else:
             self.notice = ""
+
+    def confirm(self, text: str) -> None:
+        """A short success message over the bottom of the window (a snackbar)."""
+        self.app.confirm(text)
 
     def _redraw(self) -> None:
         self._update_notice()

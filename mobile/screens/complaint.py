@@ -10,25 +10,38 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
+from uuid import uuid4
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import DictProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.label import Label
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.button import MDRaisedButton
 
-from mobile.core.api import COMMENT
+from mobile.core.api import COMMENT, Upload
 from mobile.core.catalogues import CATALOGUES
 from mobile.core.complaints import deadline_badge, visible_actions
 from mobile.core.i18n import translator
 from mobile.forms import FormView, described
-from mobile.photos import RemotePhoto
+from mobile.maps import SpotMap
+from mobile.photos import PhotoPicker, RemotePhoto
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
-from shared.errors import ErrorCode
 from shared.roles import Role
+
+FIRST_ACTION = "claim"
+DESTRUCTIVE_COLOUR = (0.72, 0.11, 0.11, 1)
+SECONDARY_COLOUR = (0.88, 0.95, 0.94, 1)  # a light teal, the theme's primary faded
+SECONDARY_TEXT = (0.0, 0.35, 0.31, 1)
 
 NOTE = {"code": "note", "label": "complaint.field.note", "type": "textarea"}
 REQUIRED_NOTE = {**NOTE, "required": True}
@@ -40,6 +53,7 @@ class ActionForm:
 
     fields: list[dict] = field(default_factory=list)
     body: Callable[[dict], dict | None] = dict
+    photos: bool = False  # staff may attach photos, sent before the action (the "after" photo)
 
 
 def _comment_body(answers: dict) -> dict:
@@ -52,7 +66,7 @@ ACTION_FORMS = {
     "start_work": ActionForm([NOTE]),
     "close": ActionForm([NOTE]),
     "request_info": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.question"}]),
-    "resolve": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.public_note"}]),
+    "resolve": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.public_note"}], photos=True),
     "provide_info": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.answer"}]),
     "reopen": ActionForm([{**REQUIRED_NOTE, "label": "complaint.field.reopen_reason"}]),
     "forward": ActionForm(
@@ -182,6 +196,7 @@ class ComplaintRow(Card):
     complaint = DictProperty()
     chooser = ObjectProperty()
     status = StringProperty()  # a status, or "waiting_to_send" for one still in the outbox
+    selected = BooleanProperty(False)  # the one shown beside the list (wide windows)
     badge = StringProperty()
     headline = StringProperty()
     subline = StringProperty()
@@ -209,17 +224,31 @@ class ComplaintRow(Card):
         )
 
 
+# Actions that end or discard a case: drawn apart (red) and sent only from a confirmation.
+DESTRUCTIVE_ACTIONS = {"reject", "mark_duplicate", "close", "withdraw", "revoke"}
+
+
 class ActionPanel(MDBoxLayout):
-    """The inputs of the action being taken, with Send and Cancel."""
+    """The inputs of the action being taken, with Send and Cancel; for a destructive action the
+    panel is its confirmation (a warning, a red "Yes, ..." button)."""
 
     action = StringProperty()
+    destructive = BooleanProperty(False)
 
     def __init__(self, action: str, form: ActionForm, detail: "ComplaintDetail", **kwargs):
-        super().__init__(action=action, **kwargs)
+        super().__init__(action=action, destructive=action in DESTRUCTIVE_ACTIONS, **kwargs)
         self.form_spec = form
         self.detail = detail
         self.form = FormView(described(form.fields))
         self.ids.form_slot.add_widget(self.form)
+        self.photos: PhotoPicker | None = None
+        self.upload_key = uuid4().hex  # the photos are added once, however often Send is pressed
+        if form.photos:
+            self.photos = PhotoPicker()
+            self.ids.form_slot.add_widget(
+                Factory.HintText(text=translator.t("complaint.after_photo"))
+            )
+            self.ids.form_slot.add_widget(self.photos)
 
     def send(self) -> None:
         answers = self.form.validate()
@@ -237,22 +266,38 @@ class ActionButtons:
 
     actions_title = "complaint.actions"
 
+    # Where the buttons go: a bar outside the scrolled detail, so the main action is always in
+    # view (the complaint screens set it); None puts them at the end of the detail.
+    action_bar = None
+
     def _render_actions(self) -> None:
+        bar = self.action_bar or self
+        if self.action_bar is not None:
+            self.action_bar.clear_widgets()
         actions = self.available_actions()
         if not actions:
             return
-        self.add_widget(Factory.SectionTitle(text=translator.t(self.actions_title)))
-        buttons = Factory.ButtonRow()
-        for action in actions:
-            buttons.add_widget(
-                MDRaisedButton(
-                    text=translator.t(f"action.{action}"),
-                    on_release=lambda _b, action=action: self.start(action),
-                )
-            )
-        self.add_widget(buttons)
+        if self.action_bar is None:
+            bar.add_widget(Factory.SectionTitle(text=translator.t(self.actions_title)))
         if self.panel is not None:
-            self.add_widget(self.panel)
+            bar.add_widget(self.panel)
+        buttons = Factory.ButtonRow()
+        # The first action is the main one (claiming first: nothing else starts before it);
+        # destructive ones come last, in red.
+        ordered = sorted(actions, key=lambda a: (a in DESTRUCTIVE_ACTIONS) - (a == FIRST_ACTION))
+        for index, action in enumerate(ordered):
+            button = MDRaisedButton(
+                text=translator.t(f"action.{action}"),
+                on_release=lambda _b, action=action: self.start(action),
+            )
+            if action in DESTRUCTIVE_ACTIONS:
+                button.md_bg_color = DESTRUCTIVE_COLOUR
+            elif index > 0:  # secondary: quieter than the main action
+                button.md_bg_color = SECONDARY_COLOUR
+                button.theme_text_color = "Custom"
+                button.text_color = SECONDARY_TEXT
+            buttons.add_widget(button)
+        bar.add_widget(buttons)
 
     def cancel(self) -> None:
         self.panel = None
@@ -265,13 +310,16 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
     complaint = ObjectProperty(None, allownone=True)
     categories = DictProperty()  # code -> category, to name the extra questions and answers
     agencies = ListProperty()  # the forward action's choices
-    # Called with the complaint after an action changed it, or None when it must be reloaded.
+    region = DictProperty()  # for the map's tiles
+    # Called with the complaint after an action changed it.
     after_action = ObjectProperty()
+    action_bar = ObjectProperty(None, allownone=True)  # see ActionButtons
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.panel: ActionPanel | None = None
         self.photos: list[RemotePhoto] = []
+        self.spot: SpotMap | None = None
 
     async def photos_loaded(self) -> None:
         await asyncio.gather(*(photo.loading for photo in self.photos if photo.loading))
@@ -312,21 +360,33 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         add(Factory.SectionTitle(text=t("complaint.location")))
         place = f"{complaint['latitude']:.5f}, {complaint['longitude']:.5f}"
         add(Factory.BodyText(text="\n".join(filter(None, [complaint["address"], place]))))
+        add(self._spot(complaint))
         answers = self._answers(category.get("questions") or [])
         if answers:
             add(Factory.SectionTitle(text=t("complaint.answers")))
             add(Factory.BodyText(text=answers))
         self._render_facts()
-        if complaint["photos"]:
-            add(Factory.SectionTitle(text=t("complaint.photos", count=len(complaint["photos"]))))
+        reporters = [p for p in complaint["photos"] if not p["from_staff"]]
+        agencys = [p for p in complaint["photos"] if p["from_staff"]]  # e.g. after the repair
+        for key, photos in (("complaint.photos", reporters), ("complaint.staff_photos", agencys)):
+            if not photos:
+                continue
+            add(Factory.SectionTitle(text=t(key, count=len(photos))))
             strip = Factory.PhotoStrip()
-            for photo in complaint["photos"]:
-                strip.add_widget(RemotePhoto(url=photo["thumbnail_url"]))
+            for photo in photos:
+                strip.add_widget(RemotePhoto(url=photo["thumbnail_url"], full_url=photo["url"]))
             add(strip)
-            self.photos = strip.children
+            self.photos += strip.children
         add(Factory.SectionTitle(text=t("complaint.timeline")))
         add(Factory.BodyText(text="\n\n".join(map(self._event, complaint["timeline"]))))
         self._render_actions()
+
+    def _spot(self, complaint: dict) -> SpotMap:
+        """The complaint's place on a small map (one map per view, moved to each complaint)."""
+        if self.spot is None:
+            self.spot = SpotMap(App.get_running_app().map_source(self.region or None))
+        self.spot.show_spot(complaint["latitude"], complaint["longitude"])
+        return self.spot
 
     def _answers(self, questions: list[dict]) -> str:
         lines = []
@@ -417,6 +477,21 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         app = App.get_running_app()
         screen = app.manager.current_screen  # shows progress and the error notice
         complaint = self.complaint
+        panel = self.panel
+        if panel is not None and panel.photos is not None and panel.photos.paths:
+            uploaded = await screen.run(
+                app.api.send(
+                    "POST",
+                    f"/complaints/{complaint['id']}/photos",
+                    body=None,
+                    uploads=[Upload(Path(path)) for path in panel.photos.paths],
+                    idempotency_key=panel.upload_key,
+                )
+            )
+            if uploaded is None:
+                return  # the notice says why; the action waits for another try
+            # Adding photos is an event: the action goes with the version it made.
+            complaint = (await screen.fetch(app.api.complaint(complaint["id"]))) or complaint
         updated = await screen.run(
             app.api.complaint_action(complaint["id"], action, body, version=complaint["version"])
         )
@@ -426,13 +501,12 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
             return
         if self.panel is not None:
             self.panel.form.show_server_errors(screen.last_error)
-        if getattr(screen.last_error, "code", None) == ErrorCode.VERSION_CONFLICT:
-            self.after_action(None)  # someone else acted first: reload what is there now
+        # A 409 (someone else acted first) leaves the notice's "Reload" to the officer.
 
 
 class ComplaintScreen(WargaScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.ids.detail.after_action = self._changed
+        self.ids.detail.after_action = lambda _complaint: None
 
     async def load(self) -> None:
         detail = self.ids.detail
@@ -441,6 +515,7 @@ class ComplaintScreen(WargaScreen):
         categories = await self.fetch(self.app.api.complaint_categories())
         if categories is not None:
             detail.categories = {c["code"]: c for c in categories["items"]}
+        detail.region = await self.fetch(self.app.api.region()) or {}
         if self.app.tokens.session and self.app.tokens.session.role != Role.RESIDENT:
             agencies = await self.fetch(self.app.api.agencies())
             detail.agencies = agencies["items"] if agencies else []
@@ -451,7 +526,3 @@ class ComplaintScreen(WargaScreen):
 
     async def settled(self) -> None:
         await self.ids.detail.photos_loaded()
-
-    def _changed(self, complaint: dict | None) -> None:
-        if complaint is None:
-            self.reload()

@@ -11,12 +11,12 @@ from kivy.factory import Factory
 from kivy.properties import ListProperty
 from kivymd.uix.button import MDRaisedButton
 
-from mobile import device
 from mobile.core.api import ApiError, Offline
-from mobile.core.complaints import queue_complaint, region_centre
+from mobile.core.complaints import queue_complaint
 from mobile.core.i18n import translator
 from mobile.core.outbox import OutboxStatus
 from mobile.forms import FormView, described
+from mobile.maps import SpotMap, as_feature
 from mobile.screens.base import WargaScreen
 
 # The questions every complaint has (limits as the API's `ComplaintCreate`); codes are its names.
@@ -63,6 +63,8 @@ FIELDS = [
     },
 ]
 ANSWERS_PREFIX = "answers."  # how the server names problems with the extra questions
+# The API takes a complaint's location as two numbers; the form shows it as one input.
+LOCATION_PARTS = {"latitude": "location", "longitude": "location"}
 
 
 class ComplaintFormScreen(WargaScreen):
@@ -73,12 +75,16 @@ class ComplaintFormScreen(WargaScreen):
         self.category: dict | None = None
         self.questions = FormView([])  # the category's extra questions
         self.pending: dict | None = None  # the complaint held back while nearby ones are shown
+        self.region: dict | None = None  # for the map's tiles
+        self.spot: SpotMap | None = None  # the nearby reports on a map
 
     def on_kv_post(self, base_widget) -> None:
         self.form = FormView(described(FIELDS))
         self.ids.form_slot.add_widget(self.form)
-        if not device.ON_ANDROID:  # typed coordinates (or the region's centre) instead
-            self.ids.gps.parent.remove_widget(self.ids.gps)
+
+    def open(self, **params) -> None:
+        self.ids.page.scroll_y = 1  # a form starts at its top
+        super().open(**params)
 
     async def load(self) -> None:
         code = self.params["category"]
@@ -88,12 +94,7 @@ class ComplaintFormScreen(WargaScreen):
             self.category = found[0] if found else None
             self.questions = FormView((self.category or {}).get("questions") or [])
             self.clear()
-        location = self.form.inputs["location"]
-        if not location.latitude.text:
-            region = await self.fetch(self.app.api.region())
-            if region is not None:
-                latitude, longitude = region_centre(region)
-                location.latitude.text, location.longitude.text = str(latitude), str(longitude)
+        self.region = self.region or await self.fetch(self.app.api.region())
 
     def clear(self) -> None:
         """Empty every answer (a new category, or the last complaint was queued)."""
@@ -113,14 +114,6 @@ class ComplaintFormScreen(WargaScreen):
             slot.add_widget(Factory.SectionTitle(text=translator.t("complaint_form.questions")))
             slot.add_widget(self.questions)
         self._render_nearby()
-
-    def use_gps(self) -> None:
-        location = self.form.inputs["location"]
-
-        def fill(latitude: float, longitude: float) -> None:
-            location.latitude.text, location.longitude.text = f"{latitude:.6f}", f"{longitude:.6f}"
-
-        device.locate(fill)
 
     # --- sending ---
 
@@ -162,6 +155,7 @@ class ComplaintFormScreen(WargaScreen):
         add = box.add_widget
         add(Factory.SectionTitle(text=translator.t("complaint_form.nearby")))
         add(Factory.HintText(text=translator.t("complaint_form.nearby_help")))
+        add(self._nearby_map())
         for other in self.nearby:
             distance = translator.t("complaint_form.distance", metres=round(other["distance_m"]))
             add(Factory.BodyText(text=f"{other['title']} ({other['tracking_number']})", bold=True))
@@ -183,28 +177,40 @@ class ComplaintFormScreen(WargaScreen):
             )
         )
 
+    def _nearby_map(self) -> SpotMap:
+        """Where the resident's pin is and the open reports around it."""
+        if self.spot is None:
+            self.spot = SpotMap(self.app.map_source(self.region))
+        pending = self.pending
+        features = [as_feature(other) for other in self.nearby]
+        self.spot.show_spot(pending["latitude"], pending["longitude"], features)
+        return self.spot
+
     async def support(self, other: dict) -> None:
         """ "Me too" on the existing complaint instead of filing this one."""
         if await self.run(self.app.api.support_complaint(other["id"])) is not None:
             self.clear()
             self.render()
             number = other["tracking_number"]
-            self.notice = translator.t("complaint_form.supported", number=number)
+            self.confirm(translator.t("complaint_form.supported", number=number))
 
     async def send(self) -> None:
         photos = [Path(p) for p in self.ids.photos.paths]
         item = queue_complaint(self.app.outbox, self.pending, photos)
         self.nearby = []
         await self.run(self.app.outbox.flush(self.app.api))
+        self.app.count_waiting()
         item = self.app.outbox.get(item.id)
         if item.status is OutboxStatus.FAILED:  # refused: show why, next to the fields
             error = ApiError.from_problem(item.problem)
             self.app.outbox.discard(item.id)
-            self.form.show_server_errors(error)
+            self.form.show_server_errors(error, aliases=LOCATION_PARTS)
             self.questions.show_server_errors(error, prefix=ANSWERS_PREFIX)
             self.notice, self.notice_is_error = self.describe(error), True
             self.render()
             return
+        sent = item.response if item.status is OutboxStatus.SENT else None
         self.clear()
         self.render()
-        self.app.show("my_complaints")
+        # The confirmation takes the form's place: Back does not return to a sent form.
+        self.app.show("complaint_sent", replace=True, complaint=sent)

@@ -1,9 +1,9 @@
-"""The agency's complaint queue for officers and supervisors: filters, deadline badges, and the
-chosen complaint beside the list on wide windows (on a phone it opens as its own screen)."""
+"""The agency's complaint queue for officers and supervisors: one bar of filters, deadline
+badges, new complaints arriving live, and the chosen complaint beside the list on wide windows
+(highlighted in the list, its actions in a bar that stays in view; on a phone it opens as its
+own screen)."""
 
-from kivy.factory import Factory
-from kivy.properties import DictProperty
-from kivymd.uix.button import MDFlatButton, MDRaisedButton
+from kivy.properties import DictProperty, NumericProperty
 
 from mobile import screens
 from mobile.core.i18n import translator
@@ -13,7 +13,7 @@ from shared.complaints import OPEN_STATUSES, ComplaintStatus
 
 screens.ensure_loaded("complaint")  # ComplaintDetail is this screen's right-hand pane
 
-# Each filter: the API's query parameter and its values ("" = no filter, the first button).
+# Each filter: the API's query parameter and its values ("" = no filter, listed first).
 FILTERS = {
     "status": [
         "",
@@ -27,13 +27,20 @@ FILTERS = {
 
 class ComplaintQueueScreen(WargaScreen):
     filters = DictProperty({name: "" for name in FILTERS})
+    selected_id = NumericProperty(0)  # the complaint shown beside the list
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.complaints: list[dict] = []
+        self._menu = None
 
     def on_kv_post(self, base_widget) -> None:
-        self.ids.detail.after_action = self._changed
+        detail = self.ids.detail
+        detail.after_action = self._changed
+        detail.action_bar = self.ids.actions
+        detail.bind(complaint=self._shown)
+        # New complaints for the agency arrive in the officer's inbox: the list follows live.
+        self.app.notifier.bind(on_entry=self._inbox_entry)
 
     async def load(self) -> None:
         detail = self.ids.detail
@@ -41,6 +48,7 @@ class ComplaintQueueScreen(WargaScreen):
             categories = await self.fetch(self.app.api.complaint_categories())
             agencies = await self.fetch(self.app.api.agencies())
             detail.categories = {c["code"]: c for c in (categories or {"items": []})["items"]}
+            detail.region = await self.fetch(self.app.api.region()) or {}
             detail.agencies = (agencies or {"items": []})["items"]
         await self._fetch_queue()
         shown = detail.complaint["id"] if detail.complaint else None
@@ -62,30 +70,59 @@ class ComplaintQueueScreen(WargaScreen):
         listing = self.ids.listing
         listing.clear_widgets()
         for complaint in self.complaints:
-            listing.add_widget(ComplaintRow(complaint, chooser=self.choose))
+            row = ComplaintRow(complaint, chooser=self.choose)
+            row.selected = self.ids.panes.wide and complaint["id"] == self.selected_id
+            listing.add_widget(row)
         self.ids.empty.text = "" if self.complaints else translator.t("queue.empty")
+
+    def _shown(self, _detail, complaint: dict | None) -> None:
+        self.selected_id = complaint["id"] if complaint else 0
+        for row in self.ids.listing.children:
+            row.selected = self.ids.panes.wide and row.complaint["id"] == self.selected_id
+        self.ids.detail_page.scroll_y = 1  # a new complaint is read from its top
 
     async def settled(self) -> None:
         await self.ids.detail.photos_loaded()
 
+    # --- filters: one bar; each chip opens its choices ---
+
     def _render_filters(self) -> None:
-        box = self.ids.filters
-        box.clear_widgets()
-        for name, values in FILTERS.items():
-            box.add_widget(Factory.HintText(text=translator.t(f"queue.{name}")))
-            row = Factory.ButtonRow()
-            box.add_widget(row)
-            for value in values:
-                chosen = self.filters[name] == value
-                button = (MDRaisedButton if chosen else MDFlatButton)(
-                    text=translator.t(f"queue.{name}.{value or 'all'}"),
-                    on_release=lambda _b, name=name, value=value: self.set_filter(name, value),
-                )
-                row.add_widget(button)
+        for name in FILTERS:
+            value = self.filters[name]
+            chip = self.ids[f"filter_{name}"]
+            label = translator.t(f"queue.{name}")
+            chosen = translator.t(f"queue.{name}.{value or 'all'}")
+            chip.text = f"{label}: {chosen}"
+            chip.active = bool(value)
+
+    def open_filter(self, name: str) -> None:
+        from kivymd.uix.menu import MDDropdownMenu  # on first use: the queue opens without it
+
+        if self._menu is not None:
+            self._menu.dismiss()
+        items = [
+            {
+                "text": translator.t(f"queue.{name}.{value or 'all'}"),
+                "viewclass": "OneLineListItem",
+                "height": 48,
+                "on_release": lambda value=value: self._pick(name, value),
+            }
+            for value in FILTERS[name]
+        ]
+        self._menu = MDDropdownMenu(caller=self.ids[f"filter_{name}"], items=items, width_mult=4)
+        self._menu.open()
+
+    def _pick(self, name: str, value: str) -> None:
+        if self._menu is not None:
+            self._menu.dismiss()
+            self._menu = None
+        self.set_filter(name, value)
 
     def set_filter(self, name: str, value: str) -> None:
         self.filters[name] = value
         self.reload()
+
+    # --- the chosen complaint ---
 
     def choose(self, complaint: dict) -> None:
         if self.ids.panes.wide:
@@ -98,13 +135,20 @@ class ComplaintQueueScreen(WargaScreen):
         if found is not None:
             self.ids.detail.complaint = found
 
-    def _changed(self, complaint: dict | None) -> None:
+    def _changed(self, _complaint: dict) -> None:
         """After an action the queue's lines change too (status, assignee, or gone)."""
-        if complaint is None:
-            self.ids.detail.complaint = None
-            self.reload()
-        else:
+        self.app.spawn(self._refresh_list())
+
+    def _inbox_entry(self, _notifier, entry: dict) -> None:
+        if entry.get("subject_type") == "complaint" and self.ready.is_set():  # opened before
             self.app.spawn(self._refresh_list())
+
+    def notice_pressed(self) -> None:
+        """After a conflict: the shown complaint and the list as they are now."""
+        shown = self.ids.detail.complaint
+        self.reload()
+        if shown is not None:
+            self.app.spawn(self._show_detail(shown))
 
     async def _refresh_list(self) -> None:
         await self._fetch_queue()

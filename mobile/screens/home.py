@@ -5,13 +5,16 @@ from dataclasses import dataclass
 from kivy.factory import Factory
 from kivy.metrics import dp, sp
 from kivy.properties import StringProperty
+from kivymd.uix.button import MDFlatButton
 from kivymd.uix.gridlayout import MDGridLayout
-from kivymd.uix.label import MDLabel
+from kivymd.uix.label import MDIcon, MDLabel
 
+from mobile import screens
+from mobile.core.complaints import waiting_complaints
 from mobile.core.i18n import translator
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
-from shared.complaints import COMPLAINT_MACHINE
+from shared.complaints import COMPLAINT_MACHINE, OPEN_STATUSES
 from shared.permits import PERMIT_MACHINE
 from shared.roles import Role, belongs_to_agency
 
@@ -23,20 +26,21 @@ class Tile:
     roles: tuple[str, ...] = ()  # shown to these roles only; empty: to everyone
 
 
-# The resident's services, in the order they appear; new screens add a tile here.
+# The resident's other services, below "Report a problem" and their open reports, in the order
+# they appear; new screens add a tile here. Settings are the top bar's cog, once.
 RESIDENT_TILES = [
     Tile("notifications", "bell-outline"),
+    Tile("my_complaints", "clipboard-text-clock-outline"),
+    Tile("reports_map", "map-marker-multiple-outline"),
     Tile("permit_types", "file-document-outline"),
     Tile("my_permits", "file-clock-outline"),
-    Tile("complaint_categories", "alert-circle-outline"),
-    Tile("my_complaints", "clipboard-text-clock-outline"),
     Tile("agencies", "office-building-outline"),
     Tile("announcements", "bullhorn-outline"),
     Tile("services", "book-open-outline"),
     Tile("search", "magnify"),
     Tile("outbox", "tray-arrow-up"),
-    Tile("settings", "cog-outline"),
 ]
+OPEN_REQUESTS_SHOWN = 3  # on home; "see all" opens the whole list
 STAFF_TILES = [
     Tile("notifications", "bell-outline"),
     Tile("complaint_queue", "inbox-full-outline"),
@@ -50,8 +54,8 @@ STAFF_TILES = [
 ]
 
 
-# The tile whose icon carries the unread count.
-BADGED_TILE = "notifications"
+# The tiles whose icons carry a count: the inbox's unread entries, the outbox's waiting items.
+BADGED_TILES = {"notifications": "unread", "outbox": "waiting"}
 TILE_ICON_SIZE = sp(32)
 TILE_MIN_HEIGHT = dp(124)
 
@@ -62,6 +66,13 @@ class TileIcon(MDLabel):
     icon = StringProperty()
 
 
+class BadgedTileIcon(MDIcon):
+    """A tile's icon with a count as MDIcon's badge: `counted` is "unread" (the inbox) or
+    "waiting" (the outbox)."""
+
+    counted = StringProperty()
+
+
 class ServiceTile(Card):
     icon = StringProperty()
     title = StringProperty()
@@ -70,8 +81,11 @@ class ServiceTile(Card):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        kind = Factory.BadgedTileIcon if self.screen == BADGED_TILE else TileIcon
-        icon = kind(icon=self.icon)
+        counted = BADGED_TILES.get(self.screen)
+        if counted:
+            icon = BadgedTileIcon(icon=self.icon, counted=counted)
+        else:
+            icon = TileIcon(icon=self.icon)
         icon.font_size = TILE_ICON_SIZE  # after init: MDLabel's sets its font style's size
         self.bind(icon=icon.setter("icon"))
         self.add_widget(icon, index=len(self.children))  # above the title and the hint
@@ -110,15 +124,25 @@ class HomeScreen(WargaScreen):
         self.agency: dict | None = None
         self.categories: list[dict] = []
         self.permit_types: list[dict] = []
+        self.open_complaints: list[dict] = []
 
     @property
     def role(self) -> str:
         session = self.app.tokens.session
         return session.role if session else Role.RESIDENT
 
+    def on_pre_enter(self, *_args) -> None:
+        self.app.count_waiting()  # back from a form: the outbox badge is current
+
     async def load(self) -> None:
         self.me = await self.fetch(self.app.api.me())
         session = self.app.tokens.session
+        if self.role == Role.RESIDENT:
+            mine = await self.fetch(self.app.api.my_complaints())
+            statuses = {s.value for s in OPEN_STATUSES}
+            self.open_complaints = [
+                c for c in (mine or {"items": []})["items"] if c["status"] in statuses
+            ]
         if session and belongs_to_agency(session.role) and session.agency_code:
             code = session.agency_code
             self.agency = await self.fetch(self.app.api.agency(code))
@@ -128,6 +152,7 @@ class HomeScreen(WargaScreen):
             self.permit_types = [p for p in permit_types["items"] if p["agency"]["code"] == code]
 
     def render(self) -> None:
+        self.app.count_waiting()
         staff = self.role != Role.RESIDENT
         self.title_key = "home.staff_title" if staff else "home.title"
         name = self.me["full_name"] if self.me else ""
@@ -149,6 +174,35 @@ class HomeScreen(WargaScreen):
                 )
             )
         self._render_staff_panel(staff)
+        self._render_open_requests(staff)
+
+    def _render_open_requests(self, staff: bool) -> None:
+        """The resident's reports still in progress, most urgent deadline first."""
+        complaint_row = screens.ensure_loaded("complaint").ComplaintRow
+        box = self.ids.open_requests
+        box.clear_widgets()
+        self.ids.resident_top.opacity = 0 if staff else 1
+        self.ids.resident_top.disabled = staff
+        if staff:
+            return
+        waiting = [item.body for item in waiting_complaints(self.app.outbox)]
+        shown = sorted(self.open_complaints, key=lambda c: c["deadline"]["due_date"])
+        rows = [complaint_row(c) for c in waiting]
+        rows += [complaint_row(c, chooser=self._open_complaint) for c in shown]
+        for row in rows[:OPEN_REQUESTS_SHOWN]:
+            box.add_widget(row)
+        if not rows:
+            box.add_widget(Factory.HintText(text=translator.t("home.no_open_requests")))
+        elif len(rows) > OPEN_REQUESTS_SHOWN:
+            box.add_widget(
+                MDFlatButton(
+                    text=translator.t("home.see_all"),
+                    on_release=lambda _b: self.app.show("my_complaints"),
+                )
+            )
+
+    def _open_complaint(self, complaint: dict) -> None:
+        self.app.show("complaint", id=complaint["id"])
 
     def _render_staff_panel(self, staff: bool) -> None:
         panel = self.ids.staff

@@ -10,11 +10,14 @@ from mobile.screens.base import WargaScreen
 class OutboxScreen(WargaScreen):
     async def send_now(self) -> None:
         result = await self.run(self.app.outbox.flush(self.app.api))
-        if result is not None:
-            self.ids.summary.text = translator.t(
-                "outbox.flushed", sent=result.sent, failed=result.failed, waiting=result.waiting
+        self.app.count_waiting()
+        self.render()  # the list first: the message below describes it, never an older one
+        if result is not None and (result.sent or result.failed):
+            self.confirm(
+                translator.t(
+                    "outbox.flushed", sent=result.sent, failed=result.failed, waiting=result.waiting
+                )
             )
-        self.render()
 
     def render(self) -> None:
         listing = self.ids.listing

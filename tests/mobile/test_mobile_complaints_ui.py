@@ -49,6 +49,10 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert title in filed["detail"] and "Foto (1)" in filed["detail"]
     assert "Perkiraan ukuran kerusakan: Besar (lebih dari 1 m)" in "\n".join(filed["detail"])
     assert filed["buttons"] == ["Beri komentar"]
+    # The photo opens full screen at its own size (not the thumbnail's) and zooms.
+    assert filed["viewer"] == {"full_screen": True, "photo_size": [640, 480], "zoomed": True}
+    assert filed["after_viewer"] == "complaint"
+    assert filed["spot"] == {"drawn": True, "pin": [-6.2901, 106.7163]}  # its place, on a map
     complaint = str(filed["complaint_id"])
 
     neighbour = drive(
@@ -56,22 +60,35 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     )
     [number] = [line for line in mine["line"].split(" · ") if line.startswith("ADU-")]
     assert f"{title} ({number})" in neighbour["nearby"]  # the likely duplicate, before sending
+    # ... and on a map, beside the resident's own pin.
+    assert neighbour["nearby_map"]["drawn"]
+    assert neighbour["nearby_map"]["pin"] == [-6.2898, 106.7163]
+    assert number in neighbour["nearby_map"]["markers"]
     assert neighbour["submit_disabled"]
-    assert neighbour["notice"] == f"Terima kasih, dukungan Anda untuk {number} tercatat."
+    assert f"Terima kasih, dukungan Anda untuk {number} tercatat." in neighbour["snackbar"]
     assert neighbour["outbox"] == 0  # nothing filed
     assert "Anda sudah mendukung laporan ini." in neighbour["nearby_again"]
     assert "Dukung laporan ini" not in neighbour["nearby_again"]
 
-    officer = drive("officer_resolves", "--size", "1280x800", "--param", f"complaint={complaint}")
+    officer = drive(
+        "officer_resolves",
+        "--size",
+        "1280x800",
+        "--param",
+        f"complaint={complaint}",
+        "--param",
+        f"photo={photo}",
+    )
     assert officer["wide"] and officer["screen"] == "complaint_queue"  # the detail is beside
     assert title in [row["title"] for row in officer["queue"]]
+    # Claiming first (the main action), the ones that end the case last.
     assert officer["buttons_new"] == [
+        "Ambil untuk ditangani",
         "Verifikasi",
         "Teruskan ke dinas lain",
+        "Beri komentar",
         "Tolak",
         "Tandai duplikat",
-        "Beri komentar",
-        "Ambil untuk ditangani",
     ]
     assert officer["assignee"] == "Petugas dbmsda"
     assert "Didukung 1 warga" in officer["facts"]
@@ -85,6 +102,9 @@ def test_filed_with_a_photo_claimed_and_resolved_by_the_officer_then_rated(drive
     assert rated["buttons"] == ["Buka kembali", "Beri penilaian"]
     assert rated["rating"] == 5
     assert "Lubang sudah ditambal dengan aspal." in "\n".join(rated["texts"])
+    # The agency's "after" photo, beside the reporter's, and its line in the timeline.
+    assert {"Foto (1)", "Foto dari dinas (1)"} <= set(rated["texts"])
+    assert "Foto ditambahkan" in "\n".join(rated["texts"])
     assert rated["buttons_after"] == ["Buka kembali"]
     # Switching the language redraws the open complaint at once.
     assert {"Rincian pengaduan", "Riwayat", "Selesai"} <= set(rated["texts"])
@@ -107,6 +127,8 @@ def test_filed_offline_is_sent_exactly_once_after_a_restart(drive, api_server, p
         f"offline_api=http://127.0.0.1:{free_port()}",
         data_dir=data_dir,
     )
+    assert "Laporan disimpan di kotak keluar" in offline["confirmation"]
+    assert not [text for text in offline["confirmation"] if text.startswith("ADU-")]
     assert offline["mine"][0] == {
         "title": title,
         "badge": "Menunggu dikirim",

@@ -71,3 +71,23 @@ def test_attachments_are_copied_and_discarded_with_their_item(tmp_path):
     outbox.discard(item.id)
     assert outbox.items() == []
     assert not (tmp_path / "outbox" / "files" / item.idempotency_key).exists()
+
+
+def test_items_belong_to_the_account_that_queued_them_and_old_ones_are_adopted(tmp_path):
+    folder = tmp_path / "outbox"
+    before_owners = Outbox(folder)  # an outbox written before items had an owner
+    old = before_owners.add("POST", "/complaints", {"title": "dari versi lama"})
+    before_owners.close()
+
+    siti = Outbox(folder, account="7")
+    assert siti.items() == []
+    siti.adopt()  # the account signed in when the app was updated wrote them
+    assert [item.id for item in siti.items()] == [old.id]
+    mine = siti.add("POST", "/complaints", {"title": "milik Siti"})
+
+    siti.account = "8"  # Budi signs in on the same phone
+    assert siti.items() == []
+    siti.adopt()  # nothing unowned left: Siti's stay hers
+    assert siti.items() == []
+    siti.account = "7"
+    assert [item.id for item in siti.items()] == [old.id, mine.id]

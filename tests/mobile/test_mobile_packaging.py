@@ -21,7 +21,8 @@ ANDROID_PYTHON = {
     "extra": "",
 }
 # What the app imports directly; everything these need must be listed too.
-DIRECT = ["kivymd", "httpx"]
+# kivy-garden.mapview imports requests for its tiles without declaring it.
+DIRECT = ["kivymd", "httpx", "kivy-garden.mapview", "requests"]
 # Kivy comes from python-for-android's own recipe, which leaves its desktop extras out
 # (docutils, pygments, requests, kivy-garden); only its filetype dependency is needed.
 KIVY_RECIPE = {"kivy"}

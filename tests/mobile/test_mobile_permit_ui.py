@@ -109,7 +109,7 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
         api=unreachable_url,
         data_dir=app_data,
     )
-    assert offline["notice"].startswith("Luring: menampilkan data tersimpan")
+    assert offline["notice"].startswith("Luring: data tersimpan ")
     assert offline["documents"]["proposal"] == "Dikirim bersama permohonan: surat.pdf"
     assert offline["mine"][0]["badge"] == "Menunggu dikirim"
     queued = ["permit_application", *["permit_document"] * 4, "permit_submission"]

@@ -16,17 +16,31 @@ def test_logging_in_through_the_form_opens_the_residents_home(drive):
     assert seen["greeting"] == "Halo, Siti Rahmawati"
     assert seen["tiles"] == [
         "Kotak masuk",
+        "Pengaduan saya",
+        "Peta laporan",
         "Perizinan",
         "Izin saya",
-        "Lapor masalah",
-        "Pengaduan saya",
         "Direktori dinas",
         "Pengumuman",
         "Katalog layanan",
         "Cari",
         "Kotak keluar",
-        "Pengaturan",
     ]
+
+
+def test_a_residents_home_starts_with_report_a_problem_then_their_open_reports(drive):
+    seen = drive("resident_home")
+    drawn = seen["drawn"]
+    # First after the greeting, and the largest thing on the screen.
+    assert drawn.index("Lapor masalah") < drawn.index("Laporan saya yang berjalan")
+    assert drawn.index("Laporan saya yang berjalan") < drawn.index("Layanan lain")
+    assert seen["report_area"] > 1.5 * max(seen["tile_areas"])
+    # Their open reports with status and due date: the one filed, the one waiting to be sent.
+    assert {"title": seen["filed"], "badge": "Diajukan"} in seen["open"]
+    assert {"title": "Sampah menumpuk di Jl. Melati", "badge": "Menunggu dikirim"} in seen["open"]
+    assert any("Batas waktu" in line for line in seen["lines"])
+    assert seen["outbox_badge"] == "numeric-1"
+    assert "Pengaturan" not in seen["tiles"]  # settings once: the top bar's cog
 
 
 def test_switching_language_changes_the_visible_strings_and_is_remembered(drive):
@@ -36,6 +50,9 @@ def test_switching_language_changes_the_visible_strings_and_is_remembered(drive)
     assert "Perizinan" not in seen["after"]
     assert {"Settings", "Language", "Log out"} <= set(seen["settings"])
     assert seen["saved"]["language"] == "en"
+    # The chosen language shows as chosen, before and after the switch.
+    assert seen["chosen_before"] == ["check-circle", "circle-outline"]
+    assert seen["chosen_after"] == ["circle-outline", "check-circle"]
 
 
 def test_register_shows_each_problem_next_to_its_field(drive):
@@ -58,6 +75,14 @@ def test_agency_directory_uses_two_panes_on_a_wide_window_and_one_on_a_narrow(dr
     wide = seen["wide"]
     assert wide["wide"] and wide["detail_width"] > wide["list_width"] > 0
     assert wide["detail"] == ["Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu (DPMPTSP)"]
+    # Contacts are buttons that open the dialer, WhatsApp, mail and the browser.
+    assert [(c["url"], c["tall_enough"], c["drawn"]) for c in seen["contacts"]] == [
+        ("tel:02174601101", True, True),
+        ("https://wa.me/6281110001101", True, True),
+        ("mailto:dpmptsp@harapanbaru.go.id", True, True),
+        ("https://dpmptsp.harapanbaru.go.id/", True, True),
+    ]
+    assert seen["contacts"][0]["text"] == "Telepon: (021) 7460-1101"
     assert seen["wide_choice"] == {
         "screen": "agencies",
         "detail": ["Dinas Bina Marga dan Sumber Daya Air (DBMSDA)"],

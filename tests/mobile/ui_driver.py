@@ -54,6 +54,49 @@ def visible_texts(widget) -> list[str]:
     return [w.text for w in widget.walk(restrict=True) if isinstance(w, Label) and w.text]
 
 
+def is_drawn(widget) -> bool:
+    """Whether a person could see `widget`: it and every parent up to the window are opaque and
+    take room (a screen not shown has no window above it)."""
+    from kivy.core.window import Window
+
+    node = widget
+    while node is not Window:
+        if node is None or node.opacity == 0 or node.width <= 0 or node.height <= 0:
+            return False
+        node = node.parent
+    return True
+
+
+def drawn_texts(widget) -> list[str]:
+    """The label texts under `widget` a person would see: `visible_texts` minus hidden ones."""
+    from kivy.uix.label import Label
+
+    return [
+        w.text
+        for w in widget.walk(restrict=True)
+        if isinstance(w, Label) and w.text and is_drawn(w)
+    ]
+
+
+def overlay_texts() -> list[str]:
+    """What is drawn over the screens: dialogs and snackbars (the window's other children)."""
+    from kivy.core.window import Window
+
+    return [text for child in Window.children[:-1] for text in drawn_texts(child)]
+
+
+def overlay_button(text: str):
+    from kivy.core.window import Window
+    from kivymd.uix.button import MDFlatButton, MDRaisedButton
+
+    return next(
+        w
+        for child in Window.children[:-1]
+        for w in child.walk(restrict=True)
+        if isinstance(w, MDFlatButton | MDRaisedButton) and w.text == text
+    )
+
+
 def press_back() -> None:
     from kivy.core.window import Window
 
@@ -94,15 +137,138 @@ async def login_screen(app, accounts):
     )
 
 
+def scaffold(screen):
+    from mobile.widgets import Scaffold
+
+    return next(w for w in screen.walk(restrict=True) if isinstance(w, Scaffold))
+
+
+@scenario
+async def wrong_password(app, accounts):
+    """A wrong password: the spinner shows while the server checks, then the reason is drawn."""
+    login = app.screen("login")
+    login.ids.username.text = accounts["resident"]["username"]
+    login.ids.password.text = "not-the-password"
+    press(login.ids.submit)
+    await until(lambda: login.busy)
+    spinner = scaffold(login).ids.spinner
+    result["busy_drawn"] = is_drawn(spinner) and spinner.active
+    await until(lambda: not login.busy)
+    await frames()
+    result["screen"] = app.manager.current
+    result["drawn"] = drawn_texts(login)
+    result["spinner_after"] = is_drawn(spinner)
+
+
+@scenario
+async def locked_out(app, accounts):
+    """Too many wrong passwords for one account: the login screen says how long to wait."""
+    from contextlib import suppress
+
+    from mobile.core.api import ApiError
+
+    name = params["username"]
+    for _attempt in range(int(params["attempts"])):
+        with suppress(ApiError):
+            await app.api.login(name, "wrong-wrong-wrong")
+    login = app.screen("login")
+    login.ids.username.text = name
+    login.ids.password.text = "wrong-wrong-wrong"
+    press(login.ids.submit)
+    await until(lambda: login.notice)
+    await frames()
+    result["drawn"] = drawn_texts(login)
+
+
+@scenario
+async def offline_banner(app, accounts):
+    """Seen online, then the network goes: the same screen shows its saved data under a banner
+    that says how old it is."""
+    await login_as(app, accounts["resident"])
+    await open_screen(app, "complaint_categories")
+    result["online"] = drawn_texts(app.screen("complaint_categories"))
+    app.set_api_url(params["offline_api"])
+    press_back()
+    categories = await open_screen(app, "complaint_categories")
+    result["offline"] = drawn_texts(categories)
+
+
+@scenario
+async def conflict_reload(app, accounts):
+    """An officer acts on a complaint another session changed a moment ago: the refusal says so
+    and offers to reload, which shows the complaint as it is now."""
+    from mobile.core.api import ApiClient
+    from mobile.core.tokens import TokenStore
+    from tests.mobile.helpers import file_pothole
+
+    async def client(name: str, account: dict) -> ApiClient:
+        api = ApiClient(app.api.base_url, tokens=TokenStore(app.data_dir / name))
+        await api.login(account["username"], account["password"])
+        return api
+
+    resident = await client("resident", accounts["resident"])
+    filed = await file_pothole(resident)
+    await login_as(app, accounts["road_officer"])
+    screen = await open_screen(app, "complaint", id=filed["id"])
+    detail = screen.ids.detail
+    other = await client("other", accounts["road_officer"])
+    await other.complaint_action(filed["id"], "claim", None, version=filed["version"])
+    for api in (resident, other):
+        await api.aclose()
+    detail.start("claim")
+    await until(lambda: screen.notice_is_error)
+    await frames()
+    result["refused"] = drawn_texts(screen)
+    press(scaffold(screen).ids.notice_button)
+    await until(lambda: detail.complaint and detail.complaint["assignee"])
+    await frames()
+    result["reloaded"] = drawn_texts(screen)
+
+
+@scenario
+async def resident_home(app, accounts):
+    """Home after filing one report online and one while offline."""
+    from kivymd.uix.label import MDIcon
+
+    from mobile.core.complaints import queue_complaint
+    from tests.mobile.helpers import POTHOLE, file_pothole
+
+    await login_as(app, accounts["resident"])
+    filed = await file_pothole(app.api)
+    # Waiting to be sent (the outbox is tried every 30 s: not during this scenario).
+    queue_complaint(
+        app.outbox,
+        {**POTHOLE, "category": "sampah", "title": "Sampah menumpuk di Jl. Melati", "answers": {}},
+    )
+    home = app.screen("home")
+    home.reload()
+    await home.ready.wait()
+    await frames()
+    found = queue_rows(home)
+    result["filed"] = filed["title"]
+    result["drawn"] = drawn_texts(home)
+    result["open"] = [{"title": r.headline, "badge": r.badge} for r in found if is_drawn(r)]
+    result["lines"] = [r.subline for r in found]
+    result["report_area"] = home.ids.report.width * home.ids.report.height
+    tiles = list(reversed(home.ids.tiles.children))
+    result["tiles"] = [t.title for t in tiles]
+    result["tile_areas"] = [t.width * t.height for t in tiles]
+    [outbox] = [t for t in tiles if t.screen == "outbox"]
+    [icon] = [w for w in outbox.walk(restrict=True) if isinstance(w, MDIcon)]
+    result["outbox_badge"] = icon.badge_icon
+
+
 @scenario
 async def switch_language(app, accounts):
     await login_as(app, accounts["resident"])
     home = app.screen("home")
     result["before"] = visible_texts(home)
     settings = await open_screen(app, "settings")
+    result["chosen_before"] = [settings.ids.lang_id.icon, settings.ids.lang_en.icon]
     settings.ids.lang_en.dispatch("on_release")
     await frames()
     result["settings"] = visible_texts(settings)
+    result["chosen_after"] = [settings.ids.lang_id.icon, settings.ids.lang_en.icon]
     press_back()
     await frames()
     result["after"] = visible_texts(home)
@@ -139,6 +305,7 @@ async def register_errors(app, accounts):
 async def agency_panes(app, accounts):
     """An officer on a tablet: home with their agency, the directory in two panes, then narrow."""
     from kivy.core.window import Window
+    from kivy.metrics import dp
 
     await login_as(app, accounts["officer"])
     result["home"] = visible_texts(app.screen("home"))
@@ -150,6 +317,13 @@ async def agency_panes(app, accounts):
         "list_width": panes.list_side.width,
         "detail": visible_texts(directory.ids.detail)[:1],
     }
+    from mobile.screens.agency_detail import ContactButton
+
+    result["contacts"] = [
+        {"text": b.text, "url": b.url, "tall_enough": b.height >= dp(48), "drawn": is_drawn(b)}
+        for b in directory.ids.detail.walk(restrict=True)
+        if isinstance(b, ContactButton)
+    ]
     second = directory.agencies[1]
     directory.choose(second)
     await frames()
@@ -207,8 +381,7 @@ def fill_complaint(form_screen, *, title: str, latitude: float, answers: dict) -
     form = form_screen.form
     form.inputs["title"].input.text = title
     form.inputs["description"].input.text = "Lubang sedalam 20 cm di lajur kiri, dekat halte."
-    form.inputs["location"].latitude.text = str(latitude)
-    form.inputs["location"].longitude.text = "106.7163"
+    form.inputs["location"].show({"latitude": latitude, "longitude": 106.7163})
     form.inputs["address"].input.text = "Jl. Pahlawan No. 12"
     for code, value in answers.items():
         form_screen.questions.inputs[code].show(value)
@@ -227,12 +400,17 @@ def rows(screen) -> list[dict]:
 
 
 def detail_buttons(detail) -> list[str]:
+    """The action buttons of a detail view, in its bar below the page if it has one."""
     from kivymd.uix.button import MDRaisedButton
 
-    return [w.text for w in detail.walk(restrict=True) if isinstance(w, MDRaisedButton)]
+    bar = getattr(detail, "action_bar", None) or detail
+    return [w.text for w in bar.walk(restrict=True) if isinstance(w, MDRaisedButton)]
 
 
-async def file_through_the_form(app, title: str, category: str, latitude: float, answers: dict):
+async def file_through_the_form(
+    app, title: str, category: str, latitude: float, answers: dict, *, then_mine: bool = True
+):
+    """File through the form; the confirmation's texts go to `result`; then "my complaints"."""
     categories = await open_screen(app, "complaint_categories")
     codes = [c["code"] for c in categories.categories]
     items = list(reversed(categories.ids.listing.children))
@@ -243,11 +421,132 @@ async def file_through_the_form(app, title: str, category: str, latitude: float,
     await frames()
     fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
     press(form_screen.ids.submit)
-    await until(lambda: app.manager.current == "my_complaints", timeout=20)
-    mine = app.screen("my_complaints")
-    await mine.ready.wait()
+    await until(lambda: app.manager.current == "complaint_sent", timeout=20)
+    sent = app.screen("complaint_sent")
+    await sent.ready.wait()
     await frames()
-    return mine
+    result["confirmation"] = drawn_texts(sent)
+    return await open_screen(app, "my_complaints") if then_mine else sent
+
+
+@scenario
+async def confirmation_flow(app, accounts):
+    """Filing ends on a confirmation (number, deadline, next steps) that leads to the report;
+    Back then skips the sent form, and the form opens clean and at its top next time."""
+    await login_as(app, accounts["resident"])
+    answers = {"ukuran_lubang": "kecil"}
+    form_screen = app.screen("complaint_form")
+    sent = await file_through_the_form(
+        app, params["title"], "jalan-rusak", -6.2921, answers, then_mine=False
+    )
+    press(sent.ids.open_report)
+    report = app.screen("complaint")
+    await until(lambda: app.manager.current == "complaint")
+    await report.ready.wait()
+    await frames()
+    result["report"] = drawn_texts(report)[:6]
+    press_back()
+    await frames()
+    result["after_back"] = app.manager.current
+    await open_screen(app, "complaint_form", category="jalan-rusak")
+    result["form_again"] = {
+        "title": form_screen.form.inputs["title"].raw(),
+        "photos": len(form_screen.ids.photos.paths),
+        "scroll_y": form_screen.ids.page.scroll_y,
+    }
+
+
+def touch(
+    x: float, y: float, *, to: tuple[float, float] | None = None, double: bool = False
+) -> None:
+    """A finger on the window at (x, y), dragged `to` a point if given, then lifted;
+    `double` makes it the second tap of a double tap."""
+    from kivy.tests.common import UnitTestTouch
+
+    finger = UnitTestTouch(x, y)
+    finger.is_double_tap = double
+    finger.touch_down()
+    if to is not None:
+        for step in range(1, 5):  # a drag arrives as several moves
+            finger.touch_move(x + (to[0] - x) * step / 4, y + (to[1] - y) * step / 4)
+    finger.touch_up()
+
+
+@scenario
+async def map_picker(app, accounts):
+    """The location is chosen on a map: the pin starts at the city's centre, is dragged, and a
+    place outside the city is refused before anything is sent."""
+    await login_as(app, accounts["resident"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    location = form_screen.form.inputs["location"]
+    result["form_before"] = drawn_texts(location)
+    press(location.ids.control.children[0].ids.choose)
+    picker = app.screen("location_picker")
+    await until(lambda: app.manager.current == "location_picker")
+    await picker.ready.wait()
+    await frames(3)
+    result["picker"] = drawn_texts(picker)
+    pin = picker.map.pin
+    touch(pin.center_x, pin.y + 4, to=(pin.center_x + 120, pin.y + 4 - 90))
+    await frames()
+    result["dragged"] = picker.place_text
+    result["pin_follows"] = [round(picker.map.pin.lat, 6), round(picker.map.pin.lon, 6)] == [
+        picker.map.latitude,
+        picker.map.longitude,
+    ]
+    press(picker.ids.use)
+    await until(lambda: app.manager.current == "complaint_form")
+    await frames()
+    result["form_after"] = drawn_texts(location)
+
+    press(location.ids.control.children[0].ids.choose)
+    await until(lambda: app.manager.current == "location_picker")
+    await picker.ready.wait()
+    await frames()
+    result["reopened_at"] = picker.place_text
+    picker.map.place(-8.65, 115.21)  # as a GPS fix in Bali would
+    press(picker.ids.use)
+    await frames()
+    result["outside"] = {"screen": app.manager.current, "drawn": drawn_texts(picker)}
+
+
+@scenario
+async def public_map(app, accounts):
+    """The public map shows reports as markers; tapping one says what it is."""
+    await login_as(app, accounts["resident"])
+    screen = await open_screen(
+        app, "reports_map", latitude=float(params["latitude"]), longitude=float(params["longitude"])
+    )
+    await frames(3)
+    result["drawn"] = drawn_texts(screen)
+    [marker] = [
+        m
+        for m in screen.map.markers.markers
+        if m.feature["properties"]["tracking_number"] == params["number"]
+    ]
+    result["marker_drawn"] = is_drawn(marker)
+    result["tint"] = list(marker.color)
+    touch(marker.center_x, marker.center_y)
+    await frames()
+    result["chosen"] = drawn_texts(screen)
+
+
+@scenario
+async def refused_outside(app, accounts):
+    """Filed at a spot outside the city: the server's refusal is drawn under the location."""
+    await login_as(app, accounts["resident"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    form = form_screen.form
+    form.inputs["title"].input.text = "Jalan rusak di Denpasar"
+    form.inputs["description"].input.text = "Lubang besar di tengah jalan, dekat pasar."
+    form.inputs["location"].show({"latitude": -8.65, "longitude": 115.21})
+    form_screen.questions.inputs["ukuran_lubang"].show("kecil")
+    press(form_screen.ids.submit)
+    await until(lambda: form_screen.notice_is_error, timeout=20)
+    await frames()
+    result["screen"] = app.manager.current
+    result["location"] = drawn_texts(form.inputs["location"])
+    result["outbox"] = len(app.outbox.items())
 
 
 @scenario
@@ -268,6 +567,31 @@ async def file_complaint(app, accounts):
     await frames()
     result["detail"] = visible_texts(detail.ids.detail)
     result["buttons"] = detail_buttons(detail.ids.detail)
+    spot = detail.ids.detail.spot
+    result["spot"] = {"drawn": is_drawn(spot), "pin": [spot.pin.lat, spot.pin.lon]}
+
+    # Tapping a photo opens it full screen, where it zooms; Back closes it.
+    from kivy.core.window import Window
+
+    from mobile.photos import PhotoViewer
+
+    press(detail.ids.detail.photos[0])
+    await until(lambda: any(isinstance(w, PhotoViewer) for w in Window.children))
+    [viewer] = [w for w in Window.children if isinstance(w, PhotoViewer)]
+    await viewer.loading
+    await frames(3)
+    scatter = viewer.ids.scatter
+    touch(scatter.center_x, scatter.center_y)
+    touch(scatter.center_x, scatter.center_y, double=True)
+    await frames(3)
+    result["viewer"] = {
+        "full_screen": list(viewer.size) == list(Window.size) and is_drawn(viewer.ids.image),
+        "photo_size": list(viewer.ids.image.texture.size),
+        "zoomed": scatter.scale > 1,
+    }
+    press_back()
+    await until(lambda: not any(isinstance(w, PhotoViewer) for w in Window.children))
+    result["after_viewer"] = app.manager.current
 
 
 @scenario
@@ -287,10 +611,18 @@ async def neighbour_supports(app, accounts):
     await frames()
     result["nearby"] = visible_texts(form_screen.ids.nearby)
     result["submit_disabled"] = form_screen.ids.submit.disabled
-    [support] = [w for w in form_screen.ids.nearby.children if w.text == "Dukung laporan ini"]
+    spot = form_screen.spot
+    result["nearby_map"] = {
+        "drawn": is_drawn(spot),
+        "pin": [spot.pin.lat, spot.pin.lon],
+        "markers": [m.feature["properties"]["tracking_number"] for m in spot.markers.markers[1:]],
+    }
+    [support] = [
+        w for w in form_screen.ids.nearby.children if getattr(w, "text", "") == "Dukung laporan ini"
+    ]
     press(support)
-    await until(lambda: form_screen.notice)
-    result["notice"] = form_screen.notice
+    await until(lambda: any(text.startswith("Terima kasih") for text in overlay_texts()))
+    result["snackbar"] = overlay_texts()  # a success: said briefly, over the bottom
     result["outbox"] = len(app.outbox.items())
     # Reporting it once more: the app now says the resident already supports it.
     fill_complaint(form_screen, title=title, latitude=latitude, answers=answers)
@@ -317,13 +649,15 @@ async def officer_resolves(app, accounts):
     result["screen"] = app.manager.current
     result["buttons_new"] = detail_buttons(detail)
 
-    async def act(action: str, **answers) -> None:
+    async def act(action: str, photos=(), **answers) -> None:
         version = detail.complaint["version"]
         detail.start(action)
         await frames()
         if detail.panel is not None:  # the action asks for something (a note may stay empty)
             for code, value in answers.items():
                 detail.panel.form.inputs[code].show(value)
+            if photos:
+                detail.panel.photos.add(photos)
             press(detail.panel.ids.send)
         await until(lambda: detail.complaint["version"] > version)
         await frames()
@@ -340,11 +674,68 @@ async def officer_resolves(app, accounts):
     press(detail.panel.ids.send)  # the public note is required
     await frames()
     result["missing_note"] = detail.panel.form.inputs["note"].error
-    await act("resolve", note="Lubang sudah ditambal dengan aspal.")
+    # With the "after" photo, sent before the resolution.
+    await act("resolve", photos=[Path(params["photo"])], note="Lubang sudah ditambal dengan aspal.")
     result["status"] = detail.complaint["status"]
     result["buttons_resolved"] = detail_buttons(detail)
     await until(lambda: complaint_id not in [row.complaint["id"] for row in queue_rows(queue)])
     result["queue_after"] = rows(queue)
+
+
+@scenario
+async def officer_tablet(app, accounts):
+    """The queue on a 1280x800 tablet: how many complaints fit, which one is chosen, where its
+    actions are; a complaint filed meanwhile arrives by itself; rejecting asks first."""
+    from kivy.core.window import Window
+
+    from mobile.core.api import ApiClient
+    from mobile.core.tokens import TokenStore
+    from tests.mobile.helpers import POTHOLE
+
+    resident = ApiClient(app.api.base_url, tokens=TokenStore(app.data_dir / "resident"))
+    await resident.login(accounts["resident"]["username"], accounts["resident"]["password"])
+
+    async def file(title: str) -> dict:
+        body = {**POTHOLE, "title": title}
+        return await resident.send("POST", "/complaints", body=body, idempotency_key=title)
+
+    for number in range(9):
+        await file(f"Lubang nomor {number + 1} di Jl. Kenanga")
+    await login_as(app, accounts["road_officer"])
+    queue = await open_screen(app, "complaint_queue")
+    await until(lambda: queue.ids.detail.complaint is not None)
+    await until(lambda: app.notifier.live.connected.is_set())
+    await frames(3)
+    page = queue.ids.list_page
+    page_bottom = page.to_window(page.x, page.y)[1]
+    page_top = page.to_window(page.x, page.top)[1]
+    rows_drawn = queue_rows(queue)
+
+    def inside(row) -> bool:
+        bottom = row.to_window(row.x, row.y)[1]
+        return bottom >= page_bottom and bottom + row.height <= page_top
+
+    result["fully_visible"] = sum(1 for row in rows_drawn if inside(row))
+    result["filters_height"] = queue.ids.filters.height
+    result["filters"] = drawn_texts(queue.ids.filters)
+    shown = queue.ids.detail.complaint["id"]
+    result["selected"] = [row.complaint["id"] == shown for row in rows_drawn if row.selected]
+    bar = queue.ids.actions
+    result["bar"] = {
+        "drawn": is_drawn(bar),
+        "on_screen": bar.to_window(bar.x, bar.y)[1] >= 0 and bar.top <= Window.height,
+        "buttons": detail_buttons(queue.ids.detail),
+    }
+
+    arriving = await file("Lubang baru saat antrean terbuka")
+    await until(lambda: arriving["id"] in [c["id"] for c in queue.complaints], timeout=15)
+    await frames()
+    result["arrived"] = arriving["title"] in [r.headline for r in queue_rows(queue)]
+    await resident.aclose()
+
+    queue.ids.detail.start("reject")
+    await frames()
+    result["reject_panel"] = drawn_texts(bar)
 
 
 @scenario
@@ -384,6 +775,48 @@ async def file_offline(app, accounts):
 
 
 @scenario
+async def outbox_accounts(app, accounts):
+    """Siti files offline and logs out keeping it; Budi signs in on the same phone and neither
+    sends nor sees it; Siti signs in again and it is sent as hers."""
+    from mobile.core.complaints import queue_complaint
+    from mobile.core.outbox import OutboxStatus
+    from tests.mobile.helpers import POTHOLE
+
+    online = app.api.base_url
+    await login_as(app, accounts["resident"])
+    app.set_api_url(params["offline_api"])
+    queue_complaint(app.outbox, {**POTHOLE, "title": params["title"]})
+    settings = await open_screen(app, "settings")
+    press(settings.ids.logout)
+    await until(lambda: "Batal" in overlay_texts())  # the dialog fades in
+    result["question"] = overlay_texts()
+    press(overlay_button("Batal"))
+    await until(lambda: not overlay_texts())
+    result["after_cancel"] = {"screen": app.manager.current, "overlay": overlay_texts()}
+    press(settings.ids.logout)
+    await until(lambda: "Batal" in overlay_texts())
+    press(overlay_button("Simpan, kirim saat saya masuk lagi"))
+    await until(lambda: app.manager.current == "login")
+    app.set_api_url(online)
+
+    await login_as(app, accounts["neighbour"])
+    result["budi_sent"] = (await app.outbox.flush(app.api)).sent
+    outbox = await open_screen(app, "outbox")
+    result["budi_outbox"] = drawn_texts(outbox)
+    mine = await open_screen(app, "my_complaints")
+    result["budi_mine"] = [row["title"] for row in rows(mine)]
+    settings = await open_screen(app, "settings")
+    press(settings.ids.logout)  # nothing of Budi's waits: no question
+    await frames()
+    result["budi_logout"] = {"screen": app.manager.current, "overlay": overlay_texts()}
+
+    await login_as(app, accounts["resident"])
+    await until(lambda: not app.outbox.items(OutboxStatus.WAITING), timeout=20)
+    mine = await open_screen(app, "my_complaints")
+    result["siti_mine"] = rows(mine)
+
+
+@scenario
 async def send_waiting(app, accounts):
     """Started again with the server back: what waited is sent, and shows in "my complaints"."""
     from mobile.core.outbox import OutboxStatus
@@ -409,12 +842,15 @@ def application_rows(screen) -> list[dict]:
 
 
 def button(widget, text: str):
+    from kivy.app import App
     from kivymd.uix.button import MDRaisedButton
 
-    [found] = [
+    found = [
         w for w in widget.walk(restrict=True) if isinstance(w, MDRaisedButton) and w.text == text
     ]
-    return found
+    notice = App.get_running_app().manager.current_screen.notice
+    assert len(found) == 1, f"{text!r} among {detail_buttons(widget)}, notice {notice!r}"
+    return found[0]
 
 
 async def open_application(app, screen, application_id: int):
@@ -600,7 +1036,9 @@ async def permit_officer_approves(app, accounts):
     await take_action(detail, "approve")
     result["last_step"] = detail.application["current_step"]
     result["notice"] = queue.notice
-    await until(lambda: not queue.busy)
+    # The lists are fetched again after the action: wait for the step to leave the queue.
+    await until(lambda: application_id not in [a["id"] for a in queue.applications])
+    await frames()
     result["queue_after"] = application_rows(queue)
 
 
@@ -793,7 +1231,12 @@ def main() -> int:
         await SCENARIOS[args.scenario](app, args.accounts)
 
     code = run(
-        size=args.size, api_url=args.api, language="id", data_dir=args.data_dir, script=script
+        size=args.size,
+        api_url=args.api,
+        language="id",
+        data_dir=args.data_dir,
+        script=script,
+        map_tiles=False,  # maps on a plain background: nothing fetched from a tile server
     )
     print("RESULT " + json.dumps(result, ensure_ascii=False))
     return code

@@ -113,6 +113,20 @@ async def test_at_most_five_photos_and_only_while_open(client, callers):
     assert late.status_code == 409
 
 
+async def test_the_agencys_after_photo_is_on_the_public_timeline(client, callers):
+    complaint = await file_complaint(client, callers.resident)
+    await act(client, complaint, "verify", callers.road_officer)
+    after = ("sesudah.jpg", jpeg_bytes(size=(64, 48), color="gray"), "image/jpeg")
+    [photo] = (await _upload(client, complaint, callers.road_officer, after)).json()
+    await act(client, complaint, "resolve", callers.road_officer, note="Sudah ditambal.")
+
+    public = (await client.get(f"/api/v1/public/complaints/{complaint['id']}")).json()
+    assert [(p["id"], p["from_staff"]) for p in public["photos"]] == [(photo["id"], True)]
+    [added] = [entry for entry in public["timeline"] if entry["action"] == "add_photos"]
+    assert added["public"] and added["details"] == {"count": 1, "photo_ids": [photo["id"]]}
+    assert public["status"] == "resolved"
+
+
 async def test_a_retried_upload_with_its_idempotency_key_adds_the_photos_once(client, callers):
     complaint = await file_complaint(client, callers.resident)
     photo = ("p.jpg", jpeg_bytes(size=(40, 30), color="red"), "image/jpeg")

@@ -22,7 +22,7 @@ from tests.backend.integrations.integration_helpers import (
     officer,
 )
 from tests.backend.integrations.webhook_receiver import Receiver, webhook_receiver
-from tests.live_server import LiveServer, live_server, server_process
+from tests.live_server import LiveServer, live_server, serve_process
 
 FAST_DELIVERY = {
     "WARGA_WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
@@ -282,7 +282,7 @@ def test_ssrf_destinations_are_refused_at_registration_and_at_send(tmp_path, rec
         assert receiver.at("/rebound") == []
 
 
-def test_two_server_processes_make_each_attempt_exactly_once(
+def test_two_serve_processes_make_each_attempt_exactly_once(
     engine, database_url, tmp_path, receiver
 ):
     environment = {**FAST_DELIVERY, "WARGA_WEBHOOK_POLL_SECONDS": "0.05"}
@@ -290,7 +290,7 @@ def test_two_server_processes_make_each_attempt_exactly_once(
         live_server(
             tmp_path, demo_content=False, database_url=database_url, environment=environment
         ) as first,
-        server_process(first.environment),
+        serve_process(first.environment),
         httpx.Client(base_url=first.base_url, timeout=10) as http,
     ):
         path = f"/twice-{engine.dialect.name}"

@@ -29,6 +29,12 @@ async def test_region_is_public_and_cacheable(client, loaded):
         "max_lon": 106.8,
     }
     assert (region["reopen_window_days"], region["verify_working_days"]) == (7, 3)
+    # The app's maps: the city's tile server and the credit it requires.
+    assert region["map_tiles"] == {
+        "url": "https://peta.harapanbaru.example/tiles/{z}/{x}/{y}.png",
+        "attribution": "Peta © Pemkot Harapan Baru, data © kontributor OpenStreetMap",
+        "max_zoom": 19,
+    }
     assert response.headers["cache-control"] == "public, max-age=300"
     assert response.headers["etag"].startswith('"')
 

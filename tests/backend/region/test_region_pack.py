@@ -116,6 +116,18 @@ def test_wrong_value_type_and_misspelt_key(tiny_data):
         (lambda d: d["region"].update(languages=["id", "id"]), "region.languages"),
         (lambda d: d["region"]["bounding_box"].update(min_lat=-6.1), "region.bounding_box"),
         (
+            lambda d: d["region"].update(
+                map_tiles={"url": "https://t.example/{z}/{x}.png", "attribution": "Peta kota"}
+            ),
+            "region.map_tiles.url",
+        ),
+        (
+            lambda d: d["region"].update(
+                map_tiles={"url": "ftp://t.example/{z}/{x}/{y}.png", "attribution": "Peta kota"}
+            ),
+            "region.map_tiles.url",
+        ),
+        (
             lambda d: d["agencies"][0]["opening_hours"].update(monday="16:00-08:00"),
             "agencies[0].opening_hours.monday[0]",
         ),
