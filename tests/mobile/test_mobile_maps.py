@@ -59,3 +59,5 @@ def test_the_public_map_shows_reports_with_their_status(api_server, drive):
     assert seen["tint"] == [0.25, 0.32, 0.71, 1]  # "submitted", as the list badges
     assert "Lubang di peta publik" in seen["chosen"]
     assert f"{filed['tracking_number']} · Diajukan" in seen["chosen"]
+    assert any(text.endswith("reports on the map") for text in seen["english"])
+    assert seen["markers_after"] == seen["markers_before"]  # redrawn, not doubled
