@@ -669,6 +669,7 @@ async def officer_resolves(app, accounts):
         await frames()
 
     await act("claim")
+    await until(lambda: "Tersimpan: Ambil untuk ditangani" in overlay_texts())
     result["assignee"] = detail.complaint["assignee"]["full_name"]
     result["facts"] = "\n".join(visible_texts(detail))
     queue.set_filter("assigned", "me")
