@@ -60,11 +60,16 @@ Callback = Callable[[Any, str], None]  # (payload, origin)
 class ChangeChannel:
     """Subscribers by topic, fed by this process's listener (PostgreSQL) or its commits (SQLite)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, listen_url: str | None = None) -> None:
         url = make_url(database_url)
         self.is_postgresql = url.get_backend_name() == "postgresql"
+        # LISTEN needs a session of its own: behind PgBouncer in transaction mode it must go
+        # to PostgreSQL directly (or to a session-mode pool), hence a URL of its own.
+        listen = make_url(listen_url) if listen_url else url
         self._conninfo = (
-            postgresql_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            postgresql_url(listen)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
             if self.is_postgresql
             else ""
         )
@@ -229,13 +234,14 @@ def _key(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def channel_for(database_url: str) -> ChangeChannel:
-    """This process's channel for the database at `database_url` (made on first use)."""
+def channel_for(database_url: str, *, listen_url: str | None = None) -> ChangeChannel:
+    """This process's channel for the database at `database_url` (made on first use; the
+    first caller's `listen_url`, if any, is where it listens)."""
     key = _key(database_url)
     with _channels_lock:
         channel = _channels.get(key)
         if channel is None:
-            channel = _channels[key] = ChangeChannel(key)
+            channel = _channels[key] = ChangeChannel(key, listen_url=listen_url)
         return channel
 
 
@@ -260,7 +266,7 @@ _SEND = text(f"SELECT pg_notify('{PG_CHANNEL}', message) FROM unnest(:messages) 
 _SEND = _SEND.bindparams(bindparam("messages", type_=ARRAY(Text)))
 
 
-def _encode(topic: str, payload: Any) -> str:
+def encode(topic: str, payload: Any) -> str:
     return json.dumps({"t": topic, "p": payload, "o": ORIGIN}, separators=(",", ":"))
 
 
@@ -282,7 +288,7 @@ def _send_with_the_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         # PostgreSQL holds these back until the commit is durable, and drops them on rollback.
-        messages = list(dict.fromkeys(_encode(topic, payload) for topic, payload in pending))
+        messages = list(dict.fromkeys(encode(topic, payload) for topic, payload in pending))
         session.execute(_SEND, {"messages": messages})
 
 

@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 import sys
+from dataclasses import replace
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -14,10 +15,13 @@ from backend.config import get_settings
 
 def _session() -> Session:
     from backend.db import make_engine
+    from backend.webhooks import outbox  # noqa: F401 (scheduled changes also tell webhooks)
 
     settings = get_settings()
-    engine = make_engine(settings.database_url, options=settings.engine_options())
-    return Session(engine, expire_on_commit=False)
+    # Maintenance commands (a rebuild, a bulk generation) may run statements far longer than a
+    # request's: no statement timeout here.
+    options = replace(settings.engine_options(), statement_timeout_ms=0)
+    return Session(make_engine(settings.database_url, options=options), expire_on_commit=False)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -127,6 +131,97 @@ def cmd_users_create(args: argparse.Namespace) -> int:
             print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
         return 2
     print(f"created {user.role} #{user.id} {user.email or user.phone}")
+    return 0
+
+
+def _print_problem(problem) -> None:
+    print(problem.detail, file=sys.stderr)
+    for field_error in problem.errors or []:
+        print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
+
+
+def cmd_clients_create(args: argparse.Namespace) -> int:
+    from backend.clients import service
+    from backend.clients.schemas import ClientCreate
+    from backend.errors import Problem
+
+    try:
+        data = ClientCreate(
+            name=args.name,
+            contact_email=args.contact,
+            scopes=args.scopes.split(),
+            agency=args.agency,
+            rate_limit_per_minute=args.rate_limit,
+        )
+        with _session() as session:
+            client, secret = service.create_client(session, data=data, created_by=None)
+            session.commit()
+            credentials = service.to_credentials(session, client, secret)
+    except ValidationError as error:
+        for item in error.errors():
+            print(f"{'.'.join(map(str, item['loc']))}: {item['msg']}", file=sys.stderr)
+        return 2
+    except Problem as problem:
+        _print_problem(problem)
+        return 2
+    if args.json:
+        print(credentials.model_dump_json(indent=2))
+        return 0
+    print(f"client_id:     {credentials.client_id}")
+    print(f"client_secret: {credentials.client_secret}   (shown once; also the Open311 api_key)")
+    print(f"scopes:        {' '.join(credentials.scopes)}")
+    return 0
+
+
+def cmd_clients_list(args: argparse.Namespace) -> int:
+    from backend.clients import service
+
+    with _session() as session:
+        rows = [service.to_read(session, c) for c in service.list_clients(session)]
+    if args.json:
+        print(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
+        return 0
+    for row in rows:
+        state = "revoked" if row.revoked_at else "active"
+        print(f"{row.client_id:26} {state:8} {row.name:30} {' '.join(row.scopes)}")
+    return 0
+
+
+def cmd_clients_rotate(args: argparse.Namespace) -> int:
+    from backend.clients import service
+    from backend.errors import Problem
+
+    try:
+        with _session() as session:
+            client = service.get_client(session, client_id=args.client_id)
+            client, secret = service.rotate_secret(session, client=client, settings=get_settings())
+            session.commit()
+            credentials = service.to_credentials(session, client, secret)
+    except Problem as problem:
+        _print_problem(problem)
+        return 2
+    if args.json:
+        print(credentials.model_dump_json(indent=2))
+    else:
+        print(f"client_secret: {credentials.client_secret}")
+        until = credentials.previous_secret_expires_at
+        print(f"the old secret works until {until:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def cmd_clients_revoke(args: argparse.Namespace) -> int:
+    from backend.clients import service
+    from backend.errors import Problem
+
+    try:
+        with _session() as session:
+            client = service.get_client(session, client_id=args.client_id)
+            service.revoke(session, client=client)
+            session.commit()
+    except Problem as problem:
+        _print_problem(problem)
+        return 2
+    print(f"revoked {args.client_id}")
     return 0
 
 
@@ -347,6 +442,28 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="make a new signing key; the old one stays published for verification"
     )
     keys_rotate.set_defaults(handler=cmd_keys_rotate)
+
+    clients = commands.add_parser("clients", help="API clients (integrators)").add_subparsers(
+        dest="clients", required=True
+    )
+    clients_create = clients.add_parser("create", help="register an API client")
+    clients_create.add_argument("--name", required=True)
+    clients_create.add_argument("--scopes", required=True, help='space-separated, e.g. "open311"')
+    clients_create.add_argument("--agency", help="agency code: the client sees that agency only")
+    clients_create.add_argument("--contact", help="the owner's email address")
+    clients_create.add_argument("--rate-limit", type=int, default=600, help="requests per minute")
+    clients_create.add_argument("--json", action="store_true", help="print the credentials as JSON")
+    clients_create.set_defaults(handler=cmd_clients_create)
+    clients_list = clients.add_parser("list", help="list API clients")
+    clients_list.add_argument("--json", action="store_true")
+    clients_list.set_defaults(handler=cmd_clients_list)
+    clients_rotate = clients.add_parser("rotate", help="new secret; the old one works a while")
+    clients_rotate.add_argument("client_id")
+    clients_rotate.add_argument("--json", action="store_true")
+    clients_rotate.set_defaults(handler=cmd_clients_rotate)
+    clients_revoke = clients.add_parser("revoke", help="stop a client at once")
+    clients_revoke.add_argument("client_id")
+    clients_revoke.set_defaults(handler=cmd_clients_revoke)
 
     demo = commands.add_parser("demo", help="load the demo region and demo accounts")
     demo.add_argument("--json", action="store_true", help="print the accounts as JSON")

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     # psycopg prepares statements on the server after a few runs; PgBouncer in transaction
     # mode hands each transaction another server connection, so turn this off behind it.
     db_prepared_statements: bool = True
+    # Where the change channel LISTENs (one connection per process). Behind PgBouncer in
+    # transaction mode, point it at PostgreSQL itself or a session-mode pool; empty: the
+    # database URL.
+    change_channel_database_url: str | None = None
     # Back-pressure: at most this many requests are worked on at once per process (0: as many
     # as the pool has connections, overflow included); others wait up to
     # `request_queue_seconds` for a turn, then get 503 with `Retry-After: retry_after_seconds`.
@@ -121,6 +125,20 @@ class Settings(BaseSettings):
     # how often it sends a comment so proxies and phones keep an idle connection open.
     notification_poll_seconds: float = Field(1.0, gt=0, le=60)
     notification_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
+
+    # --- Integrations (API clients, webhooks, Open311) ---
+    # Lifetime of a client-credentials access token, and how long a rotated secret still works.
+    client_token_minutes: int = Field(60, ge=1, le=24 * 60)
+    client_secret_grace_hours: int = Field(24, ge=0, le=30 * 24)
+    # Webhook delivery: how often each server process looks for due deliveries, the waits
+    # between attempts (the first attempt is immediate; this schedule spans ~27 hours), and
+    # after how long of nothing but failures an endpoint is disabled and its owner told.
+    webhook_poll_seconds: float = Field(2.0, gt=0, le=60)
+    webhook_retry_delays_seconds: list[float] = [30, 300, 1800, 7200, 18000, 36000, 36000]
+    webhook_disable_after_hours: float = Field(72, gt=0)
+    webhook_timeout_seconds: float = Field(10, gt=0, le=60)
+    # Closed networks and tests only: let webhooks reach loopback and private addresses.
+    webhooks_allow_private_urls: bool = False
 
     @field_validator("trusted_proxies")
     @classmethod

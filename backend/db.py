@@ -32,8 +32,10 @@ class EngineOptions:
     pool_size: int = 10
     max_overflow: int = 10
     pool_timeout: float = 2.0
-    statement_timeout_ms: int = 30_000  # PostgreSQL only; 0: none
-    idle_in_transaction_timeout_ms: int = 60_000  # PostgreSQL only; 0: none
+    # PostgreSQL only; 0: none (the default, for migrations and maintenance commands; the
+    # server takes its limits from the settings).
+    statement_timeout_ms: int = 0
+    idle_in_transaction_timeout_ms: int = 0
     prepared_statements: bool = True  # False behind PgBouncer in transaction mode
 
     @property

@@ -55,6 +55,7 @@ class Problem(Exception):
         code: ErrorCode | None = None,
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or "")
         self.detail = detail
@@ -62,6 +63,8 @@ class Problem(Exception):
             self.code = code
         self.errors = errors
         self.headers = headers or {}
+        # Extension members (RFC 9457 §3.2), e.g. OAuth2's `error` beside our `code`.
+        self.extensions = extensions or {}
 
 
 class BadRequest(Problem):
@@ -104,8 +107,10 @@ class TooManyRequests(Problem):
     status = 429
     code = ErrorCode.TOO_MANY_ATTEMPTS
 
-    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+    def __init__(
+        self, detail: str | None = None, *, retry_after: int, code: ErrorCode | None = None
+    ) -> None:
+        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after))})
 
 
 class Unavailable(Problem):
@@ -174,6 +179,7 @@ def problem_response(
     detail: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = ProblemDetail(
         type=PROBLEM_TYPE_BASE + code.value.replace("_", "-"),
@@ -185,7 +191,7 @@ def problem_response(
         errors=errors,
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True),
+        {**(extensions or {}), **body.model_dump(exclude_none=True)},
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
@@ -223,6 +229,7 @@ async def _on_problem(request: Request, exc: Problem) -> JSONResponse:
         detail=exc.detail,
         errors=exc.errors,
         headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 

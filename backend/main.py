@@ -1,7 +1,7 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
 import asyncio
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,9 @@ from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
 from backend.admission import RequestSlots
 from backend.auth.router import router as auth_router
+from backend.changes import channel_for
+from backend.clients.openapi import declare_scopes
+from backend.clients.router import router as clients_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
@@ -35,12 +38,16 @@ from backend.information.router import router as information_router
 from backend.jobs import run_jobs_every
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
+from backend.open311.router import router as open311_router
 from backend.permits.router import register_router, verification_router
 from backend.permits.router import router as permits_router
 from backend.ratelimit import RateLimitHeaders, WriteLimits
 from backend.region.router import router as region_router
 from backend.security_headers import SecurityHeaders, page_policy
 from backend.stats.router import router as stats_router
+from backend.webhooks import outbox  # noqa: F401 (writes webhook messages with every change)
+from backend.webhooks.delivery import run_forever as deliver_webhooks
+from backend.webhooks.router import router as webhooks_router
 
 VERSION = "0.1.0"
 # Swagger UI is served from the package, not a CDN: city networks are often closed to the internet.
@@ -60,7 +67,11 @@ parties integrate through this API.
 TAGS = [
     {"name": "auth", "description": "Tokens: log in, refresh (rotating), log out."},
     {"name": "accounts", "description": "Register as a resident; read and edit your own profile."},
-    {"name": "admin", "description": "Staff accounts and deactivation (admins only)."},
+    {
+        "name": "admin",
+        "description": "Staff accounts and deactivation; API clients for integrators (admins "
+        "only).",
+    },
     {"name": "region", "description": "The city: agencies, complaint categories, permit types."},
     {
         "name": "complaints",
@@ -106,6 +117,16 @@ TAGS = [
         "description": "No login: complaints (without personal data) and issued permits of a "
         "period as CSV or JSON, streamed.",
     },
+    {
+        "name": "webhooks",
+        "description": "Signed event notifications (Standard Webhooks) for integrators: "
+        "subscribe a URL, read each delivery attempt, resend.",
+    },
+    {
+        "name": "open311",
+        "description": "Open311 GeoReport v2 (XML and JSON): services are complaint categories, "
+        "service requests are complaints. Errors are Open311 error lists.",
+    },
     {"name": "operations", "description": "Liveness and readiness probes."},
 ]
 
@@ -129,9 +150,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             jobs = asyncio.create_task(
                 run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
             )
+        # Every server process delivers webhooks; the claims keep each attempt to one of them.
+        delivery = asyncio.create_task(deliver_webhooks(app.state.engine, app.state.settings))
         yield
-        if jobs is not None:
-            jobs.cancel()
+        for task in (jobs, delivery):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -147,6 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, options=settings.engine_options())
+    # Made here so that it listens where the settings say (its users find it by database URL).
+    app.state.changes = channel_for(
+        settings.database_url, listen_url=settings.change_channel_database_url
+    )
     app.state.password_hashing = PasswordHashing(settings)
     app.state.write_limits = WriteLimits(settings, app.state.engine)
 
@@ -155,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(build_openapi())
+            app.openapi_schema = declare_scopes(document_problems(build_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi
@@ -180,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The public reads come first: Starlette tries routes in order, and these are the busiest.
     app.include_router(public_complaints_router)
-    for router in (auth_router, accounts_router, admin_router, region_router):
+    for router in (auth_router, accounts_router, admin_router, clients_router, region_router):
         app.include_router(router)
     app.include_router(complaints_router)
     for router in (permits_router, verification_router, register_router):
@@ -188,6 +218,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(information_router)
     app.include_router(notifications_router)
     app.include_router(stats_router)
+    app.include_router(webhooks_router)
+    app.include_router(open311_router)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 

@@ -32,7 +32,7 @@ from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.accounts.models import User
-from backend.auth.dependencies import get_current_user
+from backend.auth.dependencies import get_person_or_none
 from backend.config import Settings
 from backend.db import insert_on_conflict
 from backend.errors import TooManyRequests, bilingual
@@ -305,7 +305,9 @@ def limit_address(action: Action):
 def limit_writes(action: Action):
     """A route dependency counting `action` per account and per client address."""
 
-    def count(request: Request, user: User = Depends(get_current_user)) -> None:
+    def count(request: Request, user: User | None = Depends(get_person_or_none)) -> None:
+        if user is None:  # an API client: its per-client limit applies (backend.clients)
+            return
         state = _limits_of(request).hit(
             action, account_id=user.id, address=_client_address(request)
         )

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from backend.accounts import models as accounts_models
 from backend.auth import models as auth_models
+from backend.clients import models as clients_models
 from backend.complaints import models as complaints_models
 from backend.idempotency import IdempotencyRecord
 from backend.information import models as information_models
@@ -12,6 +13,7 @@ from backend.permits import models as permits_models
 from backend.ratelimit import RateLimitCounter
 from backend.region import models as region_models
 from backend.stats import models as stats_models  # indexes on the complaint table
+from backend.webhooks import models as webhooks_models
 
 DOMAIN_MODELS = (
     region_models,
@@ -22,6 +24,8 @@ DOMAIN_MODELS = (
     permits_models,
     information_models,
     stats_models,
+    clients_models,
+    webhooks_models,
 )
 SHARED_TABLES = (IdempotencyRecord, RateLimitCounter)
 

@@ -62,6 +62,14 @@ class ErrorCode(StrEnum):
     TOO_MANY_PHOTOS = "too_many_photos"
     # Administration.
     REGION_PACK_INVALID = "region_pack_invalid"
+    # API clients (OAuth2 client credentials, RFC 6749 error names) and webhooks.
+    INVALID_REQUEST = "invalid_request"
+    INVALID_CLIENT = "invalid_client"
+    INVALID_SCOPE = "invalid_scope"
+    UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+    INSUFFICIENT_SCOPE = "insufficient_scope"
+    CLIENT_NOT_ALLOWED = "client_not_allowed"
+    UNSAFE_URL = "unsafe_url"
 
 
 # Short human titles, (Indonesian, English), used as the problem-details `title`.
@@ -155,6 +163,19 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID_FILE: ("Berkas rusak atau tidak valid", "Invalid or damaged file"),
     ErrorCode.TOO_MANY_PHOTOS: ("Jumlah foto melebihi batas", "Too many photos"),
     ErrorCode.REGION_PACK_INVALID: ("Paket wilayah tidak valid", "Invalid region pack"),
+    ErrorCode.INVALID_REQUEST: ("Permintaan token tidak lengkap", "Invalid token request"),
+    ErrorCode.INVALID_CLIENT: ("Klien API tidak dikenal", "Client authentication failed"),
+    ErrorCode.INVALID_SCOPE: ("Cakupan akses tidak valid", "Invalid scope"),
+    ErrorCode.UNSUPPORTED_GRANT_TYPE: (
+        "Jenis grant tidak didukung",
+        "Unsupported grant type",
+    ),
+    ErrorCode.INSUFFICIENT_SCOPE: ("Cakupan akses tidak mencukupi", "Insufficient scope"),
+    ErrorCode.CLIENT_NOT_ALLOWED: (
+        "Klien API tidak boleh memakai layanan ini",
+        "Not available to API clients",
+    ),
+    ErrorCode.UNSAFE_URL: ("Alamat tujuan tidak diizinkan", "Destination address not allowed"),
 }
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -39,6 +39,7 @@ class LiveServer:
     base_url: str
     database_url: str
     accounts: list[DemoAccount]
+    environment: dict[str, str] = field(default_factory=dict)  # its WARGA_ settings
 
     def account(self, role: str, agency: str | None = None) -> DemoAccount:
         return next(
@@ -80,7 +81,7 @@ def live_server(
         session.commit()
     engine.dispose()
     with serve_process(environment) as base_url:
-        yield LiveServer(base_url, settings.database_url, accounts)
+        yield LiveServer(base_url, settings.database_url, accounts, environment)
 
 
 @contextmanager
@@ -121,6 +122,7 @@ def serve_process(environment: dict[str, str], *, workers: int | None = None) ->
             "--port", str(port), "--workers", str(workers),
         ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **environment})
+    base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base_url, process)
         yield base_url

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.auth import service
+from backend.auth.tokens import is_client_token
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import Forbidden, Unauthorized
 from shared.roles import Role
@@ -31,6 +32,16 @@ def get_caller(
         raise Unauthorized("Log in to use this endpoint.")
     user, session_id = service.authenticate(session, settings=settings, access_token=token)
     return Caller(user=user, session_id=session_id)
+
+
+def get_person_or_none(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User | None:
+    """The person calling, or None for an API client (whose own dependencies check its token
+    and scopes and count its own rate limit)."""
+    if token and is_client_token(token):
+        return None
+    return get_caller(session, settings, token).user
 
 
 # No I/O below: `async def` keeps them on the event loop instead of a thread-pool hop each.

@@ -1,14 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response, status
 
 from backend.accounts.service import agency_code_of
 from backend.auth import service
 from backend.auth.dependencies import CurrentCaller, HashingDep
-from backend.auth.schemas import RefreshRequest, TokenResponse
+from backend.auth.schemas import RefreshRequest, TokenRequest, TokenResponse
+from backend.clients import service as clients_service
+from backend.clients.schemas import ClientTokenResponse
 from backend.dependencies import SessionDep, SettingsDep
-from backend.errors import error_responses
+from backend.errors import FieldError, Unprocessable, error_responses
+from shared.errors import ErrorCode
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -23,20 +25,56 @@ def _token_response(session: SessionDep, pair: service.TokenPair) -> TokenRespon
     )
 
 
+def _missing_fields(form: TokenRequest) -> Unprocessable | None:
+    missing = [name for name in ("username", "password") if getattr(form, name) is None]
+    if not missing:
+        return None
+    errors = [
+        FieldError(field=name, code=ErrorCode.VALIDATION_FAILED, message="Field required")
+        for name in missing
+    ]
+    return Unprocessable("; ".join(f"{name}: Field required" for name in missing), errors=errors)
+
+
 @router.post(
     "/token",
-    response_model=TokenResponse,
+    response_model=TokenResponse | ClientTokenResponse,
     status_code=status.HTTP_200_OK,
-    responses=error_responses(401, 422, 429),
+    responses=error_responses(400, 401, 422, 429),
 )
 def login(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    response: Response,
+    form: Annotated[TokenRequest, Form()],
     session: SessionDep,
     settings: SettingsDep,
     hashing: HashingDep,
-) -> TokenResponse:
-    """OAuth2 password flow: `username` is an email address or mobile number."""
+) -> TokenResponse | ClientTokenResponse:
+    """OAuth2 token endpoint.
+
+    * Password grant (people): `username` is an email address or mobile number; answers an
+      access token and a rotating refresh token.
+    * Client credentials (integrators): `client_id` and `client_secret` as form fields or HTTP
+      Basic, optional `scope`; answers an access token without a refresh token.
+    """
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    if form.grant_type == "client_credentials":
+        credentials = clients_service.presented_credentials(
+            request.headers.get("authorization"), form.client_id, form.client_secret
+        )
+        token, lifetime, scopes = clients_service.grant_client_token(
+            session, settings=settings, credentials=credentials, scope=form.scope
+        )
+        return ClientTokenResponse(access_token=token, expires_in=lifetime, scope=" ".join(scopes))
+    if form.grant_type not in (None, "password"):
+        raise clients_service.oauth_error(
+            400,
+            ErrorCode.UNSUPPORTED_GRANT_TYPE,
+            "Use grant_type `password` or `client_credentials`.",
+        )
+    if problem := _missing_fields(form):
+        raise problem
     try:
         pair = service.login(
             session,

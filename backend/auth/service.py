@@ -15,10 +15,10 @@ from backend import changes
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
-from backend.auth.tokens import TokenClaims, decode_token, issue_token
+from backend.auth.tokens import TokenClaims, decode_token, is_client_token, issue_token
 from backend.config import Settings
 from backend.db import insert_on_conflict, utcnow
-from backend.errors import TooManyRequests, Unauthorized
+from backend.errors import Forbidden, TooManyRequests, Unauthorized, bilingual
 from shared.errors import ErrorCode
 from shared.validators import InvalidValue, normalize_phone
 
@@ -252,7 +252,19 @@ _CALLER = (
 def authenticate(session: Session, *, settings: Settings, access_token: str) -> tuple[User, str]:
     """The user behind an access token, checked against the database on every request so a
     logout, password change or deactivation takes effect at once (one query)."""
-    claims = decode_token(settings, access_token, expected_type="access")
+    try:
+        claims = decode_token(settings, access_token, expected_type="access")
+    except Unauthorized:
+        if is_client_token(access_token):
+            # A client is never a resident or an officer: say so instead of "log in".
+            raise Forbidden(
+                bilingual(
+                    "Layanan ini untuk penduduk dan petugas, bukan klien API.",
+                    "This operation is for residents and staff, not API clients.",
+                ),
+                code=ErrorCode.CLIENT_NOT_ALLOWED,
+            ) from None
+        raise
     return _active_user(session, claims), claims.session_id
 
 

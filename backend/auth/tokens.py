@@ -94,3 +94,66 @@ def decode_token(settings: Settings, token: str, *, expected_type: TokenType) ->
         )
     except (KeyError, TypeError, ValueError):
         raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN) from None
+
+
+# --- API clients (OAuth2 client credentials) ---------------------------------------------------
+
+CLIENT_TOKEN_TYPE = "client"
+
+
+@dataclass(frozen=True)
+class ClientClaims:
+    client_id: str
+    scopes: tuple[str, ...]
+
+
+def issue_client_token(settings: Settings, *, client_id: str, scopes: list[str]) -> tuple[str, int]:
+    """An access token for an API client: no session and no refresh token; the client asks
+    again with its credentials when it expires. Returns the token and its lifetime in seconds."""
+    now = datetime.now(UTC)
+    lifetime = settings.client_token_minutes * 60
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": f"client:{client_id}",
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + lifetime,
+        "jti": uuid.uuid4().hex,
+        "type": CLIENT_TOKEN_TYPE,
+        "scope": " ".join(scopes),
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), lifetime
+
+
+def is_client_token(token: str) -> bool:
+    """Whether a token claims to be a client's (unverified: only picks the path that verifies)."""
+    try:
+        return jwt.get_unverified_claims(token).get("type") == CLIENT_TOKEN_TYPE
+    except (JWTError, AttributeError):
+        return False
+
+
+def decode_client_token(settings: Settings, token: str) -> ClientClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={f"require_{claim}": True for claim in _REQUIRED},
+        )
+    except ExpiredSignatureError:
+        raise Unauthorized("The token has expired.", code=ErrorCode.TOKEN_EXPIRED) from None
+    except JWTError:
+        raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN) from None
+    subject = claims.get("sub")
+    scope = claims.get("scope")
+    if (
+        claims.get("type") != CLIENT_TOKEN_TYPE
+        or not isinstance(subject, str)
+        or not subject.startswith("client:")
+        or not isinstance(scope, str)
+    ):
+        raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN)
+    return ClientClaims(client_id=subject.removeprefix("client:"), scopes=tuple(scope.split()))

@@ -7,26 +7,80 @@
 * The public sees what `queries.is_publicly_visible` allows, without logging in.
 """
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Security
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
 from backend.auth.dependencies import CurrentUser, oauth2_scheme, require_roles
+from backend.clients.dependencies import Principal, get_principal
+from backend.clients.models import ApiClient
+from backend.clients.scopes import Scope
 from backend.complaints import service
 from backend.complaints.models import Complaint
 from backend.complaints.queries import is_publicly_visible
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
-from backend.errors import bilingual
+from backend.errors import Forbidden, bilingual
 from shared.roles import STAFF_ROLES, Role
 
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
 SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR))]
 ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
+
+
+@dataclass(frozen=True)
+class Filer:
+    """Who files a complaint: a resident, or a client (`complaints:write`) filing under its
+    channel account."""
+
+    reporter: User
+    client: ApiClient | None = None
+
+
+def _refuse_role() -> Forbidden:
+    return Forbidden("Your role may not use this endpoint.")
+
+
+def complaint_filer(
+    principal: Annotated[Principal, Security(get_principal, scopes=[Scope.COMPLAINTS_WRITE])],
+    session: SessionDep,
+) -> Filer:
+    if principal.client is not None:
+        client = principal.client.client
+        return Filer(reporter=session.get(User, client.channel_user_id), client=client)
+    if principal.user.role != Role.RESIDENT:
+        raise _refuse_role()
+    return Filer(reporter=principal.user)
+
+
+def queue_reader(
+    principal: Annotated[Principal, Security(get_principal, scopes=[Scope.COMPLAINTS_READ])],
+) -> User:
+    """Staff, or an agency-bound client (`complaints:read`) reading its agency's queue as a
+    read-only member of it; a client bound to no agency has no queue."""
+    if principal.client is not None:
+        if principal.client.agency_id is None:
+            raise Forbidden(
+                bilingual(
+                    "Klien ini tidak terikat pada satu instansi.",
+                    "This client is bound to no agency, so it has no queue.",
+                )
+            )
+        # Never stored: it only carries the agency the queue query filters by.
+        return User(
+            full_name=principal.client.client.name,
+            password_hash="!",
+            role=Role.OFFICER,
+            agency_id=principal.client.agency_id,
+        )
+    if principal.user.role not in STAFF_ROLES:
+        raise _refuse_role()
+    return principal.user
 
 
 def optional_user(
@@ -138,6 +192,8 @@ def supportable_complaint(
     return complaint
 
 
+ComplaintFiler = Annotated[Filer, Depends(complaint_filer)]
+QueueReader = Annotated[User, Depends(queue_reader)]
 ReadableComplaint = Annotated[Complaint, Depends(readable_complaint)]
 StaffComplaint = Annotated[Complaint, Depends(staff_complaint)]
 ReporterComplaint = Annotated[Complaint, Depends(reporter_complaint)]

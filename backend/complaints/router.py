@@ -13,10 +13,13 @@ from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser
+from backend.clients.service import record_channel
 from backend.complaints import queries, service, views
 from backend.complaints.dependencies import (
+    ComplaintFiler,
     ParticipantComplaint,
     PhotoComplaint,
+    QueueReader,
     ReadableComplaint,
     ReporterComplaint,
     ResidentUser,
@@ -94,16 +97,20 @@ def _done(session: Session, complaint: Complaint, viewer: User) -> ComplaintDeta
     dependencies=[limit_writes("filing")],
 )
 def file_complaint(
-    data: ComplaintCreate, user: ResidentUser, session: SessionDep, key: IdempotencyKey = None
+    data: ComplaintCreate, filer: ComplaintFiler, session: SessionDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     """File a complaint; it is routed to the category's agency with a verify deadline.
 
     Send an `Idempotency-Key`: a retry with the same key and body returns the first complaint
-    instead of filing a second one. Add photos afterwards with `POST /{id}/photos`.
+    instead of filing a second one. Add photos afterwards with `POST /{id}/photos`. An API
+    client (`complaints:write`) files as its own channel.
     """
+    user = filer.reporter
 
     def create() -> ComplaintDetail:
         complaint = service.file_complaint(session, reporter=user, data=data)
+        if filer.client is not None:
+            record_channel(session, complaint=complaint, client=filer.client, via="api")
         return _detail(session, complaint, user, just_filed=True)
 
     return run_once(
@@ -135,7 +142,7 @@ def list_my_complaints(
 
 @router.get("/queue", response_model=SummaryPage, responses=error_responses(401, 403, 422))
 def list_agency_queue(
-    user: StaffUser,
+    user: QueueReader,
     session: SessionDep,
     status_filter: ComplaintStatus | None = Query(None, alias="status"),
     category: str | None = Query(None, max_length=64),

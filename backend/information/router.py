@@ -23,7 +23,7 @@ from backend.information.models import Announcement, AnnouncementCategory, Publi
 from backend.information.schemas import (
     AgencyDirectory,
     AgencyInfo,
-    AgencyRef,
+    AgencyLabel,
     AgencyUpdate,
     AnnouncementCreate,
     AnnouncementPage,
@@ -315,7 +315,7 @@ def list_followed_agencies(
     """The agencies whose new announcements reach the caller's inbox."""
     agencies = service.followed_agencies(session, user=user)
     _in_language(response, language)
-    return FollowedAgencies(items=[AgencyRef.from_row(a, language) for a in agencies])
+    return FollowedAgencies(items=[AgencyLabel.from_row(a, language) for a in agencies])
 
 
 @router.put(

@@ -31,7 +31,9 @@ EXPIRY_BEFORE_PUBLICATION = bilingual(
 )
 
 
-class AgencyRef(BaseModel):
+class AgencyLabel(BaseModel):
+    """An agency named in the reader's language (the region's `AgencyRef` carries both)."""
+
     code: str
     name: str
 
@@ -45,7 +47,7 @@ class AgencyRef(BaseModel):
 
 class AnnouncementPublic(BaseModel):
     id: int
-    agency: AgencyRef
+    agency: AgencyLabel
     category: AnnouncementCategory
     title: str
     body: str = Field(description="Markdown")
@@ -60,7 +62,7 @@ class AnnouncementPublic(BaseModel):
         image = f"/api/v1/announcements/{row.id}/image" if row.image_key else None
         return cls(
             id=row.id,
-            agency=AgencyRef.from_row(agency, language),
+            agency=AgencyLabel.from_row(agency, language),
             category=row.category,
             title=row.title.in_language(language),
             body=row.body.in_language(language),
@@ -141,7 +143,7 @@ class AgencyDirectory(BaseModel):
 
 
 class FollowedAgencies(BaseModel):
-    items: list[AgencyRef]
+    items: list[AgencyLabel]
 
 
 class AgencyUpdate(BaseModel):
@@ -174,7 +176,7 @@ class ServicePublic(BaseModel):
     code: str
     name: str
     description: str
-    agency: AgencyRef
+    agency: AgencyLabel
     requirements: list[str]
     procedure: list[str]
     time_limit: str
@@ -200,7 +202,7 @@ class ServicePublic(BaseModel):
             code=service.code,
             name=service.name.in_language(language),
             description=service.description.in_language(language),
-            agency=AgencyRef.from_row(agency, language),
+            agency=AgencyLabel.from_row(agency, language),
             requirements=_texts(service.requirements, language),
             procedure=_texts(service.procedure, language),
             time_limit=service.time_limit.in_language(language),

@@ -23,6 +23,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from backend.auth import service as auth_service
@@ -158,7 +160,12 @@ async def _events(stream: _Stream, settings: Settings, *, after_id: int) -> Asyn
         while True:
             if must_read:
                 woken.clear()
-                active, events = await anyio.to_thread.run_sync(_catch_up, stream, after_id)
+                try:
+                    active, events = await anyio.to_thread.run_sync(_catch_up, stream, after_id)
+                except (PoolTimeout, OperationalError):
+                    # The database is busy or away: keep the stream, read again shortly.
+                    await asyncio.sleep(settings.notification_poll_seconds)
+                    continue
                 if not active:
                     return
                 for entry_id, event in events:

@@ -189,3 +189,23 @@ async def test_when_the_listener_drops_streams_poll_and_the_cache_is_bypassed(
                     await anyio.sleep(0.05)
     assert health[-1] is True
     assert cache.usable
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_channel_listens_where_it_is_told(engine, database_url):
+    """Behind PgBouncer in transaction mode, LISTEN goes to PostgreSQL by a URL of its own."""
+    through_pgbouncer = "postgresql+psycopg://warga@127.0.0.1:1/no-such-pool"  # never dialled
+    channel = changes.ChangeChannel(through_pgbouncer, listen_url=database_url)
+    got, arrived = _received(channel, "test:listen-url")
+    try:
+        assert channel.healthy
+        with engine.begin() as connection:
+            connection.execute(
+                text("SELECT pg_notify(:channel, :message)"),
+                {"channel": changes.PG_CHANNEL, "message": changes.encode("test:listen-url", 7)},
+            )
+        assert arrived.wait(2)
+        assert got == [(7, changes.ORIGIN)]
+    finally:
+        channel.close()

@@ -162,6 +162,8 @@ async def test_openapi_documents_every_error_as_problem_json(client):
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
     }
     for path, operations in schema["paths"].items():
+        if path.startswith("/open311/"):  # GeoReport v2 has its own error list (text/xml too)
+            continue
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")) and "text/html" not in response["content"]:

@@ -1,0 +1,135 @@
+"""Who is calling on an integrator's behalf: the client behind a client-credentials token.
+
+Operations open to clients declare their scopes with ``Security(..., scopes=[...])``; the
+OpenAPI document then lists them under the `OAuth2ClientCredentials` scheme. A token carrying
+none of an operation's scopes gets 403 `insufficient_scope`; every accepted request is counted
+against the client's rate limit and written to its audit trail.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2, SecurityScopes
+from fastapi.security.utils import get_authorization_scheme_param
+
+from backend.accounts.models import User
+from backend.auth import service as auth_service
+from backend.auth.dependencies import oauth2_scheme
+from backend.auth.tokens import is_client_token
+from backend.clients import service
+from backend.clients.models import ApiClient
+from backend.clients.scopes import SCOPE_DESCRIPTIONS, Scope
+from backend.dependencies import SessionDep, SettingsDep
+from backend.errors import Forbidden, Unauthorized, bilingual
+from shared.errors import ErrorCode
+from shared.roles import Role
+
+TOKEN_URL = "/api/v1/auth/token"
+
+
+class OAuth2ClientCredentials(OAuth2):
+    """A bearer token from the client-credentials grant (RFC 6749 §4.4)."""
+
+    def __init__(self) -> None:
+        flows = OAuthFlows(
+            clientCredentials=OAuthFlowClientCredentials(
+                tokenUrl=TOKEN_URL, scopes=dict(SCOPE_DESCRIPTIONS)
+            )
+        )
+        super().__init__(
+            flows=flows,
+            scheme_name="OAuth2ClientCredentials",
+            description="For integrators' systems: see docs/integrations.md.",
+            auto_error=False,
+        )
+
+    async def __call__(self, request: Request) -> str | None:
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        return token if scheme.lower() == "bearer" and token else None
+
+
+client_scheme = OAuth2ClientCredentials()
+
+
+@dataclass(frozen=True)
+class ClientCaller:
+    client: ApiClient
+    scopes: tuple[str, ...]
+
+    @property
+    def agency_id(self) -> int | None:
+        return self.client.agency_id
+
+
+def _client_caller(
+    request: Request, session: SessionDep, settings: SettingsDep, token: str, accepted: list[str]
+) -> ClientCaller:
+    client, claims = service.authenticate_token(session, settings=settings, token=token)
+    service.require_scopes(claims.scopes, accepted)
+    service.record_use(session, client=client, method=request.method, path=request.url.path)
+    return ClientCaller(client=client, scopes=claims.scopes)
+
+
+def get_client_caller(
+    security_scopes: SecurityScopes,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(client_scheme)],
+) -> ClientCaller:
+    """Operations for clients only."""
+    if not token:
+        raise Unauthorized("Send a client-credentials access token.")
+    if not is_client_token(token):
+        raise Forbidden(
+            bilingual(
+                "Layanan ini hanya untuk klien API.", "This operation is for API clients only."
+            )
+        )
+    return _client_caller(request, session, settings, token, security_scopes.scopes)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A person (with a password login) or an API client; exactly one is set."""
+
+    user: User | None = None
+    client: ClientCaller | None = None
+
+
+def get_principal(
+    security_scopes: SecurityScopes,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    client_token: Annotated[str | None, Depends(client_scheme)],
+    user_token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """Operations open to both people and clients; the route checks the person's role."""
+    token = client_token or user_token
+    if not token:
+        raise Unauthorized("Log in or send a client-credentials access token.")
+    if is_client_token(token):
+        return Principal(
+            client=_client_caller(request, session, settings, token, security_scopes.scopes)
+        )
+    user, _ = auth_service.authenticate(session, settings=settings, access_token=token)
+    return Principal(user=user)
+
+
+def admin_or_client(scope: Scope):
+    """An admin, or a client holding `scope`."""
+
+    async def check(
+        principal: Annotated[Principal, Security(get_principal, scopes=[scope])],
+    ) -> Principal:
+        if principal.user is not None and principal.user.role != Role.ADMIN:
+            raise Forbidden("Your role may not use this endpoint.", code=ErrorCode.FORBIDDEN)
+        return principal
+
+    return check
+
+
+CurrentClient = Annotated[ClientCaller, Depends(get_client_caller)]

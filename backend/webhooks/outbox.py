@@ -1,0 +1,214 @@
+"""The outbox: every change worth telling integrators about becomes a webhook message, written
+in the same transaction as the change, with one delivery per subscribed endpoint.
+
+A session listener watches each flush for new audit entries (complaints, permits) and for
+announcements reaching publication, so no service function needs to remember webhooks and a
+change that rolls back leaves no message behind. Payloads carry ids, numbers, statuses,
+versions and links only: never a resident's NIK, phone or e-mail, and never a confidential
+complaint's content (its events reach only endpoints bound to its agency).
+"""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from backend.complaints.models import Complaint, ComplaintEvent
+from backend.config import get_settings
+from backend.db import utcnow
+from backend.information.models import Announcement
+from backend.permits.models import PermitApplication, PermitEvent
+from backend.region.models import Agency, ComplaintCategory, PermitType
+from backend.webhooks.models import (
+    DeliveryState,
+    EndpointStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from shared.permits import PermitStatus
+
+
+class EventType(StrEnum):
+    COMPLAINT_FILED = "complaint.filed"
+    COMPLAINT_STATUS_CHANGED = "complaint.status_changed"
+    COMPLAINT_COMMENTED = "complaint.commented"
+    PERMIT_SUBMITTED = "permit.submitted"
+    PERMIT_STATUS_CHANGED = "permit.status_changed"
+    PERMIT_ISSUED = "permit.issued"
+    PERMIT_REVOKED = "permit.revoked"
+    ANNOUNCEMENT_PUBLISHED = "announcement.published"
+
+
+# Permit statuses that have an event of their own, sent besides `permit.status_changed`.
+_PERMIT_MILESTONES = {
+    PermitStatus.SUBMITTED: EventType.PERMIT_SUBMITTED,
+    PermitStatus.ISSUED: EventType.PERMIT_ISSUED,
+    PermitStatus.REVOKED: EventType.PERMIT_REVOKED,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    type: EventType
+    data: dict[str, Any]
+    agency_id: int | None
+    agency_only: bool = False  # confidential: only endpoints bound to the agency hear of it
+
+
+def new_message_id() -> str:
+    return "msg_" + secrets.token_hex(13)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _link(path: str) -> str:
+    # The process's settings: a flush has no request to ask (WARGA_PUBLIC_URL, as the app's).
+    return get_settings().public_origin + path
+
+
+def _code(session: Session, model, row_id: int | None) -> str | None:
+    row = session.get(model, row_id) if row_id is not None else None
+    return row.code if row is not None else None
+
+
+def _complaint_events(session: Session, entry: ComplaintEvent) -> list[Event]:
+    complaint = session.get(Complaint, entry.complaint_id)
+    if entry.action == "file":
+        kinds = [EventType.COMPLAINT_FILED]
+    elif entry.from_status != entry.to_status or entry.action == "forward":
+        # A forward from `submitted` keeps the status but hands it to another agency.
+        kinds = [EventType.COMPLAINT_STATUS_CHANGED]
+    elif entry.action == "comment" and entry.public:
+        kinds = [EventType.COMPLAINT_COMMENTED]
+    else:
+        return []
+    links = {"api": _link(f"/api/v1/complaints/{complaint.id}")}
+    if not complaint.confidential:
+        links["public"] = _link(f"/api/v1/public/complaints/{complaint.id}")
+        links["open311"] = _link(f"/open311/v2/requests/{complaint.id}.json")
+    data = {
+        "id": complaint.id,
+        "number": complaint.tracking_number,
+        "status": str(complaint.status),
+        "previous_status": str(entry.from_status) if entry.from_status else None,
+        "category": _code(session, ComplaintCategory, complaint.category_id),
+        "agency": _code(session, Agency, complaint.agency_id),
+        "confidential": complaint.confidential,
+        "version": complaint.version,
+        "occurred_at": _iso(entry.created_at),
+        "links": links,
+    }
+    if kinds == [EventType.COMPLAINT_COMMENTED] and not complaint.confidential:
+        data["reply"] = {"id": entry.id, "text": entry.note}
+    return [
+        Event(kind, data, complaint.agency_id, agency_only=complaint.confidential) for kind in kinds
+    ]
+
+
+def _permit_events(session: Session, entry: PermitEvent) -> list[Event]:
+    if entry.from_status == entry.to_status:
+        return []
+    application = session.get(PermitApplication, entry.application_id)
+    kinds = [EventType.PERMIT_STATUS_CHANGED]
+    if milestone := _PERMIT_MILESTONES.get(PermitStatus(entry.to_status)):
+        kinds.insert(0, milestone)
+    links = {"api": _link(f"/api/v1/permits/applications/{application.id}")}
+    if application.verification_code and application.status == PermitStatus.ISSUED:
+        links["verification"] = _link(f"/verify/{application.verification_code}")
+    data = {
+        "id": application.id,
+        "number": application.registration_number,
+        "permit_number": application.permit_number,
+        "permit_type": _code(session, PermitType, application.permit_type_id),
+        "agency": _code(session, Agency, application.agency_id),
+        "status": str(application.status),
+        "previous_status": entry.from_status,
+        "version": application.version,
+        "occurred_at": _iso(entry.created_at),
+        "links": links,
+    }
+    return [Event(kind, data, application.agency_id) for kind in kinds]
+
+
+def _announcement_event(session: Session, announcement: Announcement) -> Event:
+    data = {
+        "id": announcement.id,
+        "agency": _code(session, Agency, announcement.agency_id),
+        "category": str(announcement.category),
+        "title": {"id": announcement.title_id, "en": announcement.title_en},
+        "publish_at": _iso(announcement.publish_at),
+        "version": 1,
+        "occurred_at": _iso(announcement.notified_at),
+        "links": {"public": _link(f"/api/v1/announcements/{announcement.id}")},
+    }
+    return Event(EventType.ANNOUNCEMENT_PUBLISHED, data, announcement.agency_id)
+
+
+def _just_published(announcement: Announcement) -> bool:
+    history = inspect(announcement).attrs.notified_at.history
+    return bool(history.added) and history.added[0] is not None and not any(history.deleted)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_outbox(session: Session, flush_context) -> None:
+    # After the flush, `new` and `dirty` still list what it wrote and attribute histories still
+    # show the change: the ids and row versions are the ones just written.
+    events: list[Event] = []
+    for row in session.new:
+        if isinstance(row, ComplaintEvent):
+            events += _complaint_events(session, row)
+        elif isinstance(row, PermitEvent):
+            events += _permit_events(session, row)
+        elif isinstance(row, Announcement) and row.notified_at is not None:
+            events.append(_announcement_event(session, row))
+    for row in session.dirty:
+        if isinstance(row, Announcement) and _just_published(row):
+            events.append(_announcement_event(session, row))
+    if events:
+        _fan_out(session, events)
+
+
+def _fan_out(session: Session, events: list[Event]) -> None:
+    endpoints = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.agency_id).where(
+            WebhookEndpoint.status != EndpointStatus.DISABLED
+        )
+    ).all()
+    now = utcnow()
+    messages, deliveries = [], []
+    for item in events:
+        listeners = [
+            endpoint_id
+            for endpoint_id, wanted, agency_id in endpoints
+            if item.type in wanted
+            and (agency_id is None or agency_id == item.agency_id)
+            and not (item.agency_only and agency_id is None)
+        ]
+        if not listeners:
+            continue
+        message_id = new_message_id()
+        payload = {"type": str(item.type), "timestamp": _iso(now), "data": item.data}
+        messages.append(
+            {"id": message_id, "event_type": str(item.type), "payload": payload, "created_at": now}
+        )
+        deliveries += [
+            {
+                "endpoint_id": endpoint_id,
+                "message_id": message_id,
+                "state": DeliveryState.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for endpoint_id in listeners
+        ]
+    if messages:
+        session.execute(insert(WebhookMessage), messages)
+        session.execute(insert(WebhookDelivery), deliveries)
