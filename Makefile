@@ -38,6 +38,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.foundation
 	$(BIN)/python -m bench.complaints
 	$(BIN)/python -m bench.dashboard --count 100000
+	$(BIN)/python -m bench.integrations
 	SDL_VIDEODRIVER=offscreen $(BIN)/python bench/app_start.py
 
 lint: $(INSTALLED)

@@ -194,6 +194,8 @@ class ChangeChannel:
                 self._receive(connection)
             except psycopg.Error as error:
                 logger.warning("change channel lost its connection: %s", error)
+            except Exception:  # whatever it was, the thread must live on and say it is down
+                logger.exception("change channel listener failed")
             self._set_health(False)
             connection.close()
             connection = None

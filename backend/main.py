@@ -150,7 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
             )
         # Every server process delivers webhooks; the claims keep each attempt to one of them.
-        delivery = asyncio.create_task(deliver_webhooks(app.state.engine, app.state.settings))
+        delivery = asyncio.create_task(
+            deliver_webhooks(app.state.engine, app.state.settings, app.state.changes)
+        )
         yield
         for task in (jobs, delivery):
             if task is not None:

@@ -234,7 +234,7 @@ def show_reports(
 ) -> list[ReportMarker]:
     """Replace the map's report markers with `features` (a GeoJSON FeatureCollection's)."""
     for marker in [m for m in view.markers.markers if isinstance(m, ReportMarker)]:
-        view.remove_marker(marker)
+        view.markers.remove_widget(marker)
     markers = [ReportMarker(feature, chooser) for feature in features]
     for marker in markers:
         view.add_marker(marker, layer=view.markers)

@@ -72,8 +72,11 @@ def live_server(
 
     `database_url` serves an existing (empty) database instead of a new SQLite file, and
     `environment` adds or overrides settings (``WARGA_...``) for the server process."""
-    environment = {**_settings_environment(directory, database_url), **(environment or {})}
-    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in environment.items()})
+    base = _settings_environment(directory, database_url)
+    # Only what preparing the database needs: the extras are for the server process (and may be
+    # JSON, which only the environment parser reads).
+    settings = Settings(**{k.removeprefix("WARGA_").lower(): v for k, v in base.items()})
+    environment = {**base, **(environment or {})}
     upgrade(settings.database_url)
     engine = open_engine(settings.database_url)
     with Session(engine) as session:

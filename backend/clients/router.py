@@ -9,6 +9,7 @@ from backend.clients.schemas import (
     ClientCreate,
     ClientCredentials,
     ClientRead,
+    ClientUpdate,
 )
 from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
@@ -39,6 +40,20 @@ def list_clients(admin: AdminUser, session: SessionDep) -> list[ClientRead]:
 @router.get("/{client_id}", response_model=ClientRead, responses=error_responses(401, 403, 404))
 def read_client(client_id: str, admin: AdminUser, session: SessionDep) -> ClientRead:
     return service.to_read(session, service.get_client(session, client_id=client_id))
+
+
+@router.patch(
+    "/{client_id}", response_model=ClientRead, responses=error_responses(401, 403, 404, 422)
+)
+def update_client(
+    client_id: str, data: ClientUpdate, admin: AdminUser, session: SessionDep
+) -> ClientRead:
+    """Rename, change the contact, the scopes or the rate limit. Scopes taken away stop working
+    at once, in tokens already issued too."""
+    client = service.get_client(session, client_id=client_id)
+    service.update_client(session, client=client, data=data)
+    session.commit()
+    return service.to_read(session, client)
 
 
 @router.post(

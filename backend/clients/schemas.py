@@ -16,6 +16,16 @@ class ClientCreate(BaseModel):
     rate_limit_per_minute: int = Field(600, ge=1, le=100_000)
 
 
+class ClientUpdate(BaseModel):
+    """Only what is sent changes. Scopes taken away stop working at once, in tokens already
+    issued too."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    contact_email: EmailStr | None = None
+    scopes: list[Scope] | None = Field(None, min_length=1)
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=100_000)
+
+
 class ClientRead(BaseModel):
     client_id: str
     name: str

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from backend.accounts.models import User
 from backend.auth.tokens import ClientClaims, decode_client_token, issue_client_token
 from backend.clients.models import ApiClient, ApiClientAudit, ApiClientUsage, ComplaintChannel
-from backend.clients.schemas import ClientCreate, ClientCredentials, ClientRead
+from backend.clients.schemas import ClientCreate, ClientCredentials, ClientRead, ClientUpdate
 from backend.clients.scopes import parse_scopes
 from backend.complaints.models import Complaint
 from backend.config import Settings
@@ -101,6 +101,15 @@ def get_client(session: Session, *, client_id: str) -> ApiClient:
 
 def list_clients(session: Session) -> list[ApiClient]:
     return list(session.scalars(select(ApiClient).order_by(ApiClient.id)))
+
+
+def update_client(session: Session, *, client: ApiClient, data: ClientUpdate) -> None:
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "scopes" in changes:
+        changes["scopes"] = [str(scope) for scope in dict.fromkeys(data.scopes)]
+    for name, value in changes.items():
+        setattr(client, name, value)
+    session.flush()
 
 
 def rotate_secret(
@@ -313,7 +322,9 @@ def authenticate_token(
         raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN)
     if client.revoked_at is not None:
         raise Unauthorized("The API client has been revoked.", code=ErrorCode.TOKEN_REVOKED)
-    return client, claims
+    # A scope the admin has taken away since the token was issued no longer counts.
+    still_granted = tuple(scope for scope in claims.scopes if scope in client.scopes)
+    return client, ClientClaims(client_id=claims.client_id, scopes=still_granted)
 
 
 def require_scopes(granted: tuple[str, ...] | list[str], accepted: list[str]) -> None:

@@ -1,14 +1,15 @@
-"""The Life Room (admins: the whole city or one agency; supervisors: their agency) and the
-open-data export (public)."""
+"""The Life Room (admins: the whole city or one agency; supervisors: their agency; API clients
+with `stats:read` like admins, or like supervisors when bound to an agency) and the open-data
+export (public)."""
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from fastapi.responses import StreamingResponse
 
-from backend.accounts.models import User
-from backend.auth.dependencies import require_roles
+from backend.clients.dependencies import Principal, get_principal
+from backend.clients.scopes import Scope
 from backend.complaints import service as complaints_service
 from backend.db import CalendarDay, utcnow
 from backend.dependencies import LanguageDep, SessionDep
@@ -27,7 +28,6 @@ from shared.workdays import local_day_start, to_local_date
 
 router = APIRouter(prefix="/api/v1")
 
-HeadUser = Annotated[User, Depends(require_roles(Role.ADMIN, Role.SUPERVISOR))]
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 90
 EXPORT_MAX_AGE = 3600
@@ -67,16 +67,28 @@ PeriodDep = Annotated[Period, Depends(_period)]
 
 
 def _agency_in_view(
-    session: SessionDep, user: HeadUser, agency: AgencyCode = None
+    session: SessionDep,
+    principal: Annotated[Principal, Security(get_principal, scopes=[Scope.STATS_READ])],
+    agency: AgencyCode = None,
 ) -> Agency | None:
-    """The agency whose figures the caller sees: a supervisor's own; any (or all) for admins."""
-    if user.role == Role.SUPERVISOR:
-        own = session.get(Agency, user.agency_id)
+    """The agency whose figures the caller sees: a supervisor's own; any (or all) for admins.
+    An API client (`stats:read`) sees like an admin, or like a supervisor when bound to an
+    agency."""
+    if principal.client is not None:
+        own_agency_id = principal.client.agency_id
+    elif principal.user.role == Role.SUPERVISOR:
+        own_agency_id = principal.user.agency_id
+    elif principal.user.role == Role.ADMIN:
+        own_agency_id = None
+    else:
+        raise Forbidden("Your role may not use this endpoint.")
+    if own_agency_id is not None:
+        own = session.get(Agency, own_agency_id)
         if agency not in (None, own.code):
             raise Forbidden(
                 bilingual(
-                    "Kepala instansi hanya melihat angka instansinya sendiri.",
-                    "Supervisors see their own agency's figures only.",
+                    "Anda hanya melihat angka instansi Anda sendiri.",
+                    "You see your own agency's figures only.",
                 )
             )
         return own

@@ -1,5 +1,6 @@
 """Sending webhook deliveries: a loop in every server process (`run_forever`, started by the
-app's lifespan), safe with any number of workers and hosts.
+app's lifespan), safe with any number of workers and hosts. It wakes when the change channel
+announces a commit that wrote deliveries, and polls besides (retries fall due by the clock).
 
 Each round claims a batch of due deliveries: candidates are locked with ``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL, and each claim moves the delivery's `next_attempt_at` ahead by a lease
@@ -13,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import time
+from contextlib import suppress
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.changes import ChangeChannel
 from backend.clients.models import ApiClient
 from backend.config import Settings
 from backend.db import utcnow
@@ -34,6 +37,7 @@ from backend.webhooks.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from backend.webhooks.outbox import DELIVERIES_DUE
 from backend.webhooks.ssrf import UnsafeUrl, check_url, resolve_public
 from shared.roles import Role
 
@@ -262,15 +266,29 @@ def run_once(engine: Engine, settings: Settings, http: httpx.Client) -> int:
     return len(claimed)
 
 
-async def run_forever(engine: Engine, settings: Settings) -> None:
-    """The delivery loop of one server process (cancelled when the app shuts down)."""
+async def run_forever(engine: Engine, settings: Settings, changes: ChangeChannel) -> None:
+    """The delivery loop of one server process (cancelled when the app shuts down).
+
+    It sends as soon as the change channel says a transaction wrote deliveries, and also looks
+    every `webhook_poll_seconds` anyway: retries fall due by the clock, and a channel that
+    dropped a message must not leave a delivery waiting."""
+    loop = asyncio.get_running_loop()
+    due = asyncio.Event()
+    unsubscribe = changes.subscribe(
+        DELIVERIES_DUE, lambda _payload, _origin: loop.call_soon_threadsafe(due.set)
+    )
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
-    with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-        while True:
-            try:
-                sent = await asyncio.to_thread(run_once, engine, settings, http)
-            except Exception:  # the database may be away for a moment: try again next round
-                logger.exception("webhook delivery round failed")
-                sent = 0
-            if sent < BATCH_SIZE:
-                await asyncio.sleep(settings.webhook_poll_seconds)
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+            while True:
+                due.clear()
+                try:
+                    sent = await asyncio.to_thread(run_once, engine, settings, http)
+                except Exception:  # the database may be away for a moment: try again next round
+                    logger.exception("webhook delivery round failed")
+                    sent = 0
+                if sent < BATCH_SIZE:
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(due.wait(), settings.webhook_poll_seconds)
+    finally:
+        unsubscribe()

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
+from backend.changes import publish
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.config import get_settings
 from backend.db import listen_once, utcnow
@@ -31,6 +32,9 @@ from backend.webhooks.models import (
     WebhookMessage,
 )
 from shared.permits import PermitStatus
+
+# The change-channel topic that tells delivery workers new deliveries are due.
+DELIVERIES_DUE = "webhooks"
 
 
 class EventType(StrEnum):
@@ -216,3 +220,4 @@ def _fan_out(session: Session, events: list[Event]) -> None:
     if messages:
         session.execute(insert(WebhookMessage), messages)
         session.execute(insert(WebhookDelivery), deliveries)
+        publish(session, DELIVERIES_DUE)  # wakes the delivery workers once this commits

@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from backend.changes import publish
 from backend.clients.dependencies import Principal
 from backend.config import Settings
 from backend.db import utcnow
@@ -23,6 +24,7 @@ from backend.webhooks.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from backend.webhooks.outbox import DELIVERIES_DUE
 from backend.webhooks.schemas import (
     DeliveryAttemptRead,
     DeliveryRead,
@@ -109,6 +111,7 @@ def update_endpoint(
         if not data.paused:
             endpoint.failing_since = None
             endpoint.disabled_at = None
+            publish(session, DELIVERIES_DUE)  # what waited goes out now
     endpoint.updated_at = utcnow()
     session.flush()
 
@@ -203,6 +206,7 @@ def resend(session: Session, *, endpoint: WebhookEndpoint, delivery_id: int) -> 
         .where(WebhookDelivery.id == delivery.id)
         .values(state=DeliveryState.PENDING, next_attempt_at=utcnow())
     )
+    publish(session, DELIVERIES_DUE)
     session.flush()
     session.refresh(delivery)
     message = session.get(WebhookMessage, delivery.message_id)

@@ -498,6 +498,7 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
         if updated is not None:
             self.complaint = updated
             self.after_action(updated)
+            screen.confirm(translator.t("action.done", action=translator.t(f"action.{action}")))
             return
         if self.panel is not None:
             self.panel.form.show_server_errors(screen.last_error)

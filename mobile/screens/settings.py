@@ -26,7 +26,8 @@ class SettingsScreen(WargaScreen):
             self.url_message = translator.t("settings.bad_url")
             return
         self.app.set_api_url(url)
-        self.url_message = translator.t("settings.saved")
+        self.url_message = ""
+        self.confirm(translator.t("settings.saved"))
 
     # --- logging out ---
 

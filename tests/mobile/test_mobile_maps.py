@@ -2,9 +2,14 @@
 pin, and the public map of reports. Without tiles (tests never fetch them) the map is a plain
 background on which the pin and markers still move."""
 
+import time
+
 import httpx
 
 from tests.mobile.helpers import POTHOLE
+
+# A spot no other test files at, so the marker tapped is this report's.
+SPOT = {"latitude": -6.3402, "longitude": 106.6611}
 
 
 def test_the_location_is_chosen_with_a_pin_and_a_place_outside_the_city_is_refused(drive):
@@ -32,15 +37,20 @@ def test_the_public_map_shows_reports_with_their_status(api_server, drive):
         ).json()["access_token"]
         filed = http.post(
             "/api/v1/complaints",
-            json={**POTHOLE, "title": "Lubang di peta publik"},
+            json={**POTHOLE, **SPOT, "title": "Lubang di peta publik"},
             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "peta-publik-1"},
         ).json()
+        # The public layer is served from a cache at most 2 s behind: wait until it is there.
+        deadline = time.monotonic() + 10
+        while filed["tracking_number"] not in http.get("/api/v1/public/complaints/map").text:
+            assert time.monotonic() < deadline, "the filed report never reached the map layer"
+            time.sleep(0.2)
     seen = drive(
         "public_map",
         "--param",
-        f"latitude={POTHOLE['latitude']}",
+        f"latitude={SPOT['latitude']}",
         "--param",
-        f"longitude={POTHOLE['longitude']}",
+        f"longitude={SPOT['longitude']}",
         "--param",
         f"number={filed['tracking_number']}",
     )
@@ -49,3 +59,5 @@ def test_the_public_map_shows_reports_with_their_status(api_server, drive):
     assert seen["tint"] == [0.25, 0.32, 0.71, 1]  # "submitted", as the list badges
     assert "Lubang di peta publik" in seen["chosen"]
     assert f"{filed['tracking_number']} · Diajukan" in seen["chosen"]
+    assert any(text.endswith("reports on the map") for text in seen["english"])
+    assert seen["markers_after"] == seen["markers_before"]  # redrawn, not doubled

@@ -57,8 +57,9 @@ def staff(api_server):
 
 async def send_outbox(app_data: Path, base_url: str) -> FlushResult:
     """What the app does when the network is back: send its outbox with its saved session."""
-    outbox = Outbox(app_data / "outbox")
-    api = ApiClient(base_url, tokens=TokenStore(app_data))
+    tokens = TokenStore(app_data)
+    outbox = Outbox(app_data / "outbox", account=tokens.session.account)  # the one signed in
+    api = ApiClient(base_url, tokens=tokens)
     try:
         return await outbox.flush(api)
     finally:
@@ -96,7 +97,8 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
     assert "Diajukan" in detail and "Tahap saat ini: Verifikasi berkas" in detail
     assert "Perkiraan jumlah peserta: 300" in detail
     assert "Dukungan yang diminta dari kota: Pengaturan lalu lintas, Kebersihan" in detail
-    assert applied["buttons"] == ["Tarik permohonan", "Beri komentar"]
+    # Withdrawing ends the case: drawn apart, after the others.
+    assert applied["buttons"] == ["Beri komentar", "Tarik permohonan"]
     assert applied["after_back"] == "permit_type"
     application_id = applied["application_id"]
 
@@ -155,8 +157,8 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
     assert approved["buttons"] == [
         "Setujui",
         "Minta informasi tambahan",
-        "Tolak",
         "Beri komentar",
+        "Tolak",  # ends the case: apart, last
     ]
     # Asking for information offers the type's own fields and documents to name.
     choices = approved["request_choices"]

@@ -529,6 +529,12 @@ async def public_map(app, accounts):
     touch(marker.center_x, marker.center_y)
     await frames()
     result["chosen"] = drawn_texts(screen)
+    app.set_language("en")  # drawn again, markers and all
+    await until(lambda: screen.ready.is_set())
+    await frames()
+    result["english"] = drawn_texts(screen)
+    result["markers_after"] = len(screen.map.markers.markers)
+    result["markers_before"] = len(screen.features)
 
 
 @scenario
@@ -663,6 +669,7 @@ async def officer_resolves(app, accounts):
         await frames()
 
     await act("claim")
+    await until(lambda: "Tersimpan: Ambil untuk ditangani" in overlay_texts())
     result["assignee"] = detail.complaint["assignee"]["full_name"]
     result["facts"] = "\n".join(visible_texts(detail))
     queue.set_filter("assigned", "me")

@@ -247,3 +247,36 @@ def test_the_openapi_document_declares_both_flows_and_each_operations_scopes(htt
     assert {"OAuth2ClientCredentials": ["complaints:read"]} in paths["/api/v1/public/complaints"][
         "get"
     ]["security"]
+
+
+def test_stats_read_opens_the_life_room_within_the_clients_agency(http):
+    city = client_token(http, create_client(http, "stats:read"))
+    roads = client_token(http, create_client(http, "stats:read", agency="dbmsda"))
+    no_scope = client_token(http, create_client(http, "complaints:read"))
+
+    whole_city = http.get("/api/v1/dashboard", headers=city)
+    assert whole_city.status_code == 200, whole_city.text
+    assert whole_city.json()["agency_code"] is None
+    waste = http.get("/api/v1/dashboard", params={"agency": "dlh"}, headers=city)
+    assert waste.json()["agency_code"] == "dlh"
+    own = http.get("/api/v1/dashboard", headers=roads)
+    assert own.json()["agency_code"] == "dbmsda"
+    other = http.get("/api/v1/dashboard", params={"agency": "dlh"}, headers=roads)
+    assert other.status_code == 403
+    refused = http.get("/api/v1/dashboard", headers=no_scope)
+    assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
+
+
+def test_an_admin_changes_a_clients_limit_and_takes_scopes_away_at_once(http):
+    client = create_client(http, "complaints:read complaints:write")
+    token = client_token(http, client)
+    path = f"/api/v1/admin/clients/{client['client_id']}"
+    changed = http.patch(
+        path, json={"scopes": ["complaints:read"], "rate_limit_per_minute": 5}, headers=admin(http)
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["scopes"] == ["complaints:read"]
+    assert changed.json()["rate_limit_per_minute"] == 5
+    # The token was issued with complaints:write; that scope is gone now.
+    refused = http.post("/api/v1/complaints", json=complaint_body(), headers=token)
+    assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"

@@ -282,7 +282,7 @@ def test_ssrf_destinations_are_refused_at_registration_and_at_send(tmp_path, rec
         assert receiver.at("/rebound") == []
 
 
-def test_two_serve_processes_make_each_attempt_exactly_once(
+def test_two_server_processes_make_each_attempt_exactly_once(
     engine, database_url, tmp_path, receiver
 ):
     environment = {**FAST_DELIVERY, "WARGA_WEBHOOK_POLL_SECONDS": "0.05"}
@@ -307,3 +307,24 @@ def test_two_serve_processes_make_each_attempt_exactly_once(
         time.sleep(1)
         ids = Counter(r.headers["webhook-id"] for r in receiver.at(path))
         assert len(ids) == 30 and set(ids.values()) == {1}
+
+
+def test_the_change_channel_wakes_delivery_long_before_the_poll(
+    engine, database_url, tmp_path, receiver
+):
+    # With a 60-second poll, only the commit's announcement can make it this quick.
+    slow_poll = {**FAST_DELIVERY, "WARGA_WEBHOOK_POLL_SECONDS": "60"}
+    with (
+        live_server(
+            tmp_path, demo_content=False, database_url=database_url, environment=slow_poll
+        ) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as http,
+    ):
+        path = f"/awake-{engine.dialect.name}"
+        subscribe(http, receiver, path, ["complaint.filed"])
+        writer = client_token(http, create_client(http, "complaints:write"))
+        time.sleep(1)  # the worker has made its first round and waits on the channel
+        http.post("/api/v1/complaints", json=complaint_body(), headers=writer)
+        filed_at = time.monotonic()
+        wait_for(lambda: receiver.at(path), seconds=10)
+        assert time.monotonic() - filed_at < 5

@@ -8,10 +8,12 @@ import time
 import anyio
 import httpx
 import pytest
+from jose import jwt
 from sqlalchemy import event, text
 from sqlmodel import Session
 
 from backend import changes, microcache
+from backend.auth.tokens import ALGORITHM
 from backend.main import create_app
 from tests.backend.helpers import login
 from tests.backend.notifications.test_notifications_stream import (
@@ -92,6 +94,22 @@ async def test_a_stream_closes_soon_after_its_session_ends(live_server, demo, en
             with anyio.fail_after(STREAM_ENDS_WITHIN_SECONDS):
                 assert await _ends(reader)
     assert time.monotonic() - started < STREAM_ENDS_WITHIN_SECONDS
+
+
+async def test_a_stream_closes_when_its_access_token_expires(live_server, demo, settings):
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        headers = await login(client, demo.resident.username, demo.resident.password)
+        # The same token as the server issued it, but with two seconds left to live.
+        claims = jwt.get_unverified_claims(headers["Authorization"].removeprefix("Bearer "))
+        claims["exp"] = int(time.time()) + 2
+        short_lived = jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+        async with client.stream(
+            "GET", STREAM, headers={"Authorization": f"Bearer {short_lived}"}
+        ) as response:
+            assert response.status_code == 200
+            reader = EventReader(response)
+            with anyio.fail_after(2 + STREAM_ENDS_WITHIN_SECONDS):
+                assert await _ends(reader)
 
 
 async def test_a_stream_leaves_its_request_slot_to_others(settings, demo):
