@@ -8,6 +8,7 @@ def test_the_queue_shows_eight_complaints_the_chosen_one_and_its_actions_in_view
     assert {"Status: Semua yang terbuka", "Batas waktu: Semua", "Penanganan: Semua"} <= set(
         seen["filters"]
     )
+    assert seen["filters_beyond_pane"] == []  # no chip runs over the detail pane
     assert seen["selected"] == [True]  # exactly one row highlighted: the one beside the list
     assert seen["bar"]["drawn"] and seen["bar"]["on_screen"]
     assert seen["bar"]["buttons"][0] == "Ambil untuk ditangani"  # the main action first

@@ -54,6 +54,20 @@ def visible_texts(widget) -> list[str]:
     return [w.text for w in widget.walk(restrict=True) if isinstance(w, Label) and w.text]
 
 
+def drawn_right(widget) -> float:
+    """Where a widget's drawing ends on the right, in window pixels: a clipping ancestor (a
+    StencilView such as a ScrollView) cuts it off at its own right edge."""
+    from kivy.uix.stencilview import StencilView
+
+    right = widget.to_window(widget.right, 0)[0]
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, StencilView):
+            right = min(right, node.to_window(node.right, 0)[0])
+        node = node.parent
+    return right
+
+
 def is_drawn(widget) -> bool:
     """Whether a person could see `widget`: it and every parent up to the window are opaque and
     take room (a screen not shown has no window above it)."""
@@ -725,6 +739,11 @@ async def officer_tablet(app, accounts):
     result["fully_visible"] = sum(1 for row in rows_drawn if inside(row))
     result["filters_height"] = queue.ids.filters.height
     result["filters"] = drawn_texts(queue.ids.filters)
+    pane = queue.ids.list_page.parent  # the list's pane, beside the detail
+    pane_right = pane.to_window(pane.right, 0)[0]
+    result["filters_beyond_pane"] = [
+        chip.text for chip in queue.ids.filters.children if drawn_right(chip) > pane_right + 1
+    ]
     shown = queue.ids.detail.complaint["id"]
     result["selected"] = [row.complaint["id"] == shown for row in rows_drawn if row.selected]
     bar = queue.ids.actions
