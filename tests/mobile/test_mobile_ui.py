@@ -55,6 +55,21 @@ def test_switching_language_changes_the_visible_strings_and_is_remembered(drive)
     assert seen["chosen_after"] == ["circle-outline", "check-circle"]
 
 
+def test_a_field_holding_text_keeps_its_floating_label_small_above_the_value(drive):
+    """The hint (floating label) of a filled field is drawn small, above the value; after a
+    language switch and a logout it used to come back at the value's own size, pressed onto it
+    like a second value."""
+    seen = drive("floating_labels")
+    assert seen["hint"] == "Email or mobile number"  # the switch reached the login screen
+    for moment in ("typed", "logged_out"):
+        (hint_bottom, hint_top), (text_bottom, text_top) = (
+            seen[moment]["hint"],
+            seen[moment]["text"],
+        )
+        assert hint_top - hint_bottom < text_top - text_bottom, moment  # smaller than the value
+        assert hint_bottom >= text_top, moment  # and above it, not over it
+
+
 def test_register_shows_each_problem_next_to_its_field(drive):
     seen = drive("register_errors")
     # Checked on the device before sending: a malformed phone number.

@@ -1237,6 +1237,47 @@ async def information_languages(app, accounts):
     result["dashboard"] = visible_texts(dashboard.ids.body)
 
 
+def hint_and_text_boxes(field) -> dict:
+    """Where an MDTextField draws its floating label (the hint) and its first line of text, as
+    (bottom, top) in the field's coordinates, read from the rectangles on its canvas."""
+    from kivy.graphics import Rectangle
+
+    hint_texture = field._hint_text_label.texture
+    [hint] = [
+        instruction
+        for instruction in field.canvas.before.children + field.canvas.after.children
+        if isinstance(instruction, Rectangle) and instruction.texture is hint_texture
+    ]
+    line = field._lines_rects[0]
+    return {
+        "hint": [hint.pos[1], hint.pos[1] + hint.size[1]],
+        "text": [line.pos[1], line.pos[1] + line.size[1]],
+    }
+
+
+@scenario
+async def floating_labels(app, accounts):
+    """Log in through the form (the name typed stays in its field), switch language, log out:
+    the name field holds text under a hint that changed language while it was not shown."""
+    login = app.screen("login")
+    username = login.ids.username
+    username.text = accounts["resident"]["username"]
+    login.ids.password.text = accounts["resident"]["password"]
+    await asyncio.sleep(0.5)  # the hint floats up over 0.2 s
+    await frames()
+    result["typed"] = hint_and_text_boxes(username)
+    login.ids.submit.dispatch("on_release")
+    await until(lambda: app.manager.current == "home")
+    await open_screen(app, "settings")
+    app.set_language("en")
+    await frames()
+    app.sign_out()
+    await until(lambda: app.manager.current == "login")
+    await asyncio.sleep(0.5)
+    await frames()
+    result.update(logged_out=hint_and_text_boxes(username), hint=username.hint_text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=SCENARIOS)
