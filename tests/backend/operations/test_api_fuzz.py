@@ -166,6 +166,13 @@ def _answering_500s(app) -> Callable:
     return asgi
 
 
+def _pinned_in(operation: APIOperation, pinned: dict[str, int] | None) -> dict[str, int]:
+    """The pinned path parameters (ids of rows that exist) this operation's path takes."""
+    return {
+        name: value for name, value in (pinned or {}).items() if f"{{{name}}}" in operation.path
+    }
+
+
 class Fuzzer:
     """Runs operations of the app's schema through schemathesis, collecting what fails."""
 
@@ -186,11 +193,7 @@ class Fuzzer:
         pinned: dict[str, int] | None = None,
     ) -> None:
         for operation in operations:
-            path_parameters = {
-                name: value
-                for name, value in (pinned or {}).items()
-                if f"{{{name}}}" in operation.path
-            }
+            path_parameters = _pinned_in(operation, pinned)
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 self._run(operation, mode, headers, path_parameters)
 
@@ -221,12 +224,7 @@ class Fuzzer:
         pinned: dict[str, int] | None = None,
     ) -> None:
         for operation in operations:
-            path_parameters = {
-                name: value
-                for name, value in (pinned or {}).items()
-                if f"{{{name}}}" in operation.path
-            }
-            self._run_hostile(operation, headers, path_parameters)
+            self._run_hostile(operation, headers, _pinned_in(operation, pinned))
 
     def _run_hostile(self, operation, headers, path_parameters) -> None:
         strategy = operation.as_strategy(path_parameters=path_parameters)
