@@ -253,7 +253,7 @@ def cmd_complaints_close_expired(args: argparse.Namespace) -> int:
 
 
 def cmd_permits_daily(args: argparse.Namespace) -> int:
-    from backend.permits.service import run_daily
+    from backend.permits.scheduled import run_daily
 
     with _session() as session:
         report = run_daily(session)

@@ -44,7 +44,7 @@ def _complaints(session: Session, now: dt.datetime) -> str:
 
 
 def _permits(session: Session, now: dt.datetime) -> str:
-    from backend.permits.service import run_daily
+    from backend.permits.scheduled import run_daily
 
     report = run_daily(session, now=now)
     return f"expired {report.expired} permits, sent {report.reminded} expiry reminders"
