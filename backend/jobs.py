@@ -32,7 +32,7 @@ class Job:
 
 
 def _announcements(session: Session, now: dt.datetime) -> str:
-    from backend.information.service import notify_due_announcements
+    from backend.information.announcements import notify_due_announcements
 
     return f"told followers about {notify_due_announcements(session, now=now)} announcements"
 
