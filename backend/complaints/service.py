@@ -38,10 +38,11 @@ from backend.notifications.service import notify, notify_agency_staff
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
+    SNAPSHOT_TABLES,
     complaint_deadlines,
-    current_region,
     get_agency_by_code,
     get_category_by_code,
+    region_snapshot,
 )
 from backend.uploads import FileStore, Photo
 from shared.complaints import (
@@ -56,17 +57,14 @@ from shared.roles import STAFF_ROLES, SYSTEM, Role
 from shared.statemachine import TransitionNotAllowed
 from shared.workdays import to_local_date
 
-# The working calendar changes with the region pack: kept in the microcache like the region.
-CALENDAR_TABLES = frozenset({"region", "holiday_override"})
-
 
 def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:
-    region = current_region(session)
+    region = region_snapshot(session)
     return remember(
         session,
         ("complaints.clock", to_local_date(now, region.time_zone).year),
         lambda: region_clock(session, region=region, around=now),
-        tables=CALENDAR_TABLES,
+        tables=SNAPSHOT_TABLES,
     )
 
 
@@ -94,7 +92,7 @@ def file_complaint(
 ) -> Complaint:
     """A resident's new complaint, routed to its category's agency with a verify deadline."""
     now = now or utcnow()
-    region = current_region(session)
+    region = region_snapshot(session)
     category = _category_for_filing(session, data.category)
     if not region.bounding_box.contains(data.latitude, data.longitude):
         raise Unprocessable.for_field(
@@ -295,7 +293,7 @@ def paused_working_days(session: Session, *, complaint_id: int) -> int:
 
 def _deadlines(session: Session, complaint: Complaint):
     category = session.get(ComplaintCategory, complaint.category_id)
-    return complaint_deadlines(region=current_region(session), category=category)
+    return complaint_deadlines(region=region_snapshot(session), category=category)
 
 
 def _start_follow_up(session: Session, complaint: Complaint, *, now, clock: RegionClock) -> None:
