@@ -124,7 +124,7 @@ class ChangeChannel:
             except Exception:
                 logger.exception("a change-channel subscriber failed on %s", topic)
 
-    def _discard(self, registry: dict, topic: str, callback: Callback) -> None:
+    def _discard(self, registry: dict[str, Any], topic: str, callback: Callback) -> None:
         with self._lock:
             callbacks = registry.get(topic)
             if callbacks is not None:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from annotated_types import Interval
 from pydantic import AwareDatetime
@@ -39,15 +39,15 @@ class EngineOptions:
     prepared_statements: bool = True  # False behind PgBouncer in transaction mode
 
     @property
-    def pool(self) -> dict:
+    def pool(self) -> dict[str, Any]:
         return {
             "pool_size": self.pool_size,
             "max_overflow": self.max_overflow,
             "pool_timeout": self.pool_timeout,
         }
 
-    def postgresql_connect_args(self) -> dict:
-        args: dict = {}
+    def postgresql_connect_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {}
         if not self.prepared_statements:
             args["prepare_threshold"] = None  # psycopg then never prepares on the server
         limits = [
@@ -174,7 +174,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
         if not connection.info.get("writer") and statement.lstrip()[:7].upper().startswith(_WRITES):
             connection.info["writer"] = writer.acquire(timeout=SQLITE_BUSY_SECONDS)
 
-    def _give_back(info: dict) -> None:
+    def _give_back(info: dict[str, Any]) -> None:
         if info.pop("writer", False):
             writer.release()
 

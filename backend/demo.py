@@ -3,6 +3,7 @@
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -77,7 +78,7 @@ def _publish_demo_content(session: Session) -> None:
             information.add_faq(session, service=service, data=data, now=now)
 
 
-def as_json_rows(accounts: list[DemoAccount]) -> list[dict]:
+def as_json_rows(accounts: list[DemoAccount]) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in asdict(a).items() if k in {"username", "password", "role", "agency"}}
         for a in accounts

@@ -8,6 +8,7 @@ the reporter through the notification inbox.
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -168,7 +169,7 @@ def _record(
     now: dt.datetime,
     note: str | None = None,
     public: bool = True,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ComplaintEvent:
     entry = ComplaintEvent(
         complaint_id=complaint.id,
@@ -228,7 +229,7 @@ def _apply(
     clock: RegionClock,
     note: str | None = None,
     public: bool = True,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ComplaintStatus:
     """Take `action` if the state machine lets this actor take it now; record it.
 

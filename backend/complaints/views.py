@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Row
 from sqlmodel import Session, col, select
@@ -140,7 +141,7 @@ def _summary_fields(
     clock: RegionClock,
     now: dt.datetime,
     today: dt.date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     status = clock.status_as_read(complaint, now)
     return {
         "id": complaint.id,
@@ -273,7 +274,7 @@ def public_items(session: Session, complaints: list[Complaint]) -> list[PublicCo
     return [PublicComplaint(**fields) for fields in _public_fields(session, complaints)]
 
 
-def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict]:
+def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict[str, Any]]:
     catalogue = Catalogue.load(session)
     now = utcnow()
     clock = service.clock_for(session, now=now)

@@ -189,7 +189,7 @@ POST_BODY = {
 
 def _file(
     session: Session, settings: Settings, request: Request, form: RequestForm, language: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     client = clients.client_by_api_key(session, api_key=form.get("api_key") or "")
     if client is None or Scope.OPEN311 not in client.scopes:
         raise Open311Error(

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,9 @@ YES_NO = {"true": ("Ya", "Yes"), "false": ("Tidak", "No")}
 class Open311Error(Exception):
     """An answer from the specification's error list: 400, 403 or 404 and what went wrong."""
 
-    def __init__(self, status: int, *descriptions: str, headers: dict | None = None) -> None:
+    def __init__(
+        self, status: int, *descriptions: str, headers: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(descriptions)
         self.status = status
         self.descriptions = descriptions
@@ -84,7 +87,7 @@ def check_jurisdiction(session: Session, settings: Settings, jurisdiction_id: st
 # --- Discovery and services -------------------------------------------------------------------
 
 
-def discovery(session: Session, settings: Settings) -> dict:
+def discovery(session: Session, settings: Settings) -> dict[str, Any]:
     region = current_region(session)
     changeset = _w3(region.loaded_at, region)
     return {
@@ -104,7 +107,7 @@ def discovery(session: Session, settings: Settings) -> dict:
     }
 
 
-def services(session: Session, *, language: str) -> list[dict]:
+def services(session: Session, *, language: str) -> list[dict[str, Any]]:
     items = []
     for category in list_categories(session):
         agency = category.agency
@@ -135,7 +138,7 @@ def _category(session: Session, code: str | None) -> ComplaintCategory:
     return category
 
 
-def _attribute(field: FormField, order: int, language: str) -> dict:
+def _attribute(field: FormField, order: int, language: str) -> dict[str, Any]:
     if field.type == FieldType.BOOLEAN:
         values = [{"key": key, "name": _pick(names, language)} for key, names in YES_NO.items()]
     else:
@@ -157,7 +160,7 @@ def _attribute(field: FormField, order: int, language: str) -> dict:
     return attribute
 
 
-def service_definition(session: Session, *, code: str, language: str) -> dict:
+def service_definition(session: Session, *, code: str, language: str) -> dict[str, Any]:
     category = _category(session, code)
     return {
         "service_code": category.code,
@@ -246,7 +249,7 @@ _CONTACT_LIMITS = {
 
 def file_request(
     session: Session, *, client: ApiClient, form: RequestForm, language: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     category = _category(session, form.get("service_code"))
     if form.get("lat") is None or form.get("long") is None:
         raise Open311Error(
@@ -421,7 +424,7 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
 
 def request_views(
     session: Session, complaints_found: list[Complaint], *, settings: Settings, language: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     region = current_region(session)
     zone = ZoneInfo(region.time_zone)
     ids = [c.id for c in complaints_found]

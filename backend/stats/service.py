@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -190,7 +191,7 @@ def dashboard(
     agency_rows = {a.id: a for a in session.exec(select(Agency))}
     category_rows = {c.id: c for c in session.exec(select(ComplaintCategory))}
 
-    def breakdown(by_id: dict[int, _Tally], rows: dict) -> list[ComplaintFigures]:
+    def breakdown(by_id: dict[int, _Tally], rows: dict[str, Any]) -> list[ComplaintFigures]:
         ordered = sorted(by_id, key=lambda row_id: (rows[row_id].position, row_id))
         return [
             by_id[row_id].figures(

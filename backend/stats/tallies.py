@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import case, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
@@ -61,7 +62,7 @@ class Facts:
 
 TRACKED = tuple(Facts.__dataclass_fields__)
 
-Share = tuple[type[SQLModel], dict, dict[str, int]]  # tally, its row's key, what to add
+Share = tuple[type[SQLModel], dict[str, Any], dict[str, int]]  # tally, its row's key, what to add
 
 
 def shares(facts: Facts, time_zone: str) -> Iterator[Share]:
@@ -295,7 +296,12 @@ def rebuild(session: Session) -> None:
 
 
 def _insert_groups(
-    session: Session, tally: type[SQLModel], *, keys: dict, values: dict, where: list = ()
+    session: Session,
+    tally: type[SQLModel],
+    *,
+    keys: dict[str, Any],
+    values: dict[str, Any],
+    where: list = (),
 ) -> None:
     labelled = [expression.label(name) for name, expression in {**keys, **values}.items()]
     groups = select(*labelled).where(*where).group_by(*labelled[: len(keys)])

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from contextlib import suppress
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -94,7 +95,7 @@ def _signature(endpoint: WebhookEndpoint, settings: Settings, **signed) -> str:
     return " ".join(signing.sign(secret, **signed) for secret in secrets)
 
 
-def _pinned_request(url: str, settings: Settings) -> tuple[str, dict[str, str], dict]:
+def _pinned_request(url: str, settings: Settings) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The URL rewritten to the checked address, with the Host header and TLS name the original
     host name gives (so certificates are still checked against the name)."""
     allow_private = settings.webhooks_allow_private_urls

@@ -9,6 +9,7 @@ The API names each problem of an incomplete application `answers.<field>` or
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mobile.core.api import PERMIT_DOCUMENT_PART, ApiError, FieldProblem, Offline
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
@@ -45,8 +46,8 @@ def queue_submission(
     *,
     permit_type: str,
     title: str,
-    application: dict | None,
-    answers: dict,
+    application: dict[str, Any] | None,
+    answers: dict[str, Any],
     documents: Mapping[str, Path],
     action: str = "submit",
 ) -> OutboxItem:
@@ -104,7 +105,7 @@ def problems_under(error: ApiError | Offline | None, prefix: str) -> dict[str, F
     }
 
 
-def staff_actions(application: dict, role: str, user_id: int | None = None) -> list[str]:
+def staff_actions(application: dict[str, Any], role: str, user_id: int | None = None) -> list[str]:
     """The actions an officer or supervisor may take on `application` now, for its buttons.
 
     The shared state machine decides by status and role; on a step under review, the step's
@@ -114,7 +115,7 @@ def staff_actions(application: dict, role: str, user_id: int | None = None) -> l
     step = application["current_step"]
     actions = []
     for action, machine_action in _STAFF_ACTIONS.items():
-        if not PERMIT_MACHINE.can(machine_action, status, role):
+        if not PERMIT_MACHINE.can(machine_action, status, Role(role)):
             continue
         if action in _STEP_ACTIONS and (step is None or step["role"] != role):
             continue
@@ -124,7 +125,7 @@ def staff_actions(application: dict, role: str, user_id: int | None = None) -> l
     return actions
 
 
-def resident_actions(application: dict) -> list[str]:
+def resident_actions(application: dict[str, Any]) -> list[str]:
     """What the applicant may do: answer an information request, withdraw, write a message."""
     return [
         action
@@ -133,18 +134,18 @@ def resident_actions(application: dict) -> list[str]:
     ]
 
 
-def is_editable(application: dict) -> bool:
+def is_editable(application: dict[str, Any]) -> bool:
     """A draft, or an application the reviewer sent back with questions."""
     return application["status"] in (PermitStatus.DRAFT, PermitStatus.NEEDS_INFO)
 
 
-def request_note(application: dict) -> str:
+def request_note(application: dict[str, Any]) -> str:
     """What the reviewer wrote when they last asked for information."""
     asked = [event for event in application["timeline"] if event["action"] == "request_info"]
     return asked[-1]["note"] if asked else ""
 
 
-def verification_code(permit: dict) -> str:
+def verification_code(permit: dict[str, Any]) -> str:
     """The code at the end of the permit's public verification URL (`.../verify/{code}`)."""
     return permit["verification_url"].rstrip("/").rsplit("/", 1)[-1]
 
@@ -154,12 +155,12 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
 
 
-def certificate_path(data_dir: Path, permit: dict) -> Path:
+def certificate_path(data_dir: Path, permit: dict[str, Any]) -> Path:
     """Where the app keeps a permit's certificate."""
     return Path(data_dir) / "certificates" / f"{_safe(permit['permit_number'])}.pdf"
 
 
-def document_path(data_dir: Path, application_id: int, document: dict) -> Path:
+def document_path(data_dir: Path, application_id: int, document: dict[str, Any]) -> Path:
     """Where the app keeps a copy of an application's document, opened for reading."""
     name = f"{document['id']}-{_safe(document['file_name'])}"
     return Path(data_dir) / "documents" / str(application_id) / name
