@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
@@ -38,9 +38,9 @@ def install_demo(
     announcements and FAQs); running it again changes nothing."""
     region_service.load_pack(session, pack=demo_pack())
     information.sync_catalogue(session)  # the pack's services, in the catalogue and its index
-    agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
+    agencies = {a.code: a.id for a in session.scalars(select(Agency).where(col(Agency.active)))}
     accounts = demo_accounts(sorted(agencies))
-    existing = set(session.scalars(select(User.email)))
+    existing = set(session.scalars(select(col(User.email))))
     for account in accounts:
         if account.username in existing:
             continue
@@ -64,8 +64,10 @@ def _publish_demo_content(session: Session) -> None:
     """The demo's announcements (into an empty table) and FAQs (for services without any)."""
     content = yaml.safe_load(DEMO_CONTENT.read_text("utf-8"))
     now = utcnow()
-    if session.scalar(select(Announcement.id).limit(1)) is None:
-        admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
+    if session.scalar(select(col(Announcement.id)).limit(1)) is None:
+        admin = session.scalar(
+            select(User).where(col(User.role) == Role.ADMIN).order_by(col(User.id))
+        )
         for item in content["announcements"]:
             data = AnnouncementCreate(**item)
             information.create_announcement(session, user=admin, data=data, now=now)

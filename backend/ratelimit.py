@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.accounts.models import User
 from backend.auth.dependencies import get_person_or_none
 from backend.config import Settings
-from backend.db import insert_on_conflict
+from backend.db import insert_on_conflict, table_of
 from backend.errors import TooManyRequests, bilingual
 from shared.errors import ErrorCode
 
@@ -111,7 +111,7 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        table = RateLimitCounter.__table__
+        table = table_of(RateLimitCounter)
         expired = table.c.expires_at <= now
         statement = insert_on_conflict(self._engine.dialect.name, table).values(
             key=key, hits=amount, expires_at=now + expiry
@@ -132,7 +132,7 @@ class DatabaseStorage(Storage):
         return hits
 
     def _row(self, key: str) -> tuple[int, float] | None:
-        table = RateLimitCounter.__table__
+        table = table_of(RateLimitCounter)
         with self._transaction() as transaction:
             if key not in transaction.rows:
                 row = transaction.connection.execute(
@@ -160,10 +160,10 @@ class DatabaseStorage(Storage):
 
     def reset(self) -> int | None:
         with self._engine.begin() as connection:
-            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
+            return connection.execute(delete(table_of(RateLimitCounter))).rowcount
 
     def clear(self, key: str) -> None:
-        table = RateLimitCounter.__table__
+        table = table_of(RateLimitCounter)
         with self._engine.begin() as connection:
             connection.execute(delete(table).where(table.c.key == key))
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import NikClaim, NikClaimStatus, User
 from backend.accounts.passwords import PasswordHashing, password_problem
@@ -18,7 +18,7 @@ from backend.accounts.schemas import (
     UserRead,
 )
 from backend.auth.service import revoke_user_sessions
-from backend.db import insert_on_conflict, unique_violation, utcnow
+from backend.db import insert_on_conflict, table_of, unique_violation, utcnow
 from backend.errors import (
     Conflict,
     FieldError,
@@ -47,9 +47,9 @@ def claimed_nik(session: Session, user: User) -> str | None:
     if user.nik is not None:
         return user.nik
     return session.scalar(
-        select(NikClaim.nik)
-        .where(NikClaim.claimant_id == user.id, NikClaim.status == NikClaimStatus.PENDING)
-        .order_by(NikClaim.id.desc())
+        select(col(NikClaim.nik))
+        .where(col(NikClaim.claimant_id) == user.id, col(NikClaim.status) == NikClaimStatus.PENDING)
+        .order_by(col(NikClaim.id).desc())
         .limit(1)
     )
 
@@ -107,7 +107,7 @@ def _check_unique(
     for field, value in (("email", email), ("phone", phone)):
         if value is None:
             continue
-        owner = session.scalar(select(User.id).where(getattr(User, field) == value))
+        owner = session.scalar(select(col(User.id)).where(getattr(User, field) == value))
         if owner is not None and owner != except_user_id:
             raise _taken(field)
 
@@ -172,13 +172,13 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
     session.add(user)
     session.execute(
         update(NikClaim)
-        .where(NikClaim.claimant_id == user.id, NikClaim.status == NikClaimStatus.PENDING)
+        .where(col(NikClaim.claimant_id) == user.id, col(NikClaim.status) == NikClaimStatus.PENDING)
         .values(status=NikClaimStatus.WITHDRAWN, decided_at=utcnow())
     )
     session.flush()
     if nik is None:
         return
-    if session.scalar(select(User.id).where(User.nik == nik)) is None:
+    if session.scalar(select(col(User.id)).where(col(User.nik) == nik)) is None:
         try:
             with session.begin_nested():  # two accounts taking a free NIK at once: one gets it
                 user.nik = nik
@@ -191,8 +191,8 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
 
 
 def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
-    holder = session.scalar(select(User).where(User.nik == nik))
-    table = NikClaim.__table__
+    holder = session.scalar(select(User).where(col(User.nik) == nik))
+    table = table_of(NikClaim)
     # One claim per account and NIK: a new one, or a decided one opened again. Already
     # pending: nothing new to tell anyone.
     statement = insert_on_conflict(session.get_bind().dialect.name, table).values(
@@ -233,7 +233,9 @@ def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
             subject_type="nik_claim",
             subject_id=claim_id,
         )
-    admins = session.scalars(select(User.id).where(User.role == Role.ADMIN, User.is_active))
+    admins = session.scalars(
+        select(col(User.id)).where(col(User.role) == Role.ADMIN, col(User.is_active))
+    )
     notify(
         session,
         user_ids=list(admins),
@@ -259,7 +261,7 @@ def nik_claim_read(session: Session, claim: NikClaim) -> NikClaimRead:
         nik=claim.nik,
         status=claim.status,
         claimant=_party(session.get(User, claim.claimant_id)),
-        holder=_party(session.scalar(select(User).where(User.nik == claim.nik))),
+        holder=_party(session.scalar(select(User).where(col(User.nik) == claim.nik))),
         created_at=claim.created_at,
         decided_at=claim.decided_at,
         decision_note=claim.decision_note,
@@ -272,7 +274,7 @@ def list_nik_claims(
     """Oldest first: the review queue."""
     statement = select(NikClaim)
     if status is not None:
-        statement = statement.where(NikClaim.status == status)
+        statement = statement.where(col(NikClaim.status) == status)
     statement = after_cursor(statement, [NikClaim.id], cursor).limit(limit + 1)
     return page_of(list(session.scalars(statement)), limit=limit, key=lambda c: [c.id])
 
@@ -303,7 +305,7 @@ def decide_nik_claim(
     granted = decision.outcome == "grant"
     decided = session.execute(
         update(NikClaim)
-        .where(NikClaim.id == claim.id, NikClaim.status == NikClaimStatus.PENDING)
+        .where(col(NikClaim.id) == claim.id, col(NikClaim.status) == NikClaimStatus.PENDING)
         .values(
             status=NikClaimStatus.GRANTED if granted else NikClaimStatus.REFUSED,
             decided_at=utcnow(),
@@ -316,7 +318,7 @@ def decide_nik_claim(
             bilingual("Klaim ini sudah diputuskan.", "This claim has already been decided."),
             code=ErrorCode.NIK_CLAIM_DECIDED,
         )
-    holder = session.scalar(select(User).where(User.nik == claim.nik))
+    holder = session.scalar(select(User).where(col(User.nik) == claim.nik))
     claimant = session.get(User, claim.claimant_id)
     if granted:
         if holder is not None and holder.id != claimant.id:
@@ -361,7 +363,9 @@ def _agency_id_for(session: Session, role: Role, agency_code: str | None) -> int
         raise Unprocessable.for_field(
             "agency_code", ErrorCode.VALIDATION_FAILED, "Officers and supervisors need an agency."
         )
-    agency = session.scalar(select(Agency).where(Agency.code == agency_code, Agency.active))
+    agency = session.scalar(
+        select(Agency).where(col(Agency.code) == agency_code, col(Agency.active))
+    )
     if agency is None:
         raise Unprocessable.for_field(
             "agency_code", ErrorCode.NOT_FOUND, f"No active agency has the code {agency_code!r}."
@@ -494,8 +498,8 @@ def list_colleagues(session: Session, *, user: User) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(User.agency_id == user.agency_id, User.is_active)
-            .order_by(User.full_name, User.id)
+            .where(col(User.agency_id) == user.agency_id, col(User.is_active))
+            .order_by(col(User.full_name), col(User.id))
         )
     )
 
@@ -505,6 +509,6 @@ def list_users(
 ) -> tuple[list[User], str | None]:
     statement = select(User)
     if role is not None:
-        statement = statement.where(User.role == role)
+        statement = statement.where(col(User.role) == role)
     statement = after_cursor(statement, [User.id], cursor).limit(limit + 1)
     return page_of(list(session.scalars(statement)), limit=limit, key=lambda u: [u.id])

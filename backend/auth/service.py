@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
@@ -44,12 +44,12 @@ def find_user_by_login(session: Session, username: str) -> User | None:
     """``username`` is an email address or an Indonesian mobile number in any common form."""
     name = username.strip()
     if "@" in name:
-        return session.scalar(select(User).where(User.email == name.lower()))
+        return session.scalar(select(User).where(col(User.email) == name.lower()))
     try:
         phone = normalize_phone(name)
     except InvalidValue:
         return None
-    return session.scalar(select(User).where(User.phone == phone))
+    return session.scalar(select(User).where(col(User.phone) == phone))
 
 
 # --- throttling -------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def _throttle_keys(
 def _ensure_not_locked(session: Session, keys: list[tuple[str, int]]) -> None:
     now = utcnow()
     rows = session.scalars(
-        select(LoginThrottle).where(LoginThrottle.key.in_([key for key, _ in keys]))
+        select(LoginThrottle).where(col(LoginThrottle.key).in_([key for key, _ in keys]))
     )
     waits = [(row.locked_until - now).total_seconds() for row in rows if row.locked_until]
     if waits and max(waits) > 0:
@@ -95,7 +95,7 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
         statement = statement.on_conflict_do_update(
             index_elements=[LoginThrottle.key],
             set_={
-                "failures": case((window_expired, 1), else_=LoginThrottle.failures + 1),
+                "failures": case((window_expired, 1), else_=col(LoginThrottle.failures) + 1),
                 "window_started_at": case(
                     (window_expired, now), else_=LoginThrottle.window_started_at
                 ),
@@ -104,8 +104,8 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
         session.execute(statement)
         session.execute(
             update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .where(LoginThrottle.failures >= limit)
+            .where(col(LoginThrottle.key) == key)
+            .where(col(LoginThrottle.failures) >= limit)
             .values(locked_until=now + window, failures=0, window_started_at=now)
         )
 
@@ -113,7 +113,7 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
 def _clear_failures(session: Session, keys: list[str]) -> None:
     session.execute(
         update(LoginThrottle)
-        .where(LoginThrottle.key.in_(keys))
+        .where(col(LoginThrottle.key).in_(keys))
         .values(failures=0, locked_until=None)
     )
 
@@ -178,7 +178,7 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
     thief used it first): the whole session is revoked. Flushes before raising; commit anyway."""
     claims = decode_token(settings, refresh_token, expected_type="refresh")
     stored = session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == _hash_token(refresh_token))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == _hash_token(refresh_token))
     )
     auth_session = session.get(AuthSession, claims.session_id)
     if stored is None or auth_session is None or stored.session_id != auth_session.id:
@@ -189,7 +189,7 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
     # Mark used only if still unused: of two concurrent refreshes exactly one wins.
     marked = session.execute(
         update(RefreshToken)
-        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
+        .where(RefreshToken.id == stored.id, col(RefreshToken.used_at).is_(None))
         .values(used_at=now)
     )
     if marked.rowcount != 1:
@@ -225,11 +225,11 @@ def revoke_user_sessions(
 ) -> None:
     statement = (
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
     if keep_session_id:
-        statement = statement.where(AuthSession.id != keep_session_id)
+        statement = statement.where(col(AuthSession.id) != keep_session_id)
     session.execute(statement)
     announce_user_changed(session, user_id)
 
@@ -242,9 +242,9 @@ def session_is_active(session: Session, *, session_id: str, user_id: int) -> boo
 
 # Built once: every authenticated request runs it (one indexed lookup by primary keys).
 _CALLER = (
-    select(User, AuthSession.revoked_at)
-    .join(AuthSession, AuthSession.user_id == User.id)
-    .where(AuthSession.id == bindparam("session_id"), User.id == bindparam("user_id"))
+    select(User, col(AuthSession.revoked_at))
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(col(AuthSession.id) == bindparam("session_id"), col(User.id) == bindparam("user_id"))
 )
 
 

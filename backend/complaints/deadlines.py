@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, case, literal
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.complaints.models import Complaint
 from backend.region.models import Region
@@ -72,8 +72,8 @@ class RegionClock:
 
     def status_column(self, now: dt.datetime) -> ColumnElement[str]:
         expired = and_(
-            Complaint.status == ComplaintStatus.RESOLVED,
-            Complaint.resolved_at < now - self.reopen_window,
+            col(Complaint.status) == ComplaintStatus.RESOLVED,
+            col(Complaint.resolved_at) < now - self.reopen_window,
         )
         return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
 

@@ -36,7 +36,7 @@ class Complaint(SQLModel, table=True):
     )
     __mapper_args__ = {"version_id_col": _version_column}
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     # Set from the id right after the INSERT, in the same transaction.
     tracking_number: str | None = Field(default=None, max_length=24, unique=True)
     reporter_id: int = Field(foreign_key="user_account.id", index=True)
@@ -81,7 +81,7 @@ class ComplaintEvent(SQLModel, table=True):
 
     __tablename__ = "complaint_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")  # None: the system
     actor_role: str = Field(max_length=16)
@@ -105,7 +105,7 @@ class ComplaintPause(SQLModel, table=True):
 
     __tablename__ = "complaint_pause"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     started_at: dt.datetime = Field(sa_type=UTCDateTime)
     ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -117,7 +117,7 @@ class ComplaintPhoto(SQLModel, table=True):
 
     __tablename__ = "complaint_photo"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     uploaded_by_id: int = Field(foreign_key="user_account.id")
     from_staff: bool = False  # e.g. the agency's photo of the repair

@@ -18,7 +18,7 @@ from backend.complaints import service
 from backend.complaints.deadlines import RegionClock
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.pagination import after_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
 from shared.validators import BoundingBox, haversine_m
@@ -39,7 +39,7 @@ def _category_id(session: Session, code: str) -> int:
 
 # What a line of a queue or of "my complaints" shows, read with plain table columns: Core rows,
 # no ORM objects to build and track. `has_pauses` spares the pause lookup for those never paused.
-_c = Complaint.__table__.c
+_c = table_of(Complaint).c
 SUMMARY_COLUMNS = (
     _c.id,
     _c.tracking_number,
@@ -52,7 +52,7 @@ SUMMARY_COLUMNS = (
     _c.created_at,
     _c.updated_at,
     _c.resolved_at,  # a resolved complaint past its reopen window reads as closed
-    exists().where(ComplaintPause.__table__.c.complaint_id == _c.id).label("has_pauses"),
+    exists().where(table_of(ComplaintPause).c.complaint_id == _c.id).label("has_pauses"),
 )
 
 

@@ -718,7 +718,7 @@ def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
             Complaint.status == ComplaintStatus.RESOLVED,
             clock.status_column(now) == ComplaintStatus.CLOSED,
         )
-        .order_by(Complaint.id)
+        .order_by(col(Complaint.id))
         .with_for_update(skip_locked=True)
     ).all()
     for complaint in expired:
@@ -746,7 +746,7 @@ def supporter_counts(session: Session, *, complaint_ids: Iterable[int]) -> dict[
     rows = session.exec(
         select(ComplaintSupporter.complaint_id, func.count())
         .where(col(ComplaintSupporter.complaint_id).in_(ids))
-        .group_by(ComplaintSupporter.complaint_id)
+        .group_by(col(ComplaintSupporter.complaint_id))
     )
     return dict(rows.all())
 
@@ -789,7 +789,7 @@ def photos_of(session: Session, *, complaint_id: int) -> list[ComplaintPhoto]:
         session.exec(
             select(ComplaintPhoto)
             .where(ComplaintPhoto.complaint_id == complaint_id)
-            .order_by(ComplaintPhoto.id)
+            .order_by(col(ComplaintPhoto.id))
         )
     )
 

@@ -221,7 +221,7 @@ def detail(
         session.exec(
             select(ComplaintEvent)
             .where(ComplaintEvent.complaint_id == complaint.id)
-            .order_by(ComplaintEvent.id)
+            .order_by(col(ComplaintEvent.id))
         )
     )
     if not is_staff:
@@ -310,7 +310,7 @@ def public_detail(session: Session, complaint: Complaint) -> PublicComplaintDeta
     events = session.exec(
         select(ComplaintEvent)
         .where(ComplaintEvent.complaint_id == complaint.id, col(ComplaintEvent.public))
-        .order_by(ComplaintEvent.id)
+        .order_by(col(ComplaintEvent.id))
     )
     return PublicComplaintDetail(**fields, timeline=_timeline(list(events), names=None))
 

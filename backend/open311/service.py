@@ -130,7 +130,7 @@ def _category(session: Session, code: str | None) -> ComplaintCategory:
         raise Open311Error(400, "service_code was not provided")
     category = session.scalar(
         select(ComplaintCategory).where(
-            ComplaintCategory.code == code, col(ComplaintCategory.active)
+            col(ComplaintCategory.code) == code, col(ComplaintCategory.active)
         )
     )
     if category is None:
@@ -351,9 +351,13 @@ def find_requests(
     if ids := _split(params.get("service_request_id")):
         numbers = [int(i) for i in ids if i.isdigit() and 0 < int(i) <= INTEGER_MAX]
         statement = statement.where(col(Complaint.id).in_(numbers))
-        return list(session.scalars(statement.order_by(Complaint.id.desc()).limit(MAX_REQUESTS)))
+        return list(
+            session.scalars(statement.order_by(col(Complaint.id).desc()).limit(MAX_REQUESTS))
+        )
     if codes := _split(params.get("service_code")):
-        category_ids = select(ComplaintCategory.id).where(col(ComplaintCategory.code).in_(codes))
+        category_ids = select(col(ComplaintCategory.id)).where(
+            col(ComplaintCategory.code).in_(codes)
+        )
         statement = statement.where(col(Complaint.category_id).in_(category_ids))
     start = _parse_w3("start_date", params["start_date"]) if params.get("start_date") else None
     end = _parse_w3("end_date", params["end_date"]) if params.get("end_date") else None
@@ -363,7 +367,9 @@ def find_requests(
         end = now or utcnow()
     start = start or end - MAX_SPAN
     end = end or start + MAX_SPAN
-    statement = statement.where(Complaint.created_at >= start, Complaint.created_at <= end)
+    statement = statement.where(
+        col(Complaint.created_at) >= start, col(Complaint.created_at) <= end
+    )
     statuses = _split(params.get("status"))
     if any(status not in ("open", "closed") for status in statuses):
         raise Open311Error(400, "status must be open or closed (comma-separated)")
@@ -371,7 +377,7 @@ def find_requests(
         statement = statement.where(col(Complaint.status).in_(OPEN_STATUSES))
     elif set(statuses) == {"closed"}:
         statement = statement.where(col(Complaint.status).not_in(OPEN_STATUSES))
-    statement = statement.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+    statement = statement.order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
     return list(session.scalars(statement.limit(MAX_REQUESTS)))
 
 
@@ -379,7 +385,7 @@ def get_request(session: Session, *, request_id: str) -> Complaint:
     complaint = None
     if request_id.isdigit() and 0 < int(request_id) <= INTEGER_MAX:
         complaint = session.scalar(
-            select(Complaint).where(Complaint.id == int(request_id), *_visible())
+            select(Complaint).where(col(Complaint.id) == int(request_id), *_visible())
         )
     if complaint is None:
         raise Open311Error(404, f"service_request_id {request_id!r} was not found")
@@ -389,14 +395,14 @@ def get_request(session: Session, *, request_id: str) -> Complaint:
 def _status_notes(session: Session, ids: list[int]) -> dict[int, str]:
     """The latest public note of the agency on each complaint (replies, resolutions ...)."""
     rows = session.execute(
-        select(ComplaintEvent.complaint_id, ComplaintEvent.note)
+        select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.note))
         .where(
             col(ComplaintEvent.complaint_id).in_(ids),
             col(ComplaintEvent.public),
             col(ComplaintEvent.note).is_not(None),
             col(ComplaintEvent.actor_role).in_([str(role) for role in STAFF_ROLES]),
         )
-        .order_by(ComplaintEvent.id)
+        .order_by(col(ComplaintEvent.id))
     )
     return {complaint_id: note for complaint_id, note in rows}
 
@@ -405,7 +411,7 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
     urls = {
         complaint_id: url
         for complaint_id, url in session.execute(
-            select(ComplaintChannel.complaint_id, ComplaintChannel.media_url).where(
+            select(col(ComplaintChannel.complaint_id), col(ComplaintChannel.media_url)).where(
                 col(ComplaintChannel.complaint_id).in_(ids),
                 col(ComplaintChannel.media_url).is_not(None),
             )
@@ -413,9 +419,9 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
     }
     base = settings.public_origin
     photos = session.execute(
-        select(ComplaintPhoto.complaint_id, ComplaintPhoto.id)
+        select(col(ComplaintPhoto.complaint_id), col(ComplaintPhoto.id))
         .where(col(ComplaintPhoto.complaint_id).in_(ids), ~col(ComplaintPhoto.from_staff))
-        .order_by(ComplaintPhoto.id.desc())
+        .order_by(col(ComplaintPhoto.id).desc())
     )
     for complaint_id, photo_id in photos:  # the first photo wins (oldest, written last)
         urls[complaint_id] = f"{base}/api/v1/complaints/{complaint_id}/photos/{photo_id}"

@@ -285,7 +285,9 @@ def current_region(session: Session) -> Region:
 
 
 def list_agencies(session: Session) -> list[Agency]:
-    statement = select(Agency).where(col(Agency.active)).order_by(Agency.position, Agency.id)
+    statement = (
+        select(Agency).where(col(Agency.active)).order_by(col(Agency.position), col(Agency.id))
+    )
     return list(session.exec(statement))
 
 
@@ -301,7 +303,7 @@ def list_categories(session: Session) -> list[ComplaintCategory]:
         select(ComplaintCategory)
         .where(col(ComplaintCategory.active))
         .options(selectinload(ComplaintCategory.agency))
-        .order_by(ComplaintCategory.position, ComplaintCategory.id)
+        .order_by(col(ComplaintCategory.position), col(ComplaintCategory.id))
     )
     return list(session.exec(statement))
 
@@ -321,7 +323,7 @@ def list_permit_types(session: Session) -> list[PermitType]:
         select(PermitType)
         .where(col(PermitType.active))
         .options(selectinload(PermitType.agency))
-        .order_by(PermitType.position, PermitType.id)
+        .order_by(col(PermitType.position), col(PermitType.id))
     )
     return list(session.exec(statement))
 

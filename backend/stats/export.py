@@ -128,8 +128,8 @@ def _complaint_rows(
     statement = (
         select(
             Complaint.tracking_number,
-            ComplaintCategory.code.label("category"),
-            Agency.code.label("agency"),
+            col(ComplaintCategory.code).label("category"),
+            col(Agency.code).label("agency"),
             status.label("status"),
             sql.date(Complaint.created_at).label("filed_on"),
             Complaint.due_date,
@@ -168,8 +168,8 @@ def _permit_rows(
     statement = (
         select(
             PermitApplication.permit_number,
-            PermitType.code.label("permit_type"),
-            Agency.code.label("agency"),
+            col(PermitType.code).label("permit_type"),
+            col(Agency.code).label("agency"),
             PermitApplication.status,
             sql.date(PermitApplication.issued_at).label("issued_on"),
             PermitApplication.valid_from,

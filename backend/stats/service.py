@@ -181,7 +181,7 @@ def dashboard(
     overdue = (
         select(RunningTally.agency_id, RunningTally.category_id, func.sum(RunningTally.complaints))
         .where(*_in_scope(RunningTally, agency), col(RunningTally.due_date) < today)
-        .group_by(RunningTally.agency_id, RunningTally.category_id)
+        .group_by(col(RunningTally.agency_id), col(RunningTally.category_id))
         .having(func.sum(RunningTally.complaints) > 0)
     )
     for agency_id, category_id, count in session.exec(overdue):
@@ -252,7 +252,7 @@ def _permits_issued(
     issued = (
         select(PermitApplication.permit_type_id, func.count())
         .where(col(PermitApplication.issued_at) >= since, col(PermitApplication.issued_at) < until)
-        .group_by(PermitApplication.permit_type_id)
+        .group_by(col(PermitApplication.permit_type_id))
     )
     if agency is not None:
         issued = issued.where(PermitApplication.agency_id == agency.id)

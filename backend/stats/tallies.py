@@ -23,7 +23,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel, col
 
 from backend.complaints.models import Complaint
-from backend.db import insert_on_conflict, listen_once
+from backend.db import insert_on_conflict, listen_once, table_of
 from backend.microcache import note_written
 from backend.region.service import current_region
 from backend.stats.grid import grid_cell, sql_grid_cell
@@ -222,7 +222,7 @@ def install() -> None:
 @cache
 def _columns(tally: type[SQLModel]) -> tuple[list[str], list[str]]:
     """The key columns and the count columns of a tally."""
-    columns = tally.__table__.columns
+    columns = table_of(tally).columns
     return [c.name for c in columns if c.primary_key], [
         c.name for c in columns if not c.primary_key
     ]
@@ -235,7 +235,7 @@ def _upsert(tally: type[SQLModel], dialect: str) -> Insert:
     statement = insert_on_conflict(dialect, tally)
     return statement.on_conflict_do_update(
         index_elements=keys,
-        set_={name: tally.__table__.c[name] + statement.excluded[name] for name in counts},
+        set_={name: table_of(tally).c[name] + statement.excluded[name] for name in counts},
     )
 
 
@@ -254,10 +254,10 @@ def rebuild(session: Session) -> None:
         keys={"filed_on": filed_on, **place, "status": Complaint.status},
         values={
             **count,
-            "resolved": func.count(Complaint.resolved_at),
+            "resolved": func.count(col(Complaint.resolved_at)),
             "resolved_on_time": func.sum(case((resolved_on <= Complaint.due_date, 1), else_=0)),
             "rating_sum": func.coalesce(func.sum(Complaint.rating), 0),
-            "ratings": func.count(Complaint.rating),
+            "ratings": func.count(col(Complaint.rating)),
         },
     )
     _insert_groups(

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.changes import ChangeChannel
@@ -53,14 +53,14 @@ def claim_due(engine: Engine, *, now: dt.datetime) -> list[int]:
     """Claim up to a batch of deliveries that are due, for this worker alone."""
     with Session(engine) as session:
         candidates = session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.next_attempt_at)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            select(col(WebhookDelivery.id), col(WebhookDelivery.next_attempt_at))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
             .where(
-                WebhookDelivery.state == DeliveryState.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-                WebhookEndpoint.status == EndpointStatus.ACTIVE,
+                col(WebhookDelivery.state) == DeliveryState.PENDING,
+                col(WebhookDelivery.next_attempt_at) <= now,
+                col(WebhookEndpoint.status) == EndpointStatus.ACTIVE,
             )
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             .limit(BATCH_SIZE)
             .with_for_update(skip_locked=True, of=WebhookDelivery)
         ).all()
@@ -70,7 +70,7 @@ def claim_due(engine: Engine, *, now: dt.datetime) -> list[int]:
                 update(WebhookDelivery)
                 .where(
                     WebhookDelivery.id == delivery_id,
-                    WebhookDelivery.state == DeliveryState.PENDING,
+                    col(WebhookDelivery.state) == DeliveryState.PENDING,
                     WebhookDelivery.next_attempt_at == due,
                 )
                 .values(next_attempt_at=now + CLAIM_LEASE)
@@ -142,7 +142,7 @@ def _tell_owner_disabled(session: Session, endpoint: WebhookEndpoint) -> None:
     recipients = (
         [owner_id]
         if owner_id
-        else list(session.scalars(select(User.id).where(User.role == Role.ADMIN)))
+        else list(session.scalars(select(col(User.id)).where(col(User.role) == Role.ADMIN)))
     )
     notify(
         session,
@@ -185,7 +185,7 @@ def record_attempt(
         state, next_attempt_at = DeliveryState.FAILED, None
     session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id)
+        .where(col(WebhookDelivery.id) == delivery.id)
         .values(state=state, attempts=attempts, next_attempt_at=next_attempt_at)
     )
     session.add(
@@ -201,7 +201,7 @@ def record_attempt(
     if succeeded:
         session.execute(
             update(WebhookEndpoint)
-            .where(WebhookEndpoint.id == endpoint.id)
+            .where(col(WebhookEndpoint.id) == endpoint.id)
             .values(failing_since=None)
         )
     else:
@@ -214,7 +214,7 @@ def _note_failure(
 ) -> None:
     session.execute(
         update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.failing_since.is_(None))
+        .where(col(WebhookEndpoint.id) == endpoint.id, col(WebhookEndpoint.failing_since).is_(None))
         .values(failing_since=now)
     )
     limit = now - dt.timedelta(hours=settings.webhook_disable_after_hours)
@@ -222,9 +222,9 @@ def _note_failure(
     disabled = session.execute(
         update(WebhookEndpoint)
         .where(
-            WebhookEndpoint.id == endpoint.id,
-            WebhookEndpoint.status == EndpointStatus.ACTIVE,
-            WebhookEndpoint.failing_since <= limit,
+            col(WebhookEndpoint.id) == endpoint.id,
+            col(WebhookEndpoint.status) == EndpointStatus.ACTIVE,
+            col(WebhookEndpoint.failing_since) <= limit,
         )
         .values(status=EndpointStatus.DISABLED, disabled_at=now)
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from backend.changes import publish
 from backend.complaints.models import Complaint, ComplaintEvent
@@ -185,9 +186,9 @@ def install() -> None:
 
 def _fan_out(session: Session, events: list[Event]) -> None:
     endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.agency_id).where(
-            WebhookEndpoint.status != EndpointStatus.DISABLED
-        )
+        select(
+            col(WebhookEndpoint.id), col(WebhookEndpoint.events), col(WebhookEndpoint.agency_id)
+        ).where(col(WebhookEndpoint.status) != EndpointStatus.DISABLED)
     ).all()
     now = utcnow()
     messages, deliveries = [], []
