@@ -301,7 +301,7 @@ def _deliver_in_process(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    channel = channel_for(session.get_bind().url.render_as_string(hide_password=False))
+    channel = channel_for(session.get_bind().engine.url.render_as_string(hide_password=False))
     for topic, payload in pending:
         channel.deliver(topic, payload, ORIGIN)
 
