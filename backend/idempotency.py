@@ -7,7 +7,7 @@ same body gets that response again, a retry with a different body is a 422 probl
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -84,7 +84,7 @@ def run_once(
     scope: str,
     key: str | None,
     payload: Any,
-    create: Callable[[], BaseModel | list[BaseModel]],
+    create: Callable[[], BaseModel | Sequence[BaseModel]],
     status_code: int = 201,
 ) -> JSONResponse:
     """Run ``create`` once per key and commit; replay the stored response for a retry.

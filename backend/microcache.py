@@ -341,7 +341,7 @@ def _respond(request: Request, cached: CachedBody) -> Response:
 
 async def cached_public_response(
     request: Request,
-    build: Callable[[Session], BaseModel],
+    build: Callable[[ModelSession], BaseModel],
     *,
     tables: Iterable[str],
     max_age: int,

@@ -185,7 +185,7 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
                 session.flush()
             return
         except IntegrityError as error:
-            if unique_violation(error, User.__tablename__) != {"nik"}:
+            if unique_violation(error, User.__tablename__) != frozenset({"nik"}):
                 raise
     _claim_nik(session, claimant=user, nik=nik)
 
@@ -202,7 +202,7 @@ def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
         status=NikClaimStatus.PENDING,
         created_at=utcnow(),
     )
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.nik, table.c.claimant_id],
         set_={
             "status": NikClaimStatus.PENDING,
@@ -214,7 +214,7 @@ def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
         },
         where=table.c.status != NikClaimStatus.PENDING,
     ).returning(table.c.id)
-    claim_id = session.execute(statement).scalar()
+    claim_id = session.execute(upsert).scalar()
     if claim_id is None:
         return
     if holder is not None:
@@ -303,7 +303,7 @@ def decide_nik_claim(
     if claim is None:
         raise NotFound("There is no NIK claim with this id.")
     granted = decision.outcome == "grant"
-    decided = session.execute(
+    decided = session.exec(
         update(NikClaim)
         .where(col(NikClaim.id) == claim.id, col(NikClaim.status) == NikClaimStatus.PENDING)
         .values(
@@ -319,7 +319,7 @@ def decide_nik_claim(
             code=ErrorCode.NIK_CLAIM_DECIDED,
         )
     holder = session.scalar(select(User).where(col(User.nik) == claim.nik))
-    claimant = session.get(User, claim.claimant_id)
+    claimant = session.get_one(User, claim.claimant_id)
     if granted:
         if holder is not None and holder.id != claimant.id:
             holder.nik, holder.nik_verified = None, False

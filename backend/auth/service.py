@@ -87,17 +87,17 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
     for key, limit in keys:
-        window_expired = LoginThrottle.window_started_at < now - window
+        window_expired = col(LoginThrottle.window_started_at) < now - window
         # One atomic upsert, so concurrent failures neither race nor collide on the key.
         statement = insert_on_conflict(session.get_bind().dialect.name, LoginThrottle).values(
             key=key, failures=1, window_started_at=now
         )
         statement = statement.on_conflict_do_update(
-            index_elements=[LoginThrottle.key],
+            index_elements=[col(LoginThrottle.key)],
             set_={
                 "failures": case((window_expired, 1), else_=col(LoginThrottle.failures) + 1),
                 "window_started_at": case(
-                    (window_expired, now), else_=LoginThrottle.window_started_at
+                    (window_expired, now), else_=col(LoginThrottle.window_started_at)
                 ),
             },
         )
@@ -155,7 +155,8 @@ def login(
     keys = _throttle_keys(settings, username, client_address)
     _ensure_not_locked(session, keys)
     user = find_user_by_login(session, username)
-    if not hashing.verify(user.password_hash if user else None, password):
+    verified = hashing.verify(user.password_hash if user else None, password)
+    if user is None or not verified:
         _record_failure(session, settings, keys)
         raise Unauthorized("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
     if not user.is_active:
@@ -187,9 +188,9 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
         raise Unauthorized("This session has ended.", code=ErrorCode.TOKEN_REVOKED)
     now = utcnow()
     # Mark used only if still unused: of two concurrent refreshes exactly one wins.
-    marked = session.execute(
+    marked = session.exec(
         update(RefreshToken)
-        .where(RefreshToken.id == stored.id, col(RefreshToken.used_at).is_(None))
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.used_at).is_(None))
         .values(used_at=now)
     )
     if marked.rowcount != 1:
@@ -252,7 +253,7 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
     """The user behind an access token. The token is verified and its user and session read
     once; later requests find them in this process's cache (see `caller_cache`), which drops
     them as soon as a logout, password change or deactivation is announced."""
-    cache = caller_cache.for_engine(session.get_bind())
+    cache = caller_cache.for_engine(session.get_bind().engine)
     known = cache.get(access_token)
     if known is None:
         known = _verify(session, cache, settings=settings, access_token=access_token)
@@ -262,7 +263,7 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
 def known_caller(session: Session, *, access_token: str) -> VerifiedCaller | None:
     """The caller behind a token this process verified before and nothing has revoked since
     (no I/O); None when it must be `authenticate`d."""
-    return caller_cache.for_engine(session.get_bind()).get(access_token)
+    return caller_cache.for_engine(session.get_bind().engine).get(access_token)
 
 
 def _verify(

@@ -106,7 +106,7 @@ def list_clients(session: Session) -> list[ApiClient]:
 def update_client(session: Session, *, client: ApiClient, data: ClientUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "scopes" in changes:
-        changes["scopes"] = [str(scope) for scope in dict.fromkeys(data.scopes)]
+        changes["scopes"] = [str(scope) for scope in dict.fromkeys(changes["scopes"])]
     for name, value in changes.items():
         setattr(client, name, value)
     session.flush()
@@ -246,7 +246,8 @@ def grant_client_token(
     client = session.scalar(
         select(ApiClient).where(col(ApiClient.client_id) == credentials.client_id)
     )
-    if not _secret_matches(client, credentials.client_secret, now) or client.revoked_at:
+    verified = _secret_matches(client, credentials.client_secret, now)
+    if client is None or not verified or client.revoked_at:
         raise oauth_error(
             401,
             ErrorCode.INVALID_CLIENT,
@@ -346,19 +347,21 @@ def record_use(session: Session, *, client: ApiClient, method: str, path: str) -
     audit trail and the last-used time. Commits: the count must hold even if the operation
     fails, and every worker shares it."""
     now = utcnow()
-    window_over = ApiClientUsage.window_started_at <= now - RATE_WINDOW
+    window_over = col(ApiClientUsage.window_started_at) <= now - RATE_WINDOW
     statement = insert_on_conflict(session.get_bind().dialect.name, ApiClientUsage).values(
         client_pk=client.id, window_started_at=now, requests=1
     )
     statement = statement.on_conflict_do_update(
-        index_elements=[ApiClientUsage.client_pk],
+        index_elements=[col(ApiClientUsage.client_pk)],
         set_={
             "requests": case((window_over, 1), else_=col(ApiClientUsage.requests) + 1),
-            "window_started_at": case((window_over, now), else_=ApiClientUsage.window_started_at),
+            "window_started_at": case(
+                (window_over, now), else_=col(ApiClientUsage.window_started_at)
+            ),
         },
     )
     session.execute(statement)
-    usage = session.get(ApiClientUsage, client.id, populate_existing=True)
+    usage = session.get_one(ApiClientUsage, client.id, populate_existing=True)
     if usage.requests > client.rate_limit_per_minute:
         session.commit()
         wait = (usage.window_started_at + RATE_WINDOW - now).total_seconds()

@@ -23,8 +23,10 @@ from shared.workdays import WorkingCalendar, to_local_date
 class Resolvable(Protocol):
     """A complaint or a row with its status and resolution time."""
 
-    status: str
-    resolved_at: dt.datetime | None
+    @property
+    def status(self) -> str: ...
+    @property
+    def resolved_at(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)

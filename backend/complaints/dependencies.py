@@ -50,10 +50,10 @@ def complaint_filer(
 ) -> Filer:
     if principal.client is not None:
         client = principal.client.client
-        return Filer(reporter=session.get(User, client.channel_user_id), client=client)
-    if principal.user.role != Role.RESIDENT:
+        return Filer(reporter=session.get_one(User, client.channel_user_id), client=client)
+    if principal.person.role != Role.RESIDENT:
         raise _refuse_role()
-    return Filer(reporter=principal.user)
+    return Filer(reporter=principal.person)
 
 
 def queue_reader(
@@ -76,9 +76,9 @@ def queue_reader(
             role=Role.OFFICER,
             agency_id=principal.client.agency_id,
         )
-    if principal.user.role not in STAFF_ROLES:
+    if principal.person.role not in STAFF_ROLES:
         raise _refuse_role()
-    return principal.user
+    return principal.person
 
 
 def optional_user(

@@ -8,6 +8,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Text, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from backend.db import UTCDateTime, utcnow
@@ -37,8 +39,9 @@ class Complaint(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _version_column}
 
     id: int = Field(default=None, primary_key=True)
-    # Set from the id right after the INSERT, in the same transaction.
-    tracking_number: str | None = Field(default=None, max_length=24, unique=True)
+    # Set from the id right after the INSERT, in the same transaction: typed as every stored
+    # complaint has it, while the column allows the NULL of that moment.
+    tracking_number: str = Field(default=None, nullable=True, max_length=24, unique=True)
     reporter_id: int = Field(foreign_key="user_account.id", index=True)
     category_id: int = Field(foreign_key="complaint_category.id", index=True)
     agency_id: int = Field(foreign_key="agency.id")  # the responsible agency; forwarding changes it
@@ -96,7 +99,9 @@ class ComplaintEvent(SQLModel, table=True):
 
 
 @event.listens_for(ComplaintEvent, "before_update")
-def _refuse_audit_changes(mapper, connection, target: ComplaintEvent) -> None:
+def _refuse_audit_changes(
+    _mapper: Mapper[Any], _connection: Connection, target: ComplaintEvent
+) -> None:
     raise RuntimeError("the complaint audit trail is append-only")
 
 

@@ -6,10 +6,11 @@ Every list is keyset-paginated (or capped) and backed by an index; none scans by
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, exists
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Row, exists
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -73,10 +74,10 @@ def agency_queue(
     now: dt.datetime,
     cursor: str | None,
     limit: int,
-) -> tuple[list[Row], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """The staff member's agency's complaints, by deadline and then age: one query walking the
     (agency, due date, id) index from the cursor."""
-    statement = select(*SUMMARY_COLUMNS).where(_c.agency_id == staff.agency_id)
+    statement = sa.select(*SUMMARY_COLUMNS).where(_c.agency_id == staff.agency_id)
     if filters.status is not None:
         statement = statement.where(clock.status_column(now) == filters.status)
     else:
@@ -103,9 +104,9 @@ def agency_queue(
 
 def reporters_complaints(
     session: Session, *, reporter: User, cursor: str | None, limit: int
-) -> tuple[list[Row], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """A reporter's own complaints, newest first."""
-    statement = select(*SUMMARY_COLUMNS).where(_c.reporter_id == reporter.id)
+    statement = sa.select(*SUMMARY_COLUMNS).where(_c.reporter_id == reporter.id)
     statement = after_cursor(statement, [_c.id], cursor, descending=True)
     rows = list(session.execute(statement.limit(limit + 1)))
     return page_of(rows, limit=limit, key=lambda c: (c.id,))
@@ -114,12 +115,12 @@ def reporters_complaints(
 # --- Public ---
 
 
-def publicly_visible() -> tuple:
+def publicly_visible() -> tuple[ColumnElement[bool], ...]:
     """Conditions for what the public may see: never confidential, never a rejected report
     (spam and out-of-scope reports may hold abuse or personal data)."""
     return (
         col(Complaint.confidential).is_(False),
-        Complaint.status != ComplaintStatus.REJECTED,
+        col(Complaint.status) != ComplaintStatus.REJECTED,
     )
 
 

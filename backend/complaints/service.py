@@ -39,6 +39,7 @@ from backend.notifications.service import notify, notify_agency_staff
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
+    ComplaintDeadlines,
     complaint_deadlines,
     current_region,
     get_agency_by_code,
@@ -273,7 +274,9 @@ def _apply(
     return before
 
 
-def _end_pause(session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock):
+def _end_pause(
+    session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock
+) -> None:
     pause = session.exec(
         select(ComplaintPause).where(
             ComplaintPause.complaint_id == complaint.id, col(ComplaintPause.ended_at).is_(None)
@@ -296,12 +299,14 @@ def paused_working_days(session: Session, *, complaint_id: int) -> int:
     return total or 0
 
 
-def _deadlines(session: Session, complaint: Complaint):
-    category = session.get(ComplaintCategory, complaint.category_id)
+def _deadlines(session: Session, complaint: Complaint) -> ComplaintDeadlines:
+    category = session.get_one(ComplaintCategory, complaint.category_id)
     return complaint_deadlines(region=current_region(session), category=category)
 
 
-def _start_follow_up(session: Session, complaint: Complaint, *, now, clock: RegionClock) -> None:
+def _start_follow_up(
+    session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock
+) -> None:
     days = _deadlines(session, complaint).follow_up_working_days
     complaint.due_date = clock.due_after(now, days)
 
@@ -345,7 +350,7 @@ def forward(
             ErrorCode.VALIDATION_FAILED,
             bilingual("Pilih instansi lain yang aktif.", "Choose another, active agency."),
         )
-    sender = session.get(Agency, complaint.agency_id)
+    sender = session.get_one(Agency, complaint.agency_id)
     clock = clock_for(session, now=now)
     _apply(
         session,

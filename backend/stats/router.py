@@ -76,9 +76,9 @@ def _agency_in_view(
     agency."""
     if principal.client is not None:
         own_agency_id = principal.client.agency_id
-    elif principal.user.role == Role.SUPERVISOR:
-        own_agency_id = principal.user.agency_id
-    elif principal.user.role == Role.ADMIN:
+    elif principal.person.role == Role.SUPERVISOR:
+        own_agency_id = principal.person.agency_id
+    elif principal.person.role == Role.ADMIN:
         own_agency_id = None
     else:
         raise Forbidden("Your role may not use this endpoint.")

@@ -66,7 +66,7 @@ def claim_due(engine: Engine, *, now: dt.datetime) -> list[int]:
         ).all()
         claimed = []
         for delivery_id, due in candidates:
-            result = session.execute(
+            result = session.exec(
                 update(WebhookDelivery)
                 .where(
                     WebhookDelivery.id == delivery_id,
@@ -219,7 +219,7 @@ def _note_failure(
     )
     limit = now - dt.timedelta(hours=settings.webhook_disable_after_hours)
     # Only one worker disables it (and tells the owner), however many fail at once.
-    disabled = session.execute(
+    disabled = session.exec(
         update(WebhookEndpoint)
         .where(
             col(WebhookEndpoint.id) == endpoint.id,
