@@ -81,7 +81,9 @@ def claim_due(engine: Engine, *, now: dt.datetime) -> list[int]:
     return claimed
 
 
-def _signature(endpoint: WebhookEndpoint, settings: Settings, **signed) -> str:
+def _signature(
+    endpoint: WebhookEndpoint, settings: Settings, *, message_id: str, timestamp: int, body: bytes
+) -> str:
     """Signed with the current secret and, during a rotation's grace period, the previous."""
     secrets = [signing.decrypt(endpoint.secret_encrypted, app_secret_key=settings.secret_key)]
     if (
@@ -92,7 +94,10 @@ def _signature(endpoint: WebhookEndpoint, settings: Settings, **signed) -> str:
         secrets.append(
             signing.decrypt(endpoint.previous_secret_encrypted, app_secret_key=settings.secret_key)
         )
-    return " ".join(signing.sign(secret, **signed) for secret in secrets)
+    return " ".join(
+        signing.sign(secret, message_id=message_id, timestamp=timestamp, body=body)
+        for secret in secrets
+    )
 
 
 def _pinned_request(url: str, settings: Settings) -> tuple[str, dict[str, str], dict[str, Any]]:
@@ -138,7 +143,7 @@ def _tell_owner_disabled(session: Session, endpoint: WebhookEndpoint) -> None:
     registered the client (every admin when that is unknown)."""
     owner_id = endpoint.owner_user_id
     if owner_id is None and endpoint.owner_client_pk is not None:
-        owner_id = session.get(ApiClient, endpoint.owner_client_pk).created_by_id
+        owner_id = session.get_one(ApiClient, endpoint.owner_client_pk).created_by_id
     recipients = (
         [owner_id]
         if owner_id
@@ -237,8 +242,10 @@ def _note_failure(
 def deliver(engine: Engine, settings: Settings, http: httpx.Client, delivery_id: int) -> None:
     with Session(engine, expire_on_commit=False) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        message = session.get(WebhookMessage, delivery.message_id)
+        if delivery is None:  # deleted with its endpoint since it was claimed
+            return
+        endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+        message = session.get_one(WebhookMessage, delivery.message_id)
         session.commit()  # no transaction (or row lock) held while waiting on the receiver
         started = utcnow()
         clock = time.monotonic()
@@ -275,9 +282,11 @@ async def run_forever(engine: Engine, settings: Settings, changes: ChangeChannel
     dropped a message must not leave a delivery waiting."""
     loop = asyncio.get_running_loop()
     due = asyncio.Event()
-    unsubscribe = changes.subscribe(
-        DELIVERIES_DUE, lambda _payload, _origin: loop.call_soon_threadsafe(due.set)
-    )
+
+    def wake(_payload: Any, _origin: str) -> None:
+        loop.call_soon_threadsafe(due.set)
+
+    unsubscribe = changes.subscribe(DELIVERIES_DUE, wake)
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as http:

@@ -6,7 +6,7 @@ Functions flush but never commit: the router owns the transaction.
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlmodel import Session, col
 
 from backend.changes import publish
@@ -57,7 +57,7 @@ def endpoint_not_found() -> NotFound:
     return NotFound(bilingual("Webhook tidak ditemukan.", "There is no such webhook."))
 
 
-def _owned(principal: Principal):
+def _owned(principal: Principal) -> Select[WebhookEndpoint]:
     """The endpoints this principal manages: a client its own, an admin every one."""
     statement = select(WebhookEndpoint)
     if principal.client is not None:
@@ -88,11 +88,11 @@ def create_endpoint(
 
 
 def list_endpoints(session: Session, *, principal: Principal) -> list[WebhookEndpoint]:
-    return list(session.scalars(_owned(principal).order_by(WebhookEndpoint.id)))
+    return list(session.scalars(_owned(principal).order_by(col(WebhookEndpoint.id))))
 
 
 def get_endpoint(session: Session, *, principal: Principal, public_id: str) -> WebhookEndpoint:
-    endpoint = session.scalar(_owned(principal).where(WebhookEndpoint.public_id == public_id))
+    endpoint = session.scalar(_owned(principal).where(col(WebhookEndpoint.public_id) == public_id))
     if endpoint is None:
         raise endpoint_not_found()
     return endpoint
@@ -213,7 +213,7 @@ def resend(session: Session, *, endpoint: WebhookEndpoint, delivery_id: int) -> 
     publish(session, DELIVERIES_DUE)
     session.flush()
     session.refresh(delivery)
-    message = session.get(WebhookMessage, delivery.message_id)
+    message = session.get_one(WebhookMessage, delivery.message_id)
     return DeliveryRead(
         id=delivery.id,
         message_id=delivery.message_id,
