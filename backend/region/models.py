@@ -37,7 +37,7 @@ class Bilingual:
         return None if text_id is None else LocalizedText(id=text_id, en=text_en)
 
 
-def _json_column() -> Column:
+def _json_column() -> Column[Any]:
     return Column(JSON, nullable=False)
 
 

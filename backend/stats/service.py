@@ -12,11 +12,11 @@ reporter.
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import func
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from backend.complaints.models import Complaint
@@ -49,7 +49,7 @@ MAX_DENSITY_CELLS = 10_000
 ONE_DAY = dt.timedelta(days=1)
 
 
-def percentile(histogram: Counter, fraction: float) -> float | None:
+def percentile(histogram: Counter[int], fraction: float) -> float | None:
     """PostgreSQL's ``percentile_cont`` of the values a histogram ({value: copies}) counts:
     interpolated between the values at positions floor(p(n-1)) and the next of the sorted list.
     """
@@ -74,13 +74,13 @@ class _Tally:
     """Complaint counts of one agency, category or the city, summed from grouped rows."""
 
     received: int = 0
-    by_status: Counter = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
     resolved: int = 0
     on_time: int = 0
     rating_sum: int = 0
     ratings: int = 0
     overdue: int = 0
-    working_days: Counter = field(default_factory=Counter)  # working days to resolve: copies
+    working_days: Counter[int] = field(default_factory=Counter)  # working days to resolve: copies
 
     def figures(self, *, code: str | None, name: str | None) -> ComplaintFigures:
         return ComplaintFigures(
@@ -115,8 +115,14 @@ class _Tallies:
         ]
 
 
-def _in_scope(tally, agency: Agency | None) -> list:
-    return [tally.agency_id == agency.id] if agency else []
+# The tallies, and complaints themselves: each row belongs to one agency.
+_Tallied = type[
+    FiledTally | ResolutionTally | RunningTally | ResolvedTally | DensityTally | Complaint
+]
+
+
+def _in_scope(tally: _Tallied, agency: Agency | None) -> list[ColumnElement[bool]]:
+    return [col(tally.agency_id) == agency.id] if agency else []
 
 
 def dashboard(
@@ -134,10 +140,10 @@ def dashboard(
     tallies = _Tallies()
     filed_in_period = col(FiledTally.filed_on).between(period.start, period.end)
     counts = (
-        select(
-            FiledTally.agency_id,
-            FiledTally.category_id,
-            FiledTally.status,
+        sa.select(
+            col(FiledTally.agency_id),
+            col(FiledTally.category_id),
+            col(FiledTally.status),
             func.sum(FiledTally.complaints),
             func.sum(FiledTally.resolved),
             func.sum(FiledTally.resolved_on_time),
@@ -145,10 +151,10 @@ def dashboard(
             func.sum(FiledTally.ratings),
         )
         .where(*_in_scope(FiledTally, agency), filed_in_period)
-        .group_by(FiledTally.agency_id, FiledTally.category_id, FiledTally.status)
+        .group_by(col(FiledTally.agency_id), col(FiledTally.category_id), col(FiledTally.status))
         .having(func.sum(FiledTally.complaints) > 0)
     )
-    for agency_id, category_id, status, *numbers in session.exec(counts):
+    for agency_id, category_id, status, *numbers in session.execute(counts):
         received, resolved, on_time, rating_sum, ratings = numbers
         for tally in tallies.of(agency_id, category_id):
             tally.received += received
@@ -170,7 +176,9 @@ def dashboard(
             *_in_scope(resolution, agency),
             col(resolution.filed_on).between(period.start, period.end),
         )
-        .group_by(resolution.agency_id, resolution.category_id, resolution.working_days)
+        .group_by(
+            col(resolution.agency_id), col(resolution.category_id), col(resolution.working_days)
+        )
         .having(func.sum(resolution.complaints) > 0)
     )
     for agency_id, category_id, working_days, copies in session.exec(times):
@@ -191,7 +199,9 @@ def dashboard(
     agency_rows = {a.id: a for a in session.exec(select(Agency))}
     category_rows = {c.id: c for c in session.exec(select(ComplaintCategory))}
 
-    def breakdown(by_id: dict[int, _Tally], rows: dict[str, Any]) -> list[ComplaintFigures]:
+    def breakdown(
+        by_id: dict[int, _Tally], rows: Mapping[int, Agency | ComplaintCategory]
+    ) -> list[ComplaintFigures]:
         ordered = sorted(by_id, key=lambda row_id: (rows[row_id].position, row_id))
         return [
             by_id[row_id].figures(
@@ -233,9 +243,9 @@ def _weeks(session: Session, *, period: Period, agency: Agency | None) -> list[W
         ("resolved", ResolvedTally, ResolvedTally.resolved_on),
     ):
         per_day = (
-            select(day, func.sum(tally.complaints))
+            select(col(day), func.sum(tally.complaints))
             .where(*_in_scope(tally, agency), col(day).between(period.start, period.end))
-            .group_by(day)
+            .group_by(col(day))
         )
         count(attribute, session.exec(per_day))
     return [weeks[monday] for monday in sorted(weeks)]

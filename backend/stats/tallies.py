@@ -12,13 +12,13 @@ recomputes every tally from the complaint table in SQL, for those and to repair.
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import case, delete, event, func, insert, inspect, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import ColumnElement, case, delete, event, func, insert, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel, col
 
@@ -115,7 +115,9 @@ def _facts_before_flush(complaint: Complaint) -> Facts:
     return Facts(**values)
 
 
-def _keep_replaced_value(target, value, oldvalue, initiator):
+def _keep_replaced_value(
+    target: object, value: object, oldvalue: object, initiator: object
+) -> None:
     """Does nothing; registered with ``active_history`` so that setting a tracked attribute
     that was not loaded (e.g. expired by a commit) loads the value it replaces first, which
     ``_facts_before_flush`` needs."""
@@ -129,7 +131,7 @@ def _keep_replaced_value(target, value, oldvalue, initiator):
 _PENDING = "tallies_pending"
 
 
-def _note_complaint_changes(session: Session, flush_context) -> None:
+def _note_complaint_changes(session: Session, _flush_context: UOWTransaction) -> None:
     changes: list[tuple[Facts | None, Facts | None]] = []
     changes += [(None, _facts_now(c)) for c in session.new if isinstance(c, Complaint)]
     changes += [
@@ -182,7 +184,9 @@ def apply_changes(
     session: Session, changes: list[tuple[Facts | None, Facts | None]], *, time_zone: str
 ) -> None:
     """Move each complaint's shares from its `before` facts to its `after` ones (None: absent)."""
-    deltas: dict[type[SQLModel], dict[tuple, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    deltas: dict[type[SQLModel], dict[tuple[Any, ...], Counter[str]]] = defaultdict(
+        lambda: defaultdict(Counter)
+    )
     for before, after in changes:
         for sign, facts in ((-1, before), (1, after)):
             if facts is None:
@@ -195,9 +199,9 @@ def apply_changes(
     # Tallies and their rows in a fixed order, so that two transactions never wait on each
     # other's row locks in a circle; one statement per tally.
     for tally in TALLIES:
-        keys, counts = _columns(tally)
+        keys, count_names = _columns(tally)
         rows = [
-            {**dict(zip(keys, key, strict=True)), **{name: delta[name] for name in counts}}
+            {**dict(zip(keys, key, strict=True)), **{name: delta[name] for name in count_names}}
             for key, delta in sorted(deltas[tally].items())
             if any(delta.values())
         ]
@@ -244,7 +248,10 @@ def rebuild(session: Session) -> None:
     sql = Sql(session.get_bind().dialect.name, current_region(session).time_zone)
     for tally in TALLIES:
         session.execute(delete(tally))
-    filed_on, resolved_on = sql.date(Complaint.created_at), sql.date(Complaint.resolved_at)
+    filed_on, resolved_on = (
+        sql.date(col(Complaint.created_at)),
+        sql.date(col(Complaint.resolved_at)),
+    )
     place = {"agency_id": Complaint.agency_id, "category_id": Complaint.category_id}
     resolved = col(Complaint.resolved_at).is_not(None)
     count = {"complaints": func.count()}
@@ -301,7 +308,7 @@ def _insert_groups(
     *,
     keys: dict[str, Any],
     values: dict[str, Any],
-    where: list = (),
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> None:
     labelled = [expression.label(name) for name, expression in {**keys, **values}.items()]
     groups = select(*labelled).where(*where).group_by(*labelled[: len(keys)])
