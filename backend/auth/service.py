@@ -17,7 +17,9 @@ from backend.auth import caller_cache
 from backend.auth.caller_cache import (
     VerifiedCaller,
     announce_user_changed,
-    sessions_revoked_topic,  # noqa: F401 (re-exported: live streams follow it)
+)
+from backend.auth.caller_cache import (
+    sessions_revoked_topic as sessions_revoked_topic,  # re-exported: live streams follow it
 )
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
 from backend.auth.tokens import TokenClaims, decode_token, is_client_token, issue_token

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
+from starlette.datastructures import UploadFile
 
 from backend.accounts.models import User
 from backend.clients.models import ApiClient, ComplaintChannel
@@ -182,7 +183,7 @@ class RequestForm:
     attributes: dict[str, str | list[str]]
 
     @classmethod
-    def parse(cls, items: Iterable[tuple[str, str]]) -> "RequestForm":
+    def parse(cls, items: Iterable[tuple[str, str | UploadFile]]) -> "RequestForm":
         fields: dict[str, str] = {}
         attributes: dict[str, str | list[str]] = {}
         for name, value in items:
@@ -298,13 +299,13 @@ def file_request(
         raise Open311Error(
             400, *(f"{name.removeprefix('submitter_')} is too long" for name in too_long)
         )
-    reporter = session.get(User, client.channel_user_id)
+    reporter = session.get_one(User, client.channel_user_id)
     try:
         complaint = complaints.file_complaint(session, reporter=reporter, data=data)
     except Problem as problem:
         raise Open311Error(400, *_problem_descriptions(problem)) from None
     record_channel(session, complaint=complaint, client=client, via="open311", **contact)
-    agency = session.get(Agency, complaint.agency_id)
+    agency = session.get_one(Agency, complaint.agency_id)
     notice = _pick(
         (
             f"Diterima sebagai {complaint.tracking_number} dan diteruskan ke {agency.name_id}.",
@@ -338,8 +339,8 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _visible():
-    return (~col(Complaint.confidential), Complaint.status != ComplaintStatus.REJECTED)
+def _visible() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (~col(Complaint.confidential), col(Complaint.status) != ComplaintStatus.REJECTED)
 
 
 def find_requests(
@@ -363,10 +364,11 @@ def find_requests(
     end = _parse_w3("end_date", params["end_date"]) if params.get("end_date") else None
     if start and end and end - start > MAX_SPAN:
         raise Open311Error(400, "start_date and end_date may not span more than 90 days")
-    if start is None and end is None:
-        end = now or utcnow()
-    start = start or end - MAX_SPAN
-    end = end or start + MAX_SPAN
+    if start is None:
+        end = end or now or utcnow()
+        start = end - MAX_SPAN
+    elif end is None:
+        end = start + MAX_SPAN
     statement = statement.where(
         col(Complaint.created_at) >= start, col(Complaint.created_at) <= end
     )
