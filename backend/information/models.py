@@ -65,7 +65,7 @@ class AgencyFollow(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-def _json_list() -> Column:
+def _json_list() -> Column[Any]:
     return Column(JSON, nullable=False)
 
 

@@ -20,13 +20,15 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from backend.db import UTCDateTime, utcnow
 from shared.permits import PermitStatus
 
 
-def _json_column(nullable: bool = False) -> Column:
+def _json_column(nullable: bool = False) -> Column[Any]:
     return Column(JSON, nullable=nullable)
 
 
@@ -134,7 +136,9 @@ class PermitEvent(SQLModel, table=True):
 
 @event.listens_for(PermitEvent, "before_update")
 @event.listens_for(PermitEvent, "before_delete")
-def _refuse_to_rewrite_history(mapper, connection, target: PermitEvent) -> None:
+def _refuse_to_rewrite_history(
+    _mapper: Mapper[Any], _connection: Connection, target: PermitEvent
+) -> None:
     raise RuntimeError("the permit audit trail is append-only")
 
 
