@@ -71,7 +71,8 @@ class ComplaintLine(Protocol):
     def updated_at(self) -> dt.datetime: ...
 
 
-_Row = TypeVar("_Row", ComplaintEvent, ComplaintPause, ComplaintPhoto)
+# The rows that belong to one complaint.
+_Child = TypeVar("_Child", ComplaintEvent, ComplaintPause, ComplaintPhoto)
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,11 @@ class Catalogue:
         return self.agencies[complaint.agency_id]
 
 
-def _by_complaint(session: Session, model: type[_Row], ids: Sequence[int]) -> dict[int, list[_Row]]:
+def _by_complaint(
+    session: Session, model: type[_Child], ids: Sequence[int]
+) -> dict[int, list[_Child]]:
     """Each complaint's rows of `model`, oldest first."""
-    grouped: dict[int, list[_Row]] = defaultdict(list)
+    grouped: dict[int, list[_Child]] = defaultdict(list)
     if ids:
         statement = select(model).where(col(model.complaint_id).in_(ids)).order_by(col(model.id))
         rows = session.exec(statement)
