@@ -65,12 +65,11 @@ def _publish_demo_content(session: Session) -> None:
     content = yaml.safe_load(DEMO_CONTENT.read_text("utf-8"))
     now = utcnow()
     if session.scalar(select(col(Announcement.id)).limit(1)) is None:
-        admin = session.scalar(
-            select(User).where(col(User.role) == Role.ADMIN).order_by(col(User.id))
-        )
+        first_admin = select(User).where(col(User.role) == Role.ADMIN).order_by(col(User.id))
+        admin = session.scalars(first_admin.limit(1)).one()
         for item in content["announcements"]:
-            data = AnnouncementCreate(**item)
-            announcements.create_announcement(session, user=admin, data=data, now=now)
+            announcement = AnnouncementCreate(**item)
+            announcements.create_announcement(session, user=admin, data=announcement, now=now)
     for service_code, faqs in content["faqs"].items():
         service = catalogue.get_service(session, code=service_code)
         if catalogue.faqs_by_service(session, [service.id]).get(service.id):

@@ -7,6 +7,7 @@ public between their publication and expiry, and their publication tells the age
 
 import datetime as dt
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -33,7 +34,7 @@ from shared.workdays import local_day_start
 # --- Announcements ---
 
 
-def _published(now: dt.datetime):
+def _published(now: dt.datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (
         col(Announcement.publish_at) <= now,
         (col(Announcement.expires_at).is_(None)) | (col(Announcement.expires_at) > now),
@@ -95,7 +96,7 @@ def _writable_agency(session: Session, *, user: User, agency_code: str | None) -
                 bilingual("Sebutkan instansi pengumuman ini.", "Name the announcement's agency."),
             )
         return region_service.get_agency_by_code(session, code=agency_code)
-    agency = session.get(Agency, user.agency_id)
+    agency = session.get_one(Agency, user.agency_id)
     if agency_code is not None and agency_code != agency.code:
         raise Forbidden(
             bilingual(
@@ -204,7 +205,7 @@ def notify_due_announcements(session: Session, *, now: dt.datetime) -> int:
     due = session.exec(
         select(Announcement)
         .where(*_published(now), col(Announcement.notified_at).is_(None))
-        .order_by(Announcement.id)
+        .order_by(col(Announcement.id))
         .with_for_update(skip_locked=True)
     ).all()
     agencies = agencies_by_id(session, (a.agency_id for a in due))
@@ -254,6 +255,6 @@ def followed_agencies(session: Session, *, user: User) -> list[Agency]:
         select(Agency)
         .join(AgencyFollow, col(AgencyFollow.agency_id) == Agency.id)
         .where(AgencyFollow.user_id == user.id)
-        .order_by(Agency.position, Agency.id)
+        .order_by(col(Agency.position), col(Agency.id))
     )
     return list(session.exec(statement))

@@ -29,8 +29,8 @@ def issue(
 ) -> None:
     """Give the permit its number, dates, verification code and signed certificate."""
     region, today = local_today(session, now)
-    agency = session.get(Agency, application.agency_id)
-    holder = session.get(User, application.applicant_id)
+    agency = session.get_one(Agency, application.agency_id)
+    holder = session.get_one(User, application.applicant_id)
     application.permit_number = next_permit_number(
         session, year=today.year, agency_code=agency.code
     )

@@ -75,12 +75,13 @@ def list_applications(
 
 
 def _effective_status_is(status: PermitStatus, today: dt.date) -> ColumnElement[bool]:
-    lapsed = (PermitApplication.status == _S.ISSUED) & (col(PermitApplication.valid_until) < today)
+    current = col(PermitApplication.status)
+    lapsed = (current == _S.ISSUED) & (col(PermitApplication.valid_until) < today)
     if status == _S.EXPIRED:
-        return (PermitApplication.status == _S.EXPIRED) | lapsed
+        return (current == _S.EXPIRED) | lapsed
     if status == _S.ISSUED:
-        return (PermitApplication.status == _S.ISSUED) & ~lapsed
-    return PermitApplication.status == status
+        return (current == _S.ISSUED) & ~lapsed
+    return current == status
 
 
 def review_queue(
@@ -102,7 +103,7 @@ def documents_of(session: Session, application: PermitApplication) -> list[Permi
     statement = (
         select(PermitDocument)
         .where(PermitDocument.application_id == application.id)
-        .order_by(PermitDocument.id)
+        .order_by(col(PermitDocument.id))
     )
     return list(session.exec(statement))
 
@@ -122,7 +123,7 @@ def events_of(
     statement = select(PermitEvent).where(PermitEvent.application_id == application.id)
     if public_only:
         statement = statement.where(col(PermitEvent.public))
-    return list(session.exec(statement.order_by(PermitEvent.id)))
+    return list(session.exec(statement.order_by(col(PermitEvent.id))))
 
 
 def permit_type_of(session: Session, application: PermitApplication) -> PermitType:

@@ -165,7 +165,7 @@ class ApplicationViews:
                     to_status=event.to_status,
                     step_code=event.step_code,
                     actor_role=event.actor_role,
-                    actor_name=names.get(event.actor_id),
+                    actor_name=names.get(event.actor_id) if event.actor_id else None,
                     note=event.note,
                     public=event.public,
                     details=event.details,
@@ -189,7 +189,8 @@ class ApplicationViews:
         )
 
     def _permit(self, application: PermitApplication) -> PermitView | None:
-        if application.permit_number is None:
+        # A permit number, issue time and verification code are given together when it is issued.
+        if application.permit_number is None or application.verification_code is None:
             return None
         return PermitView(
             permit_number=application.permit_number,

@@ -200,7 +200,7 @@ def dashboard(
             col(Complaint.created_at) >= since,
             col(Complaint.created_at) < until,
         )
-        .group_by(Complaint.agency_id, Complaint.category_id)
+        .group_by(col(Complaint.agency_id), col(Complaint.category_id))
     )
     for agency_id, category_id, count in session.exec(closed_unrecorded):
         for tally in tallies.of(agency_id, category_id):
