@@ -275,3 +275,25 @@ def test_a_supervisor_takes_over_a_step_a_colleague_holds(staff, drive, tmp_path
         "Batal",
         "Ya, Tolak",
     ]
+
+
+def test_another_application_in_the_queue_is_read_from_its_top(staff, drive, tmp_path):
+    documents = {"ktp": "photo", "proposal": "pdf", "izin-tempat": "pdf", "surat-pernyataan": "pdf"}
+    resident = staff("resident", None)
+    first, second = (
+        submit(resident, EVENT_PERMIT, EVENT_ANSWERS, documents, tmp_path / str(n))
+        for n in range(2)
+    )
+    seen = drive(
+        "permit_queue_switch",
+        "--size",
+        "1280x800",
+        "--param",
+        f"first={first['id']}",
+        "--param",
+        f"second={second['id']}",
+    )
+    assert seen["scrolled"] < 0  # read to its end: the title is out of sight
+    # The next one starts at the top of the pane: no offset kept, no blank band above it.
+    assert 0 <= seen["switched"] <= 24
+    assert seen["title"] == "Rekomendasi Penyelenggaraan Keramaian"

@@ -1165,6 +1165,59 @@ async def permit_take_over(app, accounts):
     result["reject_dialog"] = overlay_texts()
 
 
+def title_gap(page, detail) -> float:
+    """How far below the top of the scrolled `page` the detail's first text starts, in dp:
+    negative when it is scrolled out of sight, large when a blank band is above it."""
+    from kivy.metrics import dp
+    from kivy.uix.label import Label
+
+    first = next(w for w in detail.walk(restrict=True) if isinstance(w, Label) and w.text)
+    page_top = page.to_window(0, page.top)[1]
+    return (page_top - first.to_window(0, first.top)[1]) / dp(1)
+
+
+@scenario
+async def permit_queue_switch(app, accounts):
+    """Read one application down to its end, then choose another beside the list: it shows
+    from its top."""
+    await login_as(app, accounts["event_officer"])
+    queue = await open_screen(app, "permit_queue")
+    page = queue.ids.detail_page
+    detail = await open_application(app, queue, int(params["first"]))
+    page.scroll_y = 0
+    await frames()
+    result["scrolled"] = title_gap(page, detail)
+    detail = await open_application(app, queue, int(params["second"]))
+    result["switched"] = title_gap(page, detail)
+    result["title"] = drawn_texts(detail)[0]
+
+
+@scenario
+async def photo_chooser(app, accounts):
+    """The desktop's file chooser over the complaint form: the corners of the chooser, as
+    drawn (pixels of a screenshot)."""
+    from kivy.core.window import Window
+    from PIL import Image
+
+    from mobile.photos import FileChooserPopup
+    from mobile.screenshot import save_png
+
+    await login_as(app, accounts["resident"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    form_screen.ids.photos.open_chooser()
+    await until(lambda: any(isinstance(w, FileChooserPopup) for w in Window.children))
+    [popup] = [w for w in Window.children if isinstance(w, FileChooserPopup)]
+    await asyncio.sleep(0.3)  # the popup's opening animation
+    chooser = popup.ids.chooser
+    image = Image.open(await save_png(app.data_dir / "chooser.png")).convert("RGB")
+    left, bottom = chooser.to_window(chooser.x, chooser.y)
+    right, top = chooser.to_window(chooser.right, chooser.top)
+    corners = [(left + 4, bottom + 4), (right - 4, bottom + 4), (left + 4, top - 4)]
+    corners.append((right - 4, top - 4))
+    # Window coordinates count from the bottom, the image's rows from the top.
+    result["corners"] = [image.getpixel((int(x), image.height - 1 - int(y))) for x, y in corners]
+
+
 @scenario
 async def permit_issued(app, accounts):
     """The resident finds the permit issued, with its verification code, and saves the PDF."""
