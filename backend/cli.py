@@ -78,7 +78,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_region_load(args: argparse.Namespace) -> int:
-    from backend.information.service import sync_catalogue
+    from backend.information.catalogue import sync_catalogue
     from backend.region.pack import RegionPackError, load_pack_file
     from backend.region.service import load_pack
 
@@ -253,7 +253,7 @@ def cmd_complaints_close_expired(args: argparse.Namespace) -> int:
 
 
 def cmd_permits_daily(args: argparse.Namespace) -> int:
-    from backend.permits.service import run_daily
+    from backend.permits.scheduled import run_daily
 
     with _session() as session:
         report = run_daily(session)
@@ -264,7 +264,7 @@ def cmd_permits_daily(args: argparse.Namespace) -> int:
 
 def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
     from backend.db import utcnow
-    from backend.information.service import notify_due_announcements
+    from backend.information.announcements import notify_due_announcements
 
     with _session() as session:
         announced = notify_due_announcements(session, now=utcnow())
@@ -325,7 +325,7 @@ def cmd_complaints_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_search_reindex(args: argparse.Namespace) -> int:
-    from backend.information.service import reindex_search
+    from backend.information.search import reindex_search
 
     with _session() as session:
         count = reindex_search(session)

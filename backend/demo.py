@@ -12,7 +12,7 @@ from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.db import utcnow
 from backend.demo_accounts import DemoAccount, demo_accounts
-from backend.information import service as information
+from backend.information import announcements, catalogue
 from backend.information.models import Announcement
 from backend.information.schemas import AnnouncementCreate, FaqWrite
 from backend.region import service as region_service
@@ -36,7 +36,7 @@ def install_demo(
     """Load the demo pack and create the demo accounts (and, with `content`, the demo's
     announcements and FAQs); running it again changes nothing."""
     region_service.load_pack(session, pack=demo_pack())
-    information.sync_catalogue(session)  # the pack's services, in the catalogue and its index
+    catalogue.sync_catalogue(session)  # the pack's services, in the catalogue and its index
     agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
     accounts = demo_accounts(sorted(agencies))
     existing = set(session.scalars(select(User.email)))
@@ -67,14 +67,14 @@ def _publish_demo_content(session: Session) -> None:
         admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
         for item in content["announcements"]:
             data = AnnouncementCreate(**item)
-            information.create_announcement(session, user=admin, data=data, now=now)
+            announcements.create_announcement(session, user=admin, data=data, now=now)
     for service_code, faqs in content["faqs"].items():
-        service = information.get_service(session, code=service_code)
-        if information.faqs_by_service(session, [service.id]).get(service.id):
+        service = catalogue.get_service(session, code=service_code)
+        if catalogue.faqs_by_service(session, [service.id]).get(service.id):
             continue
         for position, faq in enumerate(faqs):
             data = FaqWrite(**faq, position=position)
-            information.add_faq(session, service=service, data=data, now=now)
+            catalogue.add_faq(session, service=service, data=data, now=now)
 
 
 def as_json_rows(accounts: list[DemoAccount]) -> list[dict]:

@@ -51,12 +51,10 @@ from shared.complaints import (
     ComplaintStatus,
 )
 from shared.errors import ErrorCode
+from shared.limits import MAX_PHOTOS_PER_SIDE
 from shared.roles import STAFF_ROLES, SYSTEM, Role
 from shared.statemachine import TransitionNotAllowed
 from shared.workdays import to_local_date
-
-MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
-
 
 # The working calendar changes with the region pack: kept in the microcache like the region.
 CALENDAR_TABLES = frozenset({"region", "holiday_override"})

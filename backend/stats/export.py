@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from backend.complaints.models import Complaint
 from backend.permits.models import PermitApplication
-from backend.permits.service import effective_status
+from backend.permits.queries import effective_status
 from backend.region.models import Agency, ComplaintCategory, PermitType
 from backend.stats.sql import Sql
 from shared.complaints import OPEN_STATUSES, ComplaintStatus

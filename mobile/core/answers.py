@@ -10,10 +10,9 @@ from datetime import date
 from typing import Any
 
 from mobile.core.i18n import Translator
+from shared.limits import DEFAULT_TEXT_MAX_LENGTH
 from shared.validators import InvalidValue, normalize_phone, validate_coordinates, validate_nik
 
-# Server-side caps for text answers when the pack sets no max_length.
-DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 5000}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -52,7 +51,7 @@ def _check_range(rules: dict, value: float) -> None:
 
 
 def _check_length(rules: dict, kind: str, length: int, unit: str) -> None:
-    maximum = rules.get("max_length") or DEFAULT_MAX_LENGTH.get(kind)
+    maximum = rules.get("max_length") or DEFAULT_TEXT_MAX_LENGTH.get(kind)
     if rules.get("min_length") is not None and length < rules["min_length"]:
         raise AnswerInvalid(f"min_{unit}", limit=rules["min_length"])
     if maximum is not None and length > maximum:

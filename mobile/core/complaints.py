@@ -10,16 +10,16 @@ from pathlib import Path
 
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
 from shared.complaints import COMPLAINT_MACHINE
+from shared.limits import MAX_PHOTOS_PER_SIDE
 
-MAX_PHOTOS = 5  # the API takes five photos from the reporter
 COMPLAINT = "complaint"  # outbox kinds
 COMPLAINT_PHOTOS = "complaint_photos"
 
 
 def queue_complaint(outbox: Outbox, complaint: dict, photos: Sequence[Path] = ()) -> OutboxItem:
     """Queue a complaint (the API's `ComplaintCreate` body) and its photos; return the first."""
-    if len(photos) > MAX_PHOTOS:
-        raise ValueError(f"at most {MAX_PHOTOS} photos")
+    if len(photos) > MAX_PHOTOS_PER_SIDE:
+        raise ValueError(f"at most {MAX_PHOTOS_PER_SIDE} photos")
     title = complaint["title"]
     filed = outbox.add("POST", "/complaints", complaint, kind=COMPLAINT, title=title)
     if photos:

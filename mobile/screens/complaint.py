@@ -38,6 +38,7 @@ from mobile.photos import PhotoPicker, RemotePhoto
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
+from shared.limits import RATING_COMMENT_MAX_LENGTH, TRACKING_NUMBER_MAX_LENGTH
 from shared.roles import Role
 
 # Taking the case comes first: nothing else starts before it.
@@ -112,7 +113,7 @@ ACTION_FORMS = {
                 "help": "complaint.field.original_help",
                 "type": "text",
                 "required": True,
-                "validation": {"max_length": 24},
+                "validation": {"max_length": TRACKING_NUMBER_MAX_LENGTH},
             },
             NOTE,
         ]
@@ -145,7 +146,7 @@ ACTION_FORMS = {
                 "code": "comment",
                 "label": "complaint.field.rating_comment",
                 "type": "textarea",
-                "validation": {"max_length": 1000},
+                "validation": {"max_length": RATING_COMMENT_MAX_LENGTH},
             },
         ]
     ),

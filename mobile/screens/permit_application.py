@@ -37,6 +37,7 @@ from mobile.screens.complaint import (
     local_time,
 )
 from mobile.widgets import Card
+from shared.limits import RECEIPT_NUMBER_MAX_LENGTH
 from shared.roles import Role
 
 screens.ensure_loaded("complaint")  # the rules of ActionPanel, StatusBadge and ButtonRow
@@ -76,7 +77,7 @@ ACTION_FORMS = {
                 "label": "permit_action.receipt",
                 "type": "text",
                 "required": True,
-                "validation": {"max_length": 64},
+                "validation": {"max_length": RECEIPT_NUMBER_MAX_LENGTH},
             },
             {
                 "code": "amount",
