@@ -28,6 +28,7 @@ DOCUMENTS = "documents."
 # `approve` is one endpoint for both: a middle step's approval and the last step's decision.
 _STAFF_ACTIONS = {
     "claim": "claim",
+    "take_over": "take_over",
     "approve": "approve_step",
     "request_info": "request_info",
     "reject": "reject",
@@ -109,17 +110,27 @@ def staff_actions(application: dict[str, Any], role: str, user_id: int | None = 
     """The actions an officer or supervisor may take on `application` now, for its buttons.
 
     The shared state machine decides by status and role; on a step under review, the step's
-    own role decides too, and a claim is offered only to someone who does not hold it yet.
+    own role decides too (or holding it after taking it over, for a supervisor). A claim is
+    offered only on a step nobody holds; on a step a colleague holds, a supervisor is offered to
+    take it over instead (a claim would be refused with `step_not_held`, and so would an
+    approval: deciding a step takes holding it).
     """
     status = application["status"]
     step = application["current_step"]
+    holder = application["assignee_id"]
+    held_by_colleague = holder is not None and holder != user_id
+    took_over = role == Role.SUPERVISOR and holder is not None and holder == user_id
     actions = []
     for action, machine_action in _STAFF_ACTIONS.items():
         if not PERMIT_MACHINE.can(machine_action, status, Role(role)):
             continue
-        if action in _STEP_ACTIONS and (step is None or step["role"] != role):
+        if action in _STEP_ACTIONS and (step is None or (step["role"] != role and not took_over)):
             continue
-        if action == "claim" and application["assignee_id"] == user_id and user_id is not None:
+        if action == "claim" and holder is not None:
+            continue
+        if action == "approve" and held_by_colleague:
+            continue
+        if action == "take_over" and not held_by_colleague:
             continue
         actions.append(action)
     return actions
