@@ -248,6 +248,7 @@ ID = {
     "picker.help": "Geser pin atau ketuk peta di tempat masalahnya.",
     "picker.my_location": "Lokasi saya",
     "picker.use": "Pakai lokasi ini",
+    "picker.near": "Dekat {place}",
     "picker.outside": "Titik ini di luar wilayah layanan kota. Pilih tempat di dalam kota.",
     "map.title": "Peta laporan",
     "map.help": "Laporan publik di sekitar; ketuk penanda untuk melihatnya.",
@@ -728,6 +729,7 @@ EN = {
     "picker.help": "Drag the pin, or tap the map where the problem is.",
     "picker.my_location": "My location",
     "picker.use": "Use this location",
+    "picker.near": "Near {place}",
     "picker.outside": (
         "This spot is outside the city's service area. Choose a place inside the city."
     ),
