@@ -11,56 +11,17 @@ list never shows what fetching the item refuses, nor the reverse:
 * `visible_to(caller)`: either (photos, "me too").
 * `timeline_visible_to(caller)`: which entries of a complaint's timeline the caller reads.
 
-The caller's id and agency travel as named bound parameters (`caller_id`, `caller_agency_id`),
-so a statement built once from a rule for one role serves every caller of that role:
-
-    QUEUE = select(...).where(access.handled_by(access.RoleOnly(Role.OFFICER)), ...)
-    session.execute(QUEUE, access.parameters(officer))
-
-A `RoleOnly` binds no one: run without `parameters`, such a statement matches nothing.
+The caller's id and agency are bound as named parameters (see `backend/callers.py`), so the rules
+also serve statements built once per role.
 """
 
-from dataclasses import dataclass
-from typing import Protocol
-
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import col
 
+from backend.callers import Caller, caller_agency_id, caller_id
 from backend.complaints.models import Complaint, ComplaintEvent
 from shared.complaints import ComplaintStatus
 from shared.roles import STAFF_ROLES, Role
-
-CALLER_ID = "caller_id"
-CALLER_AGENCY_ID = "caller_agency_id"
-
-
-class Caller(Protocol):
-    """What the rules read of a caller: a `User`, or a `RoleOnly` for a prebuilt statement."""
-
-    @property
-    def role(self) -> Role: ...
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def agency_id(self) -> int | None: ...
-
-
-@dataclass(frozen=True)
-class RoleOnly:
-    """A caller of `role` whose id and agency are given when the statement runs."""
-
-    role: Role
-    id: None = None
-    agency_id: None = None
-
-
-def parameters(caller: Caller) -> dict[str, int | None]:
-    """The caller's values for a statement prebuilt from these rules."""
-    return {CALLER_ID: caller.id, CALLER_AGENCY_ID: caller.agency_id}
-
-
-def _caller_id(caller: Caller) -> ColumnElement[int]:
-    return bindparam(CALLER_ID, caller.id)
 
 
 def public() -> ColumnElement[bool]:
@@ -72,13 +33,13 @@ def public() -> ColumnElement[bool]:
 def reported_by(caller: Caller | None) -> ColumnElement[bool]:
     if caller is None or caller.role != Role.RESIDENT:
         return false()
-    return col(Complaint.reporter_id) == _caller_id(caller)
+    return col(Complaint.reporter_id) == caller_id(caller)
 
 
 def handled_by(caller: Caller | None) -> ColumnElement[bool]:
     if caller is None or caller.role not in STAFF_ROLES:
         return false()
-    return col(Complaint.agency_id) == bindparam(CALLER_AGENCY_ID, caller.agency_id)
+    return col(Complaint.agency_id) == caller_agency_id(caller)
 
 
 def private_to(caller: Caller | None) -> ColumnElement[bool]:
@@ -95,5 +56,5 @@ def timeline_visible_to(caller: Caller | None) -> ColumnElement[bool]:
     if caller is not None and caller.role in STAFF_ROLES:
         return true()
     if caller is not None and caller.role == Role.RESIDENT:
-        return or_(col(ComplaintEvent.public), col(ComplaintEvent.actor_id) == _caller_id(caller))
+        return or_(col(ComplaintEvent.public), col(ComplaintEvent.actor_id) == caller_id(caller))
     return col(ComplaintEvent.public)

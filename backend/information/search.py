@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import column, func, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
+from backend.information import access
 from backend.information.models import (
     Announcement,
     PublicService,
@@ -208,9 +209,9 @@ def reindex_search(session: Session) -> int:
 
 
 def _described(
-    session: Session, kind: SearchKind, ids: set[int]
+    session: Session, kind: SearchKind, ids: set[int], now: dt.datetime
 ) -> dict[int, tuple[str | None, LocalizedText, LocalizedText]]:
-    """id -> (code, title, body) of found items of one kind."""
+    """id -> (code, title, body) of found items of one kind that readers may see now."""
     if kind == SearchKind.FAQ:
         statement = (
             select(ServiceFaq, PublicService.code)
@@ -223,9 +224,12 @@ def _described(
         SearchKind.AGENCY: Agency,
         SearchKind.SERVICE: PublicService,
     }[kind]
-    rows = session.exec(select(model).where(col(model.id).in_(ids)))
+    statement = select(model).where(col(model.id).in_(ids))
     if kind == SearchKind.ANNOUNCEMENT:
+        # The entry's visibility window narrowed the search; the announcement's rule decides.
+        rows = session.exec(statement.where(access.published(now)))
         return {row.id: (None, row.title, row.body) for row in rows}
+    rows = session.exec(statement)
     return {row.id: (row.code, row.name, row.description) for row in rows}
 
 
@@ -237,11 +241,11 @@ def search_hits(
     described: dict[tuple[SearchKind, int], tuple] = {}
     for kind in {kind for kind, _ in found}:
         ids = {ref_id for found_kind, ref_id in found if found_kind == kind}
-        for ref_id, texts in _described(session, kind, ids).items():
+        for ref_id, texts in _described(session, kind, ids, now).items():
             described[(kind, ref_id)] = texts
     hits = []
     for kind, ref_id in found:
-        if (kind, ref_id) not in described:  # deleted since it was indexed
+        if (kind, ref_id) not in described:  # deleted (or hidden) since it was indexed
             continue
         code, title, body = described[(kind, ref_id)]
         hits.append(
