@@ -7,9 +7,12 @@ import pytest
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
-from backend.complaints import service
+from backend.callers import RoleOnly, parameters
+from backend.complaints import access, service
+from backend.complaints.models import Complaint
 from backend.complaints.schemas import ComplaintCreate, ForwardInput, RejectInput
 from shared.complaints import ComplaintStatus
+from shared.roles import Role
 from tests.backend.complaints.complaint_helpers import WASTE, complaint_body
 from tests.backend.helpers import client_credentials, fetchable, ids_of_pages, login
 
@@ -121,3 +124,25 @@ async def _photo_reachable(client: httpx.AsyncClient, ids: set[int], headers) ->
         if "no such photo" in response.json()["detail"]:
             reachable.add(complaint_id)
     return reachable
+
+
+def test_a_statement_prebuilt_from_the_rule_serves_every_caller_of_its_role(
+    session, demo, complaints
+):
+    users = {user.full_name: user for user in session.exec(select(User))}
+    queue = select(Complaint.id).where(access.handled_by(RoleOnly(Role.OFFICER)))
+    mine = select(Complaint.id).where(access.reported_by(RoleOnly(Role.RESIDENT)))
+
+    def run(statement, caller: User | None = None) -> set[int]:
+        return set(session.scalars(statement, parameters(caller) if caller else {}))
+
+    for account in (demo.officer("dbmsda"), demo.officer("dlh")):
+        officer = users[account.full_name]
+        expected = set(session.scalars(select(Complaint.id).where(access.handled_by(officer))))
+        assert expected and run(queue, officer) == expected
+    siti = users[demo.resident.full_name]
+    assert run(mine, siti) == set(
+        session.scalars(select(Complaint.id).where(access.reported_by(siti)))
+    )
+    # Nobody bound: nothing, rather than someone else's complaints.
+    assert run(queue) == set() and run(mine) == set()
