@@ -17,13 +17,15 @@ from backend.accounts.schemas import (
     StaffCreate,
     UserRead,
 )
-from backend.auth.service import revoke_user_sessions
+from backend.auth.service import confirm_password, revoke_user_sessions
+from backend.config import Settings
 from backend.db import insert_on_conflict, unique_violation, utcnow
 from backend.errors import (
     Conflict,
     FieldError,
     Forbidden,
     NotFound,
+    Problem,
     Unauthorized,
     Unprocessable,
     bilingual,
@@ -387,8 +389,27 @@ def create_staff(session: Session, *, hashing: PasswordHashing, data: StaffCreat
     return user
 
 
+class WrongCurrentPassword(Problem):
+    """Refused for a wrong current password: the failure counts toward the account's lock,
+    so the router commits before it answers."""
+
+
+class _WrongPasswordForProfile(WrongCurrentPassword, Forbidden):
+    pass
+
+
+class _WrongPasswordForChange(WrongCurrentPassword, Unauthorized):
+    pass
+
+
 def _require_current_password(
-    hashing: PasswordHashing, user: User, current_password: str | None, changing: list[str]
+    session: Session,
+    *,
+    settings: Settings,
+    hashing: PasswordHashing,
+    user: User,
+    current_password: str | None,
+    changing: list[str],
 ) -> None:
     if current_password is None:
         detail = bilingual(
@@ -398,9 +419,12 @@ def _require_current_password(
         raise Unprocessable.for_field(
             "current_password", ErrorCode.CURRENT_PASSWORD_REQUIRED, detail
         )
-    if not hashing.verify(user.password_hash, current_password):
+    confirmed = confirm_password(
+        session, settings=settings, hashing=hashing, user=user, password=current_password
+    )
+    if not confirmed:
         detail = bilingual("Kata sandi saat ini salah.", "The current password is wrong.")
-        raise Forbidden(
+        raise _WrongPasswordForProfile(
             detail,
             code=ErrorCode.CURRENT_PASSWORD_WRONG,
             errors=[
@@ -414,7 +438,12 @@ def _require_current_password(
 
 
 def update_profile(
-    session: Session, *, hashing: PasswordHashing, user: User, changes: ProfileUpdate
+    session: Session,
+    *,
+    settings: Settings,
+    hashing: PasswordHashing,
+    user: User,
+    changes: ProfileUpdate,
 ) -> User:
     values = changes.model_dump(exclude_unset=True)
     current_password = values.pop("current_password", None)
@@ -430,7 +459,14 @@ def update_profile(
         and values[name] != (claimed_nik(session, user) if name == "nik" else getattr(user, name))
     ]
     if changing:
-        _require_current_password(hashing, user, current_password, changing)
+        _require_current_password(
+            session,
+            settings=settings,
+            hashing=hashing,
+            user=user,
+            current_password=current_password,
+            changing=changing,
+        )
     email = values.get("email", user.email)
     phone = values.get("phone", user.phone)
     _require_contact(email, phone)
@@ -451,14 +487,20 @@ def update_profile(
 def change_password(
     session: Session,
     *,
+    settings: Settings,
     hashing: PasswordHashing,
     user: User,
     change: PasswordChange,
     current_session_id: str,
 ) -> None:
     """Set a new password and end every other session (a stolen session is cut off)."""
-    if not hashing.verify(user.password_hash, change.current_password):
-        raise Unauthorized("The current password is wrong.", code=ErrorCode.INVALID_CREDENTIALS)
+    confirmed = confirm_password(
+        session, settings=settings, hashing=hashing, user=user, password=change.current_password
+    )
+    if not confirmed:
+        raise _WrongPasswordForChange(
+            "The current password is wrong.", code=ErrorCode.INVALID_CREDENTIALS
+        )
     _check_password(
         change.new_password,
         full_name=user.full_name,

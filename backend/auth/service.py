@@ -118,6 +118,22 @@ def _clear_failures(session: Session, keys: list[str]) -> None:
     )
 
 
+def confirm_password(
+    session: Session, *, settings: Settings, hashing: PasswordHashing, user: User, password: str
+) -> bool:
+    """A signed-in person re-entering their password to change it or their e-mail, phone or
+    NIK. Counted per account like logins, so whoever holds a stolen access token cannot guess
+    the password through these forms; a failure is flushed, and the caller commits it even
+    though it then refuses."""
+    keys = [(f"confirm:{user.id}", settings.login_max_failures)]
+    _ensure_not_locked(session, keys)
+    if not hashing.verify(user.password_hash, password):
+        _record_failure(session, settings, keys)
+        return False
+    _clear_failures(session, [key for key, _ in keys])
+    return True
+
+
 # --- sessions and tokens ----------------------------------------------------------------------
 
 

@@ -71,11 +71,16 @@ class RegionClock:
         return ComplaintStatus(complaint.status)
 
     def status_column(self, now: dt.datetime) -> ColumnElement[str]:
-        expired = and_(
-            Complaint.status == ComplaintStatus.RESOLVED,
-            Complaint.resolved_at < now - self.reopen_window,
-        )
+        expired = reopen_expired(now, self.reopen_window)
         return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
+
+
+def reopen_expired(now: dt.datetime, reopen_window: dt.timedelta) -> ColumnElement[bool]:
+    """Resolved complaints that read as closed: their reopen window has passed."""
+    return and_(
+        Complaint.status == ComplaintStatus.RESOLVED,
+        Complaint.resolved_at < now - reopen_window,
+    )
 
 
 def region_clock(session: Session, *, region: Region, around: dt.datetime) -> RegionClock:

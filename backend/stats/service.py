@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.complaints.deadlines import reopen_expired
 from backend.complaints.models import Complaint
 from backend.permits.models import PermitApplication
 from backend.region.models import Agency, ComplaintCategory, PermitType
@@ -41,6 +42,7 @@ from backend.stats.schemas import (
     Week,
 )
 from backend.stats.sql import Sql
+from shared.complaints import ComplaintStatus
 from shared.validators import BoundingBox
 from shared.workdays import local_day_start, to_local_date
 
@@ -86,7 +88,7 @@ class _Tally:
             code=code,
             name=name,
             received=self.received,
-            by_status=dict(sorted(self.by_status.items())),
+            by_status={status: n for status, n in sorted(self.by_status.items()) if n},
             resolved=self.resolved,
             resolved_on_time=self.on_time,
             on_time_share=round(self.on_time / self.resolved, 3) if self.resolved else None,
@@ -176,6 +178,26 @@ def dashboard(
         for tally in tallies.of(agency_id, category_id):
             tally.working_days[working_days] += copies
 
+    since = local_day_start(period.start, region.time_zone)
+    until = local_day_start(period.end + ONE_DAY, region.time_zone)
+    # The tallies move a complaint to closed when `close_expired` records it; until then it
+    # already reads as closed everywhere else, so here too.
+    reopen_window = dt.timedelta(days=region.reopen_window_days)
+    closed_unrecorded = (
+        select(Complaint.agency_id, Complaint.category_id, func.count())
+        .where(
+            reopen_expired(now, reopen_window),
+            *_in_scope(Complaint, agency),
+            col(Complaint.created_at) >= since,
+            col(Complaint.created_at) < until,
+        )
+        .group_by(Complaint.agency_id, Complaint.category_id)
+    )
+    for agency_id, category_id, count in session.exec(closed_unrecorded):
+        for tally in tallies.of(agency_id, category_id):
+            tally.by_status[ComplaintStatus.RESOLVED.value] -= count
+            tally.by_status[ComplaintStatus.CLOSED.value] += count
+
     today = to_local_date(now, region.time_zone)
     overdue = (
         select(RunningTally.agency_id, RunningTally.category_id, func.sum(RunningTally.complaints))
@@ -199,8 +221,6 @@ def dashboard(
             for row_id in ordered
         ]
 
-    since = local_day_start(period.start, region.time_zone)
-    until = local_day_start(period.end + ONE_DAY, region.time_zone)
     return Dashboard(
         period=period,
         agency_code=agency.code if agency else None,
