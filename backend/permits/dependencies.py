@@ -5,7 +5,6 @@
 is a 404, never a hint that it exists.
 """
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,7 +12,7 @@ from fastapi import Depends, Request
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
-from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version, public_origin
+from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
 from backend.errors import bilingual, preferred_language
 from backend.permits import queries
 from backend.permits.certificates import CertificateIssuer
@@ -54,19 +53,8 @@ def get_city_key(settings: SettingsDep) -> CityKey:
     return city_key(settings)
 
 
-def get_certificate_issuer(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    store: Annotated[FileStore, Depends(get_file_store)],
-) -> CertificateIssuer:
-    # The QR code opens the city's public address, whatever Host the issuing request named.
-    return CertificateIssuer(
-        load_key=partial(city_key, settings),
-        store=store,
-        base_url=public_origin(request),
-        issuer=get_region(session).code,
-    )
+def get_certificate_issuer(session: SessionDep, settings: SettingsDep) -> CertificateIssuer:
+    return CertificateIssuer.configured(settings, region_code=get_region(session).code)
 
 
 def get_language(request: Request) -> str:

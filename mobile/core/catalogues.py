@@ -183,6 +183,8 @@ ID = {
     "application.revoked": "Dicabut: {reason}",
     "application.certificate": "Unduh sertifikat (PDF)",
     "application.saved": "Disimpan di {path}",
+    "application.certificate_preparing": "Sertifikat sedang disiapkan. Coba unduh lagi "
+    "sebentar lagi.",
     "application.open_certificate": "Buka sertifikat",
     "application.payment": "Retribusi",
     "application.fee": "Jumlah: {amount}",
@@ -663,6 +665,8 @@ EN = {
     "application.revoked": "Revoked: {reason}",
     "application.certificate": "Download certificate (PDF)",
     "application.saved": "Saved to {path}",
+    "application.certificate_preparing": "The certificate is being prepared. Try downloading "
+    "it again shortly.",
     "application.open_certificate": "Open certificate",
     "application.payment": "Fee",
     "application.fee": "Amount: {amount}",
