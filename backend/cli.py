@@ -5,12 +5,17 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from backend.config import get_settings
+
+if TYPE_CHECKING:
+    from backend.errors import Problem
 
 
 def _session() -> Session:
@@ -135,7 +140,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problem(problem) -> None:
+def _print_problem(problem: "Problem") -> None:
     print(problem.detail, file=sys.stderr)
     for field_error in problem.errors or []:
         print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
@@ -300,7 +305,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(total: int, width: int = 40):
+def _progress_bar(total: int, width: int = 40) -> Callable[[int], None]:
     """A callback drawing `[#####.....]  45%  4500/10000` on stderr, redrawn in place."""
 
     def draw(done: int) -> None:

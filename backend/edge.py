@@ -13,7 +13,7 @@
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -146,6 +146,7 @@ def _json_problems(value: Any, max_depth: int) -> Iterator[tuple[tuple[str | int
             if _UNSTORABLE.search(node):
                 yield location, ErrorCode.INVALID_CHARACTERS
             continue
+        children: Iterable[tuple[Any, Any]]
         if isinstance(node, dict):
             children = node.items()
         elif isinstance(node, list):

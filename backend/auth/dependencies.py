@@ -1,6 +1,6 @@
 """Who is calling: the bearer token's user, and role checks attached to routes."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -57,7 +57,7 @@ async def get_current_user(caller: Annotated[Caller, Depends(get_caller)]) -> Us
     return caller.user
 
 
-def require_roles(*roles: Role) -> Callable[[User], User]:
+def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     allowed = frozenset(roles)
 
     async def check(user: Annotated[User, Depends(get_current_user)]) -> User:

@@ -6,6 +6,7 @@ none of an operation's scopes gets 403 `insufficient_scope`; every accepted requ
 against the client's rate limit and written to its audit trail.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from fastapi import Depends, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from fastapi.security.utils import get_authorization_scheme_param
+from starlette.requests import HTTPConnection
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
@@ -45,7 +47,7 @@ class OAuth2ClientCredentials(OAuth2):
             auto_error=False,
         )
 
-    async def __call__(self, request: Request) -> str | None:
+    async def __call__(self, request: HTTPConnection) -> str | None:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         return token if scheme.lower() == "bearer" and token else None
 
@@ -98,6 +100,13 @@ class Principal:
     user: User | None = None
     client: ClientCaller | None = None
 
+    @property
+    def person(self) -> User:
+        """The user of a principal that is not a client."""
+        if self.user is None:
+            raise TypeError("an API client's principal has no user")
+        return self.user
+
 
 def get_principal(
     security_scopes: SecurityScopes,
@@ -119,7 +128,7 @@ def get_principal(
     return Principal(user=user)
 
 
-def admin_or_client(scope: Scope):
+def admin_or_client(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
     """An admin, or a client holding `scope`."""
 
     async def check(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, case, literal
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.complaints.models import Complaint
 from backend.region.service import RegionSnapshot, working_calendar
@@ -22,8 +22,10 @@ from shared.workdays import WorkingCalendar, to_local_date
 class Resolvable(Protocol):
     """A complaint or a row with its status and resolution time."""
 
-    status: str
-    resolved_at: dt.datetime | None
+    @property
+    def status(self) -> str: ...
+    @property
+    def resolved_at(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,16 @@ class RegionClock:
         return ComplaintStatus(complaint.status)
 
     def status_column(self, now: dt.datetime) -> ColumnElement[str]:
-        expired = and_(
-            Complaint.status == ComplaintStatus.RESOLVED,
-            Complaint.resolved_at < now - self.reopen_window,
-        )
+        expired = reopen_expired(now, self.reopen_window)
         return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
+
+
+def reopen_expired(now: dt.datetime, reopen_window: dt.timedelta) -> ColumnElement[bool]:
+    """Resolved complaints that read as closed: their reopen window has passed."""
+    return and_(
+        col(Complaint.status) == ComplaintStatus.RESOLVED,
+        col(Complaint.resolved_at) < now - reopen_window,
+    )
 
 
 def region_clock(session: Session, *, region: RegionSnapshot, around: dt.datetime) -> RegionClock:

@@ -1,16 +1,20 @@
-"""Who may touch which complaint, decided here and nowhere else.
+"""The loaders of the complaints API: which complaint a caller may read or act on.
 
 * A resident sees and acts on their own complaints only; anyone else's is a 404.
 * Officers and supervisors see and act on complaints routed to their agency; another agency's
   is a 404.
 * Calling an action of the other side (a resident verifying, an officer rating) is a 403.
-* The public sees what `queries.is_publicly_visible` allows, without logging in.
+* The public sees what `access.public` allows, without logging in.
+
+Each loader fetches the complaint through a rule of `access.py`, the rules the lists use too.
 """
 
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Security
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
@@ -18,9 +22,8 @@ from backend.auth.dependencies import CurrentUser, oauth2_scheme, require_roles
 from backend.clients.dependencies import Principal, get_principal
 from backend.clients.models import ApiClient
 from backend.clients.scopes import Scope
-from backend.complaints import service
+from backend.complaints import access, service
 from backend.complaints.models import Complaint
-from backend.complaints.queries import is_publicly_visible
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
 from backend.errors import Forbidden, bilingual
@@ -50,10 +53,10 @@ def complaint_filer(
 ) -> Filer:
     if principal.client is not None:
         client = principal.client.client
-        return Filer(reporter=session.get(User, client.channel_user_id), client=client)
-    if principal.user.role != Role.RESIDENT:
+        return Filer(reporter=session.get_one(User, client.channel_user_id), client=client)
+    if principal.person.role != Role.RESIDENT:
         raise _refuse_role()
-    return Filer(reporter=principal.user)
+    return Filer(reporter=principal.person)
 
 
 def queue_reader(
@@ -76,9 +79,9 @@ def queue_reader(
             role=Role.OFFICER,
             agency_id=principal.client.agency_id,
         )
-    if principal.user.role not in STAFF_ROLES:
+    if principal.person.role not in STAFF_ROLES:
         raise _refuse_role()
-    return principal.user
+    return principal.person
 
 
 def optional_user(
@@ -94,12 +97,14 @@ def optional_user(
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def may_read(complaint: Complaint, user: User | None) -> bool:
-    if user is None:
-        return False
-    if user.role in STAFF_ROLES:
-        return complaint.agency_id == user.agency_id
-    return service.is_reporter(complaint, user)
+def _load(session: Session, complaint_id: int, readable: ColumnElement[bool]) -> Complaint:
+    """The complaint, if the access rule lets the caller read it; a 404 otherwise, whether it
+    exists or not."""
+    statement = select(Complaint).where(Complaint.id == complaint_id, readable)
+    complaint = session.exec(statement).first()
+    if complaint is None:
+        raise service.complaint_not_found()
+    return complaint
 
 
 def _check_version(complaint: Complaint, if_match: str | None) -> None:
@@ -114,18 +119,13 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
 
 
 def readable_complaint(complaint_id: RowId, user: CurrentUser, session: SessionDep) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not may_read(complaint, user):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.private_to(user))
 
 
 def staff_complaint(
     complaint_id: RowId, user: StaffUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or complaint.agency_id != user.agency_id:
-        raise service.complaint_not_found()
+    complaint = _load(session, complaint_id, access.handled_by(user))
     _check_version(complaint, if_match)
     return complaint
 
@@ -133,9 +133,7 @@ def staff_complaint(
 def reporter_complaint(
     complaint_id: RowId, user: ResidentUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not service.is_reporter(complaint, user):
-        raise service.complaint_not_found()
+    complaint = _load(session, complaint_id, access.reported_by(user))
     _check_version(complaint, if_match)
     return complaint
 
@@ -144,38 +142,25 @@ def participant_complaint(
     complaint_id: RowId, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
     """For what both sides do (comments, photos): the reporter or the agency's staff."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not may_read(complaint, user):
-        raise service.complaint_not_found()
+    complaint = _load(session, complaint_id, access.private_to(user))
     _check_version(complaint, if_match)
     return complaint
 
 
 def public_complaint(complaint_id: RowId, session: SessionDep) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not is_publicly_visible(complaint):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.public())
 
 
 def photo_complaint(complaint_id: RowId, user: OptionalUser, session: SessionDep) -> Complaint:
     """Photos follow their complaint: public ones for all, others for reporter and staff."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not (is_publicly_visible(complaint) or may_read(complaint, user)):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.visible_to(user))
 
 
 def supportable_complaint(
     complaint_id: RowId, user: ResidentUser, session: SessionDep
 ) -> Complaint:
     """A resident may say "me too" on any public complaint (and reach their own)."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not (
-        is_publicly_visible(complaint) or service.is_reporter(complaint, user)
-    ):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.visible_to(user))
 
 
 ComplaintFiler = Annotated[Filer, Depends(complaint_filer)]

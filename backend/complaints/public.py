@@ -3,9 +3,11 @@
 Confidential complaints never appear here, and an anonymous reporter's name never does.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from backend.complaints import queries, service, views
@@ -95,7 +97,7 @@ async def public_filters(
 PublicFiltersDep = Annotated[PublicFilters, Depends(public_filters)]
 
 
-async def _public(request: Request, build) -> Response:
+async def _public(request: Request, build: Callable[[Session], BaseModel]) -> Response:
     return await cached_public_response(
         request, build, tables=PUBLIC_TABLES, max_age=PUBLIC_MAX_AGE
     )
@@ -161,23 +163,24 @@ def list_nearby_complaints(
     """
     found = queries.nearby_open(
         session,
+        caller=user,
         category=category,
         latitude=latitude,
         longitude=longitude,
         radius_m=radius_m,
         now=utcnow(),
     )
-    complaints = [complaint for complaint, _ in found]
+    complaints = [complaint for complaint, _, _ in found]
     supported = service.supported_by(session, user=user, complaint_ids=[c.id for c in complaints])
     return NearbyList(
         items=[
             NearbyComplaint(
                 **item.model_dump(),
                 distance_m=round(distance, 1),
-                yours=service.is_reporter(complaint, user),
+                yours=yours,
                 supported=complaint.id in supported,
             )
-            for item, (complaint, distance) in zip(
+            for item, (complaint, distance, yours) in zip(
                 views.public_items(session, complaints), found, strict=True
             )
         ]

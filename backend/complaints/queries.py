@@ -6,19 +6,20 @@ Every list is keyset-paginated (or capped) and backed by an index; none scans by
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import Row, exists
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
-from backend.complaints import service
+from backend.complaints import access, service
 from backend.complaints.deadlines import RegionClock
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.pagination import after_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
 from shared.validators import BoundingBox, haversine_m
@@ -39,7 +40,7 @@ def _category_id(session: Session, code: str) -> int:
 
 # What a line of a queue or of "my complaints" shows, read with plain table columns: Core rows,
 # no ORM objects to build and track. `has_pauses` spares the pause lookup for those never paused.
-_c = Complaint.__table__.c
+_c = table_of(Complaint).c
 SUMMARY_COLUMNS = (
     _c.id,
     _c.tracking_number,
@@ -52,7 +53,7 @@ SUMMARY_COLUMNS = (
     _c.created_at,
     _c.updated_at,
     _c.resolved_at,  # a resolved complaint past its reopen window reads as closed
-    exists().where(ComplaintPause.__table__.c.complaint_id == _c.id).label("has_pauses"),
+    exists().where(table_of(ComplaintPause).c.complaint_id == _c.id).label("has_pauses"),
 )
 
 
@@ -73,10 +74,10 @@ def agency_queue(
     now: dt.datetime,
     cursor: str | None,
     limit: int,
-) -> tuple[list[Row], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """The staff member's agency's complaints, by deadline and then age: one query walking the
     (agency, due date, id) index from the cursor."""
-    statement = select(*SUMMARY_COLUMNS).where(_c.agency_id == staff.agency_id)
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.handled_by(staff))
     if filters.status is not None:
         statement = statement.where(clock.status_column(now) == filters.status)
     else:
@@ -103,28 +104,15 @@ def agency_queue(
 
 def reporters_complaints(
     session: Session, *, reporter: User, cursor: str | None, limit: int
-) -> tuple[list[Row], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """A reporter's own complaints, newest first."""
-    statement = select(*SUMMARY_COLUMNS).where(_c.reporter_id == reporter.id)
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.reported_by(reporter))
     statement = after_cursor(statement, [_c.id], cursor, descending=True)
     rows = list(session.execute(statement.limit(limit + 1)))
     return page_of(rows, limit=limit, key=lambda c: (c.id,))
 
 
 # --- Public ---
-
-
-def publicly_visible() -> tuple:
-    """Conditions for what the public may see: never confidential, never a rejected report
-    (spam and out-of-scope reports may hold abuse or personal data)."""
-    return (
-        col(Complaint.confidential).is_(False),
-        Complaint.status != ComplaintStatus.REJECTED,
-    )
-
-
-def is_publicly_visible(complaint: Complaint) -> bool:
-    return not complaint.confidential and complaint.status != ComplaintStatus.REJECTED
 
 
 @dataclass(frozen=True)
@@ -139,7 +127,7 @@ class PublicFilters:
 def _public_statement(
     session: Session, filters: PublicFilters, time_zone: str
 ) -> SelectOfScalar[Complaint]:
-    statement = select(Complaint).where(*publicly_visible())
+    statement = select(Complaint).where(access.public())
     if filters.bbox is not None:
         box = filters.bbox
         statement = statement.where(
@@ -185,31 +173,33 @@ def public_map(
 def nearby_open(
     session: Session,
     *,
+    caller: User | None,
     category: str,
     latitude: float,
     longitude: float,
     radius_m: float,
     now: dt.datetime,
     limit: int = 20,
-) -> list[tuple[Complaint, float]]:
-    """Likely duplicates: open public complaints of the category within `radius_m`, nearest first.
+) -> list[tuple[Complaint, float, bool]]:
+    """Likely duplicates: open public complaints of the category within `radius_m`, nearest
+    first, each with its distance and whether `caller` reported it.
 
     A bounding box around the point narrows the candidates on the indexed coordinate columns;
     the exact great-circle distance then decides.
     """
     lat_margin = radius_m / METRES_PER_DEGREE
     lon_margin = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 1e-6))
-    statement = select(Complaint).where(
-        *publicly_visible(),
+    statement = select(Complaint, access.reported_by(caller).label("yours")).where(
+        access.public(),
         Complaint.category_id == _category_id(session, category),
         col(Complaint.status).in_(OPEN_STATUSES),
         col(Complaint.created_at) >= now - dt.timedelta(days=NEARBY_DAYS),
         col(Complaint.latitude).between(latitude - lat_margin, latitude + lat_margin),
         col(Complaint.longitude).between(longitude - lon_margin, longitude + lon_margin),
     )
-    candidates = [
-        (complaint, haversine_m(latitude, longitude, complaint.latitude, complaint.longitude))
-        for complaint in session.exec(statement)
-    ]
-    within = sorted((pair for pair in candidates if pair[1] <= radius_m), key=lambda p: p[1])
+    candidates = []
+    for complaint, yours in session.exec(statement):
+        distance = haversine_m(latitude, longitude, complaint.latitude, complaint.longitude)
+        candidates.append((complaint, distance, bool(yours)))
+    within = sorted((found for found in candidates if found[1] <= radius_m), key=lambda f: f[1])
     return within[:limit]

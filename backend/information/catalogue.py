@@ -9,7 +9,7 @@ change is indexed for search (see `search`).
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import inspect
@@ -60,7 +60,9 @@ def list_services(session: Session, *, agency: Agency | None = None) -> list[Pub
     statement = select(PublicService).where(col(PublicService.active))
     if agency is not None:
         statement = statement.where(PublicService.agency_id == agency.id)
-    return list(session.exec(statement.order_by(PublicService.position, PublicService.id)))
+    return list(
+        session.exec(statement.order_by(col(PublicService.position), col(PublicService.id)))
+    )
 
 
 def services_by_agency(session: Session) -> dict[int, list[PublicService]]:
@@ -85,7 +87,7 @@ def faqs_by_service(session: Session, service_ids: Iterable[int]) -> dict[int, l
     statement = (
         select(ServiceFaq)
         .where(col(ServiceFaq.service_id).in_(set(service_ids)))
-        .order_by(ServiceFaq.position, ServiceFaq.id)
+        .order_by(col(ServiceFaq.position), col(ServiceFaq.id))
     )
     for faq in session.exec(statement):
         grouped[faq.service_id].append(faq)
@@ -123,9 +125,10 @@ def _service_columns(data: BaseModel) -> dict[str, Any]:
     return columns
 
 
-def _linked_id(
-    session: Session, model: type[PermitType | ComplaintCategory], code: str | None, field: str
-) -> int | None:
+_Linked = TypeVar("_Linked", PermitType, ComplaintCategory)
+
+
+def _linked_id(session: Session, model: type[_Linked], code: str | None, field: str) -> int | None:
     if code is None:
         return None
     row = session.exec(select(model).where(model.code == code)).first()
@@ -199,7 +202,8 @@ def update_service(
 def add_faq(
     session: Session, *, service: PublicService, data: FaqWrite, now: dt.datetime
 ) -> ServiceFaq:
-    faq = ServiceFaq(service_id=service.id, updated_at=now)
+    # The texts are set by update_faq, field by field, as on an edit.
+    faq = ServiceFaq(service_id=service.id, updated_at=now)  # type: ignore[call-arg]
     return update_faq(session, faq=faq, data=data, now=now)
 
 
@@ -394,7 +398,7 @@ def sync_catalogue(session: Session) -> None:
 
 
 def list_pages(session: Session) -> list[InfoPage]:
-    statement = select(InfoPage).where(col(InfoPage.active)).order_by(InfoPage.position)
+    statement = select(InfoPage).where(col(InfoPage.active)).order_by(col(InfoPage.position))
     return list(session.exec(statement))
 
 

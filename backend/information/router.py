@@ -5,7 +5,7 @@ and are cacheable (``ETag``, 304). Admins write for any agency; supervisors writ
 for their own agency.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -64,7 +64,7 @@ def _in_language(response: Response, language: str) -> None:
 
 
 def _announcement(session: SessionDep, row: Announcement, language: str) -> AnnouncementPublic:
-    agency = session.get(Agency, row.agency_id)
+    agency = session.get_one(Agency, row.agency_id)
     return AnnouncementPublic.from_row(row, agency=agency, language=language)
 
 
@@ -220,7 +220,9 @@ def _image_response(request: Request, settings: Settings, key: str) -> Response:
     return Response(data, media_type="image/jpeg", headers=headers)
 
 
-IMAGE = {200: {"content": {"image/jpeg": {}}, "description": "The image (JPEG)"}}
+IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}}, "description": "The image (JPEG)"}
+}
 
 
 @router.get(
@@ -354,8 +356,10 @@ def _services(
         ServicePublic.from_row(
             s,
             agency=agencies[s.agency_id],
-            permit_type_code=permit_codes.get(s.permit_type_id),
-            complaint_category_code=category_codes.get(s.complaint_category_id),
+            permit_type_code=permit_codes.get(s.permit_type_id) if s.permit_type_id else None,
+            complaint_category_code=(
+                category_codes.get(s.complaint_category_id) if s.complaint_category_id else None
+            ),
             faqs=faqs.get(s.id, []),
             language=language,
         )

@@ -12,10 +12,12 @@ FTS5 table, its triggers and the GIN index are created by migration 0002.
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from sqlalchemy import column, func, literal_column, or_, table, text
+from sqlalchemy import ColumnClause, column, func, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
+from backend.information import access
 from backend.information.models import (
     Announcement,
     PublicService,
@@ -49,7 +51,7 @@ def index(
     visible_until: dt.datetime | None = None,
 ) -> None:
     """Create or refresh the entry of one item; the database's triggers or index follow."""
-    values = {
+    values: dict[str, Any] = {
         "title_terms": index_terms(" ".join(titles)),
         "body_terms": index_terms(" ".join(bodies)),
         "visible_from": visible_from,
@@ -91,8 +93,8 @@ def search(
     if not words:
         return []
     visible = (
-        or_(SearchEntry.visible_from.is_(None), SearchEntry.visible_from <= now),
-        or_(SearchEntry.visible_until.is_(None), SearchEntry.visible_until > now),
+        or_(col(SearchEntry.visible_from).is_(None), col(SearchEntry.visible_from) <= now),
+        or_(col(SearchEntry.visible_until).is_(None), col(SearchEntry.visible_until) > now),
     )
     statement = select(SearchEntry.kind, SearchEntry.ref_id).where(*visible)
     # Terms are [a-z0-9]+ (see stemming.words), so they need no escaping in either syntax.
@@ -101,9 +103,9 @@ def search(
             literal_column("'simple'"),
             " & ".join("(" + " | ".join(sorted(terms)) + ")" for terms in words),
         )
-        document = literal_column(PG_DOCUMENT)
+        document: ColumnClause[Any] = literal_column(PG_DOCUMENT)
         statement = statement.where(document.op("@@")(tsquery)).order_by(
-            func.ts_rank(document, tsquery).desc(), SearchEntry.id
+            func.ts_rank(document, tsquery).desc(), col(SearchEntry.id)
         )
     else:
         match = " AND ".join(
@@ -113,7 +115,9 @@ def search(
         statement = (
             statement.join(fts, fts.c.rowid == SearchEntry.id)
             .where(text("search_fts MATCH :match").bindparams(match=match))
-            .order_by(func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0), SearchEntry.id)
+            .order_by(
+                func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0), col(SearchEntry.id)
+            )
         )
     return [(SearchKind(kind), ref_id) for kind, ref_id in session.exec(statement.limit(limit))]
 
@@ -169,7 +173,7 @@ def index_faq(session: Session, faq: ServiceFaq) -> None:
     )
 
 
-def index_agencies(session: Session, agencies: Iterable[Agency], everything: bool = False):
+def index_agencies(session: Session, agencies: Iterable[Agency], everything: bool = False) -> None:
     """Index the agencies changed since they were indexed (or, with `everything`, all)."""
     indexed = indexed_versions(session, SearchKind.AGENCY)
     for agency in agencies:
@@ -208,9 +212,9 @@ def reindex_search(session: Session) -> int:
 
 
 def _described(
-    session: Session, kind: SearchKind, ids: set[int]
+    session: Session, kind: SearchKind, ids: set[int], now: dt.datetime
 ) -> dict[int, tuple[str | None, LocalizedText, LocalizedText]]:
-    """id -> (code, title, body) of found items of one kind."""
+    """id -> (code, title, body) of found items of one kind that readers may see now."""
     if kind == SearchKind.FAQ:
         statement = (
             select(ServiceFaq, PublicService.code)
@@ -218,14 +222,24 @@ def _described(
             .where(col(ServiceFaq.id).in_(ids))
         )
         return {faq.id: (code, faq.question, faq.answer) for faq, code in session.exec(statement)}
-    model = {
-        SearchKind.ANNOUNCEMENT: Announcement,
-        SearchKind.AGENCY: Agency,
-        SearchKind.SERVICE: PublicService,
-    }[kind]
-    rows = session.exec(select(model).where(col(model.id).in_(ids)))
     if kind == SearchKind.ANNOUNCEMENT:
-        return {row.id: (None, row.title, row.body) for row in rows}
+        # The entry's visibility window narrowed the search; the announcement's rule decides.
+        announcements = session.exec(
+            select(Announcement).where(col(Announcement.id).in_(ids), access.published(now))
+        )
+        return {row.id: (None, row.title, row.body) for row in announcements}
+    if kind == SearchKind.AGENCY:
+        return _coded_texts(session, Agency, ids)
+    return _coded_texts(session, PublicService, ids)
+
+
+_Coded = TypeVar("_Coded", Agency, PublicService)  # the kinds of item found by their code
+
+
+def _coded_texts(
+    session: Session, model: type[_Coded], ids: set[int]
+) -> dict[int, tuple[str | None, LocalizedText, LocalizedText]]:
+    rows = session.exec(select(model).where(col(model.id).in_(ids)))
     return {row.id: (row.code, row.name, row.description) for row in rows}
 
 
@@ -234,14 +248,14 @@ def search_hits(
 ) -> list[SearchHit]:
     """The best matches of `query`, best first, described in `language`."""
     found = search(session, query=query, now=now, limit=limit)
-    described: dict[tuple[SearchKind, int], tuple] = {}
+    described: dict[tuple[SearchKind, int], tuple[str | None, LocalizedText, LocalizedText]] = {}
     for kind in {kind for kind, _ in found}:
         ids = {ref_id for found_kind, ref_id in found if found_kind == kind}
-        for ref_id, texts in _described(session, kind, ids).items():
+        for ref_id, texts in _described(session, kind, ids, now).items():
             described[(kind, ref_id)] = texts
     hits = []
     for kind, ref_id in found:
-        if (kind, ref_id) not in described:  # deleted since it was indexed
+        if (kind, ref_id) not in described:  # deleted (or hidden) since it was indexed
             continue
         code, title, body = described[(kind, ref_id)]
         hits.append(

@@ -117,8 +117,12 @@ def unread_count(session: Session, *, user: User) -> int:
 def mark_read(
     session: Session, *, user: User, notification_id: int, now: dt.datetime
 ) -> Notification:
-    entry = session.get(Notification, notification_id)
-    if entry is None or entry.user_id != user.id:
+    # Through the inbox's own condition (the user's entries), like every read here.
+    statement = select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user.id
+    )
+    entry = session.exec(statement).first()
+    if entry is None:
         raise NotFound(bilingual("Notifikasi tidak ditemukan.", "There is no such notification."))
     if entry.read_at is None:
         entry.read_at = now
@@ -154,7 +158,7 @@ def entries_after(
     statement = (
         select(Notification)
         .where(Notification.user_id == user_id, col(Notification.id) > after_id)
-        .order_by(Notification.id)
+        .order_by(col(Notification.id))
         .limit(limit)
     )
     return list(session.exec(statement))

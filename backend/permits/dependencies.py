@@ -1,8 +1,8 @@
 """Loaders and typed dependencies of the permits API.
 
-`VisibleApplication` is the one place that decides whether the caller may see an application:
-anything else (another resident's, another agency's, someone's draft) is a 404, never a hint
-that it exists.
+`VisibleApplication` loads an application through the access rule the lists use too
+(`access.readable_by`): anything else (another resident's, another agency's, someone's draft)
+is a 404, never a hint that it exists.
 """
 
 from typing import Annotated
@@ -13,7 +13,7 @@ from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
-from backend.errors import NotFound, bilingual, preferred_language
+from backend.errors import bilingual, preferred_language
 from backend.permits import queries
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
@@ -26,10 +26,7 @@ from shared.roles import Role
 def get_visible_application(
     application_id: RowId, user: CurrentUser, session: SessionDep
 ) -> PermitApplication:
-    application = session.get(PermitApplication, application_id)
-    if application is None or not queries.can_see(user, application):
-        raise NotFound("There is no application with this id.")
-    return application
+    return queries.visible_application(session, application_id=application_id, user=user)
 
 
 def get_application_to_act_on(

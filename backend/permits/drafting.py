@@ -197,7 +197,8 @@ def save_document(
     )
     row = session.exec(statement).first()
     if row is None:
-        row = PermitDocument(application_id=application.id, kind=kind)
+        # Table models are built field by field (below); pydantic's typed init wants all at once.
+        row = PermitDocument(application_id=application.id, kind=kind)  # type: ignore[call-arg]
     row.file_key = file_key
     row.media_type = document.media_type
     row.size_bytes = len(document.data)

@@ -73,7 +73,7 @@ def issue(
     producing its certificate (`produce_certificate`, once this transaction has committed)."""
     issuer.load_key()  # a city that cannot sign is refused (503) before anything is numbered
     _, today = local_today(session, now)
-    agency = session.get(Agency, application.agency_id)
+    agency = session.get_one(Agency, application.agency_id)
     application.permit_number = next_permit_number(
         session, year=today.year, agency_code=agency.code
     )
@@ -123,7 +123,7 @@ def produce_pending_certificates(
         update(PermitApplication)
         .where(col(PermitApplication.id).in_(candidates), _unclaimed_pending(now))
         .values(certificate_claimed_until=now + CLAIM)
-        .returning(PermitApplication.id)
+        .returning(col(PermitApplication.id))
     ).all()
     applications = session.exec(
         select(PermitApplication).where(col(PermitApplication.id).in_(claimed))
@@ -169,10 +169,13 @@ def _produce(
 
 def certificate_content(session: Session, application: PermitApplication) -> CertificateContent:
     """What the certificate of an issued permit says."""
+    # Set together when the permit was issued (`issue`), before any certificate is asked for.
+    assert application.issued_at and application.permit_number and application.valid_from
+    assert application.verification_code
     permit_type = permit_type_of(session, application)
     region, issued_on = local_today(session, application.issued_at)
-    agency = session.get(Agency, application.agency_id)
-    holder = session.get(User, application.applicant_id)
+    agency = session.get_one(Agency, application.agency_id)
+    holder = session.get_one(User, application.applicant_id)
     answered = [field for field in permit_type.form_fields() if field.code in application.answers]
     return CertificateContent(
         city=region.name,

@@ -30,8 +30,8 @@ def _next_in_series(session: Session, *, series: str, year: int) -> int:
     return session.execute(
         update(PermitCounter)
         .where(col(PermitCounter.series) == series, col(PermitCounter.year) == year)
-        .values(value=PermitCounter.value + 1)
-        .returning(PermitCounter.value)
+        .values(value=col(PermitCounter.value) + 1)
+        .returning(col(PermitCounter.value))
     ).scalar_one()
 
 

@@ -46,6 +46,8 @@ def register_page(
     for application, permit_type in rows:
         status = effective_status(application, today)
         location = first_coordinates(permit_type, application) or {}
+        # Only issued permits are listed: each was submitted, issued and given its code.
+        assert application.submitted_at and application.issued_at and application.verification_code
         entries.append(
             RegisterEntry(
                 permit_num=application.permit_number,

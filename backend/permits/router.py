@@ -5,7 +5,7 @@ Routes are thin: load what the caller may see (`VisibleApplication`), call `draf
 """
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
@@ -71,7 +71,7 @@ MEGABYTE = 1024 * 1024
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 # Actions that may issue a permit also need the city's signing key (503 when it is missing).
 ISSUING_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
-FILE_CONTENT = {"application/pdf": {}, "image/jpeg": {}}
+FILE_CONTENT: dict[str, dict[str, Any]] = {"application/pdf": {}, "image/jpeg": {}}
 # A certificate is produced just after its permit is issued: until then a 503 says when to ask
 # again (in seconds), with the code `certificate_not_ready`.
 CERTIFICATE_ERRORS = {

@@ -63,6 +63,7 @@ def run_daily(session: Session, *, now: dt.datetime | None = None) -> DailyRepor
     ).all()
     reminded = 0
     for application, permit_type in expiring:
+        assert application.valid_until is not None  # selected by it
         days_left = (application.valid_until - today).days
         threshold = min(days for days in REMINDER_DAYS if days >= days_left)
         already = application.reminded_days_before
@@ -79,6 +80,7 @@ def run_daily(session: Session, *, now: dt.datetime | None = None) -> DailyRepor
 def _remind(
     session: Session, *, application: PermitApplication, permit_type: PermitType, days_left: int
 ) -> None:
+    assert application.valid_until is not None  # only permits that end are reminded
     until = application.valid_until.isoformat()
     notify(
         session,

@@ -66,8 +66,9 @@ def verify(
         )
     )
     session.flush()
-    if outcome == UNKNOWN:
+    if application is None or outcome == UNKNOWN:
         return None
+    assert application.issued_at is not None  # every permit with a verification code was issued
     permit_type = queries.permit_type_of(session, application)
     return VerificationView(
         code=code,
@@ -75,8 +76,8 @@ def verify(
         valid=outcome == "valid",
         permit_number=application.permit_number,
         permit_type=permit_type.name,
-        agency=session.get(Agency, application.agency_id).name,
-        holder_name=session.get(User, application.applicant_id).full_name,
+        agency=session.get_one(Agency, application.agency_id).name,
+        holder_name=session.get_one(User, application.applicant_id).full_name,
         issued_on=to_local_date(application.issued_at, region.time_zone),
         valid_from=application.valid_from,
         valid_until=application.valid_until,

@@ -58,6 +58,7 @@ def _require_step_role(permit_type: PermitType, application: PermitApplication, 
         and not _took_over(application, user)
     ):
         step = current_step(permit_type, application)
+        assert step is not None  # a step's role is set only while the step is current
         raise Forbidden(f"The step {step.code} is decided by a {step.role}.")
 
 
@@ -449,6 +450,7 @@ def resubmit(
     region = region_snapshot(session)
     paused_on = to_local_date(application.paused_at or now, region.time_zone)
     resumed_on = to_local_date(now, region.time_zone)
+    assert application.due_on is not None  # set when it was submitted
     resumption = deadlines.resume(
         deadlines.calendar_around(session, resumed_on),
         due_on=application.due_on,

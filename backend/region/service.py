@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple
 
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, SQLModel, col, select
 
@@ -110,7 +111,7 @@ def _sync(
         if retire == "delete":
             session.delete(row)
             changes.deleted += 1
-        elif row.active:
+        elif row.active:  # type: ignore[attr-defined]  # the models retired this way have it
             row.active = False
             row.updated_at = now
             changes.deactivated += 1
@@ -120,7 +121,7 @@ def _sync(
 
 def _load_region(session: Session, pack: RegionPack) -> Changes:
     spec = pack.region
-    values = {
+    values: dict[str, Any] = {
         **_texts("name", spec.name),
         "time_zone": spec.time_zone,
         "languages": list(spec.languages),
@@ -132,6 +133,7 @@ def _load_region(session: Session, pack: RegionPack) -> Changes:
         "verify_working_days": spec.verify_working_days,
         "follow_up_working_days": spec.follow_up_working_days,
         "map_tiles": spec.map_tiles.model_dump() if spec.map_tiles else None,
+        "places": [place.model_dump() for place in spec.places],
         "pack_version": pack.pack_version,
         "format_version": pack.format_version,
     }
@@ -270,7 +272,7 @@ class RegionSnapshot:
 
     Every request reads it and only a pack load changes it, so `region_snapshot` keeps one per
     database engine and shares it between requests and threads: nothing in it can be changed
-    (texts are built afresh on each read; the tile settings are a read-only mapping).
+    (texts are built afresh on each read; tile settings and places are read-only mappings).
     """
 
     code: str
@@ -283,6 +285,7 @@ class RegionSnapshot:
     verify_working_days: int
     follow_up_working_days: int
     map_tiles: Mapping[str, Any] | None
+    places: tuple[Mapping[str, Any], ...]
     pack_version: str
     loaded_at: dt.datetime
     # The pack's holiday overrides: extra days off, and national holidays worked after all.
@@ -294,11 +297,20 @@ class RegionSnapshot:
         return LocalizedText(id=self.name_id, en=self.name_en)
 
 
+def _read_only(value: Any) -> Any:
+    """JSON from a column, with every object a read-only mapping and every array a tuple."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_read_only(item) for item in value)
+    return value
+
+
 # A pack load writes these; the snapshot is dropped at its commit, here and on other hosts.
 SNAPSHOT_TABLES = frozenset({"region", "holiday_override"})
 
 
-def region_snapshot(session: Session) -> RegionSnapshot:
+def region_snapshot(session: OrmSession) -> RegionSnapshot:
     """The region, read once and kept until a pack load changes it (see `backend.microcache`:
     dropped at the commit in this process, through the change channel in the others, and read
     afresh by a transaction that is itself loading a pack). 404 before any pack is loaded."""
@@ -307,11 +319,13 @@ def region_snapshot(session: Session) -> RegionSnapshot:
     )
 
 
-def _read_snapshot(session: Session) -> RegionSnapshot:
-    region = session.exec(select(Region)).first()
+def _read_snapshot(session: OrmSession) -> RegionSnapshot:
+    region = session.scalars(select(Region)).first()
     if region is None:
         raise NotFound("No region pack has been loaded yet.")
-    overrides = session.exec(select(HolidayOverride.date, HolidayOverride.is_holiday)).all()
+    overrides = session.execute(
+        select(col(HolidayOverride.date), col(HolidayOverride.is_holiday))
+    ).all()
     return RegionSnapshot(
         code=region.code,
         name_id=region.name_id,
@@ -322,7 +336,8 @@ def _read_snapshot(session: Session) -> RegionSnapshot:
         reopen_window_days=region.reopen_window_days,
         verify_working_days=region.verify_working_days,
         follow_up_working_days=region.follow_up_working_days,
-        map_tiles=MappingProxyType(dict(region.map_tiles)) if region.map_tiles else None,
+        map_tiles=_read_only(region.map_tiles) if region.map_tiles else None,
+        places=tuple(_read_only(place) for place in region.places or ()),
         pack_version=region.pack_version,
         loaded_at=region.loaded_at,
         extra_holidays=frozenset(day for day, off in overrides if off),
@@ -331,7 +346,9 @@ def _read_snapshot(session: Session) -> RegionSnapshot:
 
 
 def list_agencies(session: Session) -> list[Agency]:
-    statement = select(Agency).where(col(Agency.active)).order_by(Agency.position, Agency.id)
+    statement = (
+        select(Agency).where(col(Agency.active)).order_by(col(Agency.position), col(Agency.id))
+    )
     return list(session.exec(statement))
 
 
@@ -346,8 +363,9 @@ def list_categories(session: Session) -> list[ComplaintCategory]:
     statement = (
         select(ComplaintCategory)
         .where(col(ComplaintCategory.active))
-        .options(selectinload(ComplaintCategory.agency))
-        .order_by(ComplaintCategory.position, ComplaintCategory.id)
+        # SQLModel types a relationship as its target; on the class it is the ORM attribute.
+        .options(selectinload(ComplaintCategory.agency))  # type: ignore[arg-type]
+        .order_by(col(ComplaintCategory.position), col(ComplaintCategory.id))
     )
     return list(session.exec(statement))
 
@@ -366,8 +384,8 @@ def list_permit_types(session: Session) -> list[PermitType]:
     statement = (
         select(PermitType)
         .where(col(PermitType.active))
-        .options(selectinload(PermitType.agency))
-        .order_by(PermitType.position, PermitType.id)
+        .options(selectinload(PermitType.agency))  # type: ignore[arg-type]  # as for categories
+        .order_by(col(PermitType.position), col(PermitType.id))
     )
     return list(session.exec(statement))
 

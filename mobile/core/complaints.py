@@ -7,16 +7,22 @@ created. One path for both cases means "waiting to send" is simply what has not 
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from mobile.core.i18n import translator
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
 from shared.complaints import COMPLAINT_MACHINE
 from shared.limits import MAX_PHOTOS_PER_SIDE
+from shared.roles import Role
+from shared.validators import haversine_m
 
 COMPLAINT = "complaint"  # outbox kinds
 COMPLAINT_PHOTOS = "complaint_photos"
 
 
-def queue_complaint(outbox: Outbox, complaint: dict, photos: Sequence[Path] = ()) -> OutboxItem:
+def queue_complaint(
+    outbox: Outbox, complaint: dict[str, Any], photos: Sequence[Path] = ()
+) -> OutboxItem:
     """Queue a complaint (the API's `ComplaintCreate` body) and its photos; return the first."""
     if len(photos) > MAX_PHOTOS_PER_SIDE:
         raise ValueError(f"at most {MAX_PHOTOS_PER_SIDE} photos")
@@ -44,7 +50,7 @@ def waiting_complaints(outbox: Outbox) -> list[OutboxItem]:
 _BADGE_FLAGS = (("overdue", "overdue"), ("paused", "clock_paused"), ("due_soon", "due_soon"))
 
 
-def deadline_badge(deadline: dict) -> str | None:
+def deadline_badge(deadline: dict[str, Any]) -> str | None:
     """`overdue`, `paused` (waiting on the reporter), `due_soon` or None, for a list badge.
 
     The server works these out with the region's holidays, which the app does not know.
@@ -54,10 +60,10 @@ def deadline_badge(deadline: dict) -> str | None:
 
 def visible_actions(status: str, role: str) -> list[str]:
     """The buttons `role` sees on a complaint in `status`, in the shared machine's order."""
-    return COMPLAINT_MACHINE.allowed_actions(status, role)
+    return COMPLAINT_MACHINE.allowed_actions(status, Role(role))
 
 
-def inside_region(region: dict, latitude: float, longitude: float) -> bool:
+def inside_region(region: dict[str, Any], latitude: float, longitude: float) -> bool:
     """Whether a place is in the region's service area, as the server checks it on filing."""
     box = region["bounding_box"]
     return (
@@ -66,7 +72,26 @@ def inside_region(region: dict, latitude: float, longitude: float) -> bool:
     )
 
 
-def region_centre(region: dict) -> tuple[float, float]:
+def nearest_place(region: dict[str, Any] | None, latitude: float, longitude: float) -> str | None:
+    """The name of the region pack's named place (kecamatan, kelurahan) nearest to a pin."""
+    places = (region or {}).get("places") or []
+    if not places:
+        return None
+    nearest = min(
+        places, key=lambda p: haversine_m(latitude, longitude, p["latitude"], p["longitude"])
+    )
+    return str(nearest["name"])
+
+
+def describe_place(near: str | None, latitude: float, longitude: float) -> str:
+    """A pin's place as a resident reads it: "Dekat Serpong · -6.31600, 106.66500"."""
+    coordinates = f"{latitude:.5f}, {longitude:.5f}"
+    if near is None:
+        return coordinates
+    return f"{translator.t('picker.near', place=near)} · {coordinates}"
+
+
+def region_centre(region: dict[str, Any]) -> tuple[float, float]:
     """The middle of the region's bounding box: where a map starts without a better place."""
     box = region["bounding_box"]
     return (
