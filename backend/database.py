@@ -21,10 +21,11 @@ registered they hold for every session of the process.
 import threading
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend import changes, microcache
 from backend.auth import caller_cache
-from backend.db import EngineOptions, make_engine
+from backend.db import EngineOptions, make_engine, make_read_engine
 from backend.stats import tallies
 from backend.webhooks import outbox
 
@@ -47,3 +48,12 @@ def open_engine(
     """The engine for `database_url`, with every session hook in place."""
     install_session_hooks()
     return make_engine(database_url, echo=echo, options=options)
+
+
+def open_read_engine(
+    database_url: str, *, options: EngineOptions | None = None
+) -> AsyncEngine | None:
+    """The async engine for hot reads (``backend.reads``); None on SQLite. Its sessions carry
+    the same hooks, though reads never write."""
+    install_session_hooks()
+    return make_read_engine(database_url, options=options)

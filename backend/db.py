@@ -15,6 +15,7 @@ from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import create_engine
@@ -117,6 +118,27 @@ def make_engine(
         postgresql_url(url),
         echo=echo,
         pool_pre_ping=True,
+        connect_args=options.postgresql_connect_args(),
+        **options.pool,
+    )
+
+
+def make_read_engine(
+    database_url: str, *, options: EngineOptions | None = None
+) -> AsyncEngine | None:
+    """The engine `backend.reads` runs hot reads on: psycopg's async driver on PostgreSQL, so a
+    round trip awaits on the event loop instead of holding a thread. None on SQLite, whose
+    reads are library calls made on the loop through the sync engine."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return None
+    options = options or EngineOptions()
+    # Autocommit: no BEGIN and no ROLLBACK round trip around a read. Under PostgreSQL's READ
+    # COMMITTED each statement took its own snapshot anyway. No ping before each use either:
+    # `backend.reads` retries a read once on a connection found dead instead.
+    return create_async_engine(
+        postgresql_url(url),
+        isolation_level="AUTOCOMMIT",
         connect_args=options.postgresql_connect_args(),
         **options.pool,
     )

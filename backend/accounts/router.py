@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from backend.accounts import service
 from backend.accounts.models import NikClaimStatus, User
@@ -20,6 +20,7 @@ from backend.auth.dependencies import (
     CurrentCaller,
     CurrentUser,
     HashingDep,
+    Reader,
     require_roles,
 )
 from backend.db import RowId
@@ -27,6 +28,8 @@ from backend.dependencies import SessionDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
 from backend.ratelimit import limit_address
+from backend.reads import ReadsDep
+from backend.responses import model_response
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -50,8 +53,8 @@ def register(data: ResidentRegistration, session: SessionDep, hashing: HashingDe
 
 
 @router.get("/me", response_model=UserRead, responses=error_responses(401))
-def read_me(user: CurrentUser, session: SessionDep) -> UserRead:
-    return service.to_read(session, user)
+async def read_me(user: Reader, reads: ReadsDep) -> Response:
+    return await reads.run(lambda session: model_response(service.to_read(session, user)))
 
 
 @router.patch("/me", response_model=UserRead, responses=error_responses(401, 403, 409, 422))

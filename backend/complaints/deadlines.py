@@ -71,11 +71,16 @@ class RegionClock:
         return ComplaintStatus(complaint.status)
 
     def status_column(self, now: dt.datetime) -> ColumnElement[str]:
-        expired = and_(
-            Complaint.status == ComplaintStatus.RESOLVED,
-            Complaint.resolved_at < now - self.reopen_window,
-        )
-        return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
+        return status_as_read(now - self.reopen_window)
+
+
+def status_as_read(reopen_ended) -> ColumnElement[str]:
+    """The status as readers see it: resolved before `reopen_ended` (a moment, or a parameter
+    bound at execution) reads as closed."""
+    expired = and_(
+        Complaint.status == ComplaintStatus.RESOLVED, Complaint.resolved_at < reopen_ended
+    )
+    return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
 
 
 def region_clock(session: Session, *, region: Region, around: dt.datetime) -> RegionClock:

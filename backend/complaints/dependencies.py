@@ -14,8 +14,14 @@ from fastapi import Depends, Security
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
-from backend.auth.dependencies import CurrentUser, oauth2_scheme, require_roles
-from backend.clients.dependencies import Principal, get_principal
+from backend.auth.dependencies import (
+    CurrentUser,
+    Reader,
+    get_reader,
+    oauth2_scheme,
+    require_roles,
+)
+from backend.clients.dependencies import Principal, get_principal, get_read_principal
 from backend.clients.models import ApiClient
 from backend.clients.scopes import Scope
 from backend.complaints import service
@@ -24,11 +30,14 @@ from backend.complaints.queries import is_publicly_visible
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
 from backend.errors import Forbidden, bilingual
+from backend.reads import ReadsDep
 from shared.roles import STAFF_ROLES, Role
 
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
 SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR))]
 ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
+# For reads (``backend.reads``): the same check on a user attached to no session.
+ResidentReader = Annotated[User, Depends(require_roles(Role.RESIDENT, caller=get_reader))]
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,8 @@ def complaint_filer(
     return Filer(reporter=principal.user)
 
 
-def queue_reader(
-    principal: Annotated[Principal, Security(get_principal, scopes=[Scope.COMPLAINTS_READ])],
+async def queue_reader(
+    principal: Annotated[Principal, Security(get_read_principal, scopes=[Scope.COMPLAINTS_READ])],
 ) -> User:
     """Staff, or an agency-bound client (`complaints:read`) reading its agency's queue as a
     read-only member of it; a client bound to no agency has no queue."""
@@ -113,8 +122,9 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
     )
 
 
-def readable_complaint(complaint_id: RowId, user: CurrentUser, session: SessionDep) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
+async def readable_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> Complaint:
+    """Loaded in the request's `Reads` session, where its detail is read next."""
+    complaint = await reads.run(lambda session: session.get(Complaint, complaint_id))
     if complaint is None or not may_read(complaint, user):
         raise service.complaint_not_found()
     return complaint

@@ -6,20 +6,21 @@ Every list is keyset-paginated (or capped) and backed by an index; none scans by
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, exists
+from sqlalchemy import Row, Select, bindparam, exists
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
 from backend.complaints import service
-from backend.complaints.deadlines import RegionClock
+from backend.complaints.deadlines import RegionClock, status_as_read
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
 from backend.db import utcnow
-from backend.pagination import after_cursor, page_of
+from backend.pagination import after_bound, after_cursor, bound_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
 from shared.validators import BoundingBox, haversine_m
 
@@ -64,6 +65,47 @@ class QueueFilters:
     assignee: AssigneeFilter | None = None
 
 
+# The lists' statements are built once per shape of filter (a few dozen at most) with every
+# value bound at execution: building one costs more than running it against an index.
+_QUEUE_ORDER = (_c.due_date, _c.id)
+_MINE_ORDER = (_c.id,)
+
+
+@cache
+def _queue_statement(
+    *,
+    status: bool,
+    category: bool,
+    due: DueFilter | None,
+    assignee: AssigneeFilter | None,
+    after: bool,
+) -> Select:
+    statement = select(*SUMMARY_COLUMNS).where(_c.agency_id == bindparam("agency_id"))
+    if status:
+        statement = statement.where(
+            status_as_read(bindparam("reopen_ended")) == bindparam("status")
+        )
+    else:
+        statement = statement.where(_c.status.in_(OPEN_STATUSES))
+    if category:
+        statement = statement.where(_c.category_id == bindparam("category_id"))
+    if due is not None:
+        statement = statement.where(_c.status.in_(_RUNNING_CLOCK))
+        if due == "overdue":
+            statement = statement.where(_c.due_date < bindparam("today"))
+        else:
+            statement = statement.where(
+                _c.due_date >= bindparam("today"), _c.due_date <= bindparam("due_soon_limit")
+            )
+    if assignee == "me":
+        statement = statement.where(_c.assignee_id == bindparam("staff_id"))
+    elif assignee == "unassigned":
+        statement = statement.where(_c.assignee_id.is_(None))
+    if after:
+        statement = statement.where(after_bound(_QUEUE_ORDER))
+    return statement.order_by(*_QUEUE_ORDER).limit(bindparam("rows"))
+
+
 def agency_queue(
     session: Session,
     *,
@@ -76,38 +118,43 @@ def agency_queue(
 ) -> tuple[list[Row], str | None]:
     """The staff member's agency's complaints, by deadline and then age: one query walking the
     (agency, due date, id) index from the cursor."""
-    statement = select(*SUMMARY_COLUMNS).where(_c.agency_id == staff.agency_id)
+    statement = _queue_statement(
+        status=filters.status is not None,
+        category=filters.category is not None,
+        due=filters.due,
+        assignee=filters.assignee,
+        after=bool(cursor),
+    )
+    values = {"agency_id": staff.agency_id, "rows": limit + 1}
     if filters.status is not None:
-        statement = statement.where(clock.status_column(now) == filters.status)
-    else:
-        statement = statement.where(_c.status.in_(OPEN_STATUSES))
+        values |= {"status": filters.status, "reopen_ended": now - clock.reopen_window}
     if filters.category is not None:
-        statement = statement.where(_c.category_id == _category_id(session, filters.category))
+        values["category_id"] = _category_id(session, filters.category)
     if filters.due is not None:
-        today = clock.local_date(now)
-        statement = statement.where(_c.status.in_(_RUNNING_CLOCK))
-        if filters.due == "overdue":
-            statement = statement.where(_c.due_date < today)
-        else:
-            statement = statement.where(
-                _c.due_date >= today, _c.due_date <= clock.due_soon_limit(now)
-            )
+        values |= {"today": clock.local_date(now), "due_soon_limit": clock.due_soon_limit(now)}
     if filters.assignee == "me":
-        statement = statement.where(_c.assignee_id == staff.id)
-    elif filters.assignee == "unassigned":
-        statement = statement.where(_c.assignee_id.is_(None))
-    statement = after_cursor(statement, [_c.due_date, _c.id], cursor)
-    rows = list(session.execute(statement.limit(limit + 1)))
+        values["staff_id"] = staff.id
+    if cursor:
+        values |= bound_cursor(_QUEUE_ORDER, cursor)
+    rows = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.due_date.isoformat(), c.id))
+
+
+_MINE = select(*SUMMARY_COLUMNS).where(_c.reporter_id == bindparam("reporter_id"))
+_MINE_FIRST = _MINE.order_by(_c.id.desc()).limit(bindparam("rows"))
+_MINE_AFTER = _MINE.where(after_bound(_MINE_ORDER, descending=True)).order_by(_c.id.desc())
+_MINE_AFTER = _MINE_AFTER.limit(bindparam("rows"))
 
 
 def reporters_complaints(
     session: Session, *, reporter: User, cursor: str | None, limit: int
 ) -> tuple[list[Row], str | None]:
     """A reporter's own complaints, newest first."""
-    statement = select(*SUMMARY_COLUMNS).where(_c.reporter_id == reporter.id)
-    statement = after_cursor(statement, [_c.id], cursor, descending=True)
-    rows = list(session.execute(statement.limit(limit + 1)))
+    values = {"reporter_id": reporter.id, "rows": limit + 1}
+    if cursor:
+        values |= bound_cursor(_MINE_ORDER, cursor)
+    statement = _MINE_AFTER if cursor else _MINE_FIRST
+    rows = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.id,))
 
 
