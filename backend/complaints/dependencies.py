@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Security
+from fastapi.concurrency import run_in_threadpool
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
@@ -53,13 +54,14 @@ def _refuse_role() -> Forbidden:
     return Forbidden("Your role may not use this endpoint.")
 
 
-def complaint_filer(
+async def complaint_filer(
     principal: Annotated[Principal, Security(get_principal, scopes=[Scope.COMPLAINTS_WRITE])],
     session: SessionDep,
 ) -> Filer:
     if principal.client is not None:
         client = principal.client.client
-        return Filer(reporter=session.get(User, client.channel_user_id), client=client)
+        reporter = await run_in_threadpool(session.get, User, client.channel_user_id)
+        return Filer(reporter=reporter, client=client)
     if principal.user.role != Role.RESIDENT:
         raise _refuse_role()
     return Filer(reporter=principal.user)

@@ -38,6 +38,7 @@ from backend.notifications.service import notify, notify_agency_staff
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
+    CALENDAR_TABLES,
     complaint_deadlines,
     current_region,
     get_agency_by_code,
@@ -59,7 +60,6 @@ MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
 
 
 # The working calendar changes with the region pack: kept in the microcache like the region.
-CALENDAR_TABLES = frozenset({"region", "holiday_override"})
 
 
 def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:

@@ -358,6 +358,10 @@ def _national_holidays(years: tuple[int, ...]) -> frozenset[dt.date]:
     return frozenset(calendar)
 
 
+# What a working calendar is built from: a cached one is dropped when either is written.
+CALENDAR_TABLES = frozenset({"region", "holiday_override"})
+
+
 def working_calendar(session: Session, *, years: Iterable[int]) -> WorkingCalendar:
     """Indonesia's holidays and collective leave for `years`, adjusted by the region's overrides.
 
