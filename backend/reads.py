@@ -16,7 +16,7 @@ Only reads come here. Writes keep the request's sync session and its one thread 
 writer lock is a thread lock that the event loop must never wait on.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -40,9 +40,17 @@ class Reads:
         self._sync = None if read_engine is not None else Session(request.app.state.engine)
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """`work(session)`: all of a read's queries and the shaping of its answer, in one go."""
+        """`work(session)`: all of a read's queries and the shaping of its answer, in one go.
+
+        The connection goes back to the pool as soon as `work` returns (objects it loaded stay
+        readable, detached): held across the awaits of other requests, a few dozen requests
+        in flight would empty the pool, and on SQLite the next checkout would block the loop.
+        """
         if self._async is None:
-            return work(self._sync)
+            try:
+                return work(self._sync)
+            finally:
+                self._sync.close()
         try:
             return await self._async.run_sync(work)
         except DBAPIError as error:
@@ -52,20 +60,13 @@ class Reads:
             # from before too): a read is safe to run again, on a fresh connection.
             await self._async.close()
             return await self._async.run_sync(work)
-
-    async def close(self) -> None:
-        if self._async is not None:
+        finally:
             await self._async.close()
-        else:
-            self._sync.close()
 
 
-async def get_reads(request: Request) -> AsyncIterator[Reads]:
-    reads = Reads(request)
-    try:
-        yield reads
-    finally:
-        await reads.close()
+async def get_reads(request: Request) -> Reads:
+    # No teardown: each `run` gives its connection back before returning.
+    return Reads(request)
 
 
 ReadsDep = Annotated[Reads, Depends(get_reads)]
