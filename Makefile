@@ -41,13 +41,16 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.integrations
 	SDL_VIDEODRIVER=offscreen $(BIN)/python bench/app_start.py
 
+# Ruff, then mypy over backend/, shared/ and mobile/core/ (paths and strictness in pyproject.toml;
+# its cache in .mypy_cache makes a repeated run take seconds).
 lint: $(INSTALLED)
 	$(BIN)/ruff check backend shared mobile tests bench
 	$(BIN)/ruff format --check backend shared mobile tests bench
+	$(BIN)/mypy
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix backend shared mobile tests bench
 	$(BIN)/ruff format backend shared mobile tests bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

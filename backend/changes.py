@@ -124,7 +124,7 @@ class ChangeChannel:
             except Exception:
                 logger.exception("a change-channel subscriber failed on %s", topic)
 
-    def _discard(self, registry: dict, topic: str, callback: Callback) -> None:
+    def _discard(self, registry: dict[str, Any], topic: str, callback: Callback) -> None:
         with self._lock:
             callbacks = registry.get(topic)
             if callbacks is not None:
@@ -301,7 +301,7 @@ def _deliver_in_process(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    channel = channel_for(session.get_bind().url.render_as_string(hide_password=False))
+    channel = channel_for(session.get_bind().engine.url.render_as_string(hide_password=False))
     for topic, payload in pending:
         channel.deliver(topic, payload, ORIGIN)
 

@@ -5,12 +5,17 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from backend.config import get_settings
+
+if TYPE_CHECKING:
+    from backend.errors import Problem
 
 
 def _session() -> Session:
@@ -78,7 +83,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_region_load(args: argparse.Namespace) -> int:
-    from backend.information.service import sync_catalogue
+    from backend.information.catalogue import sync_catalogue
     from backend.region.pack import RegionPackError, load_pack_file
     from backend.region.service import load_pack
 
@@ -135,7 +140,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problem(problem) -> None:
+def _print_problem(problem: "Problem") -> None:
     print(problem.detail, file=sys.stderr)
     for field_error in problem.errors or []:
         print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
@@ -253,7 +258,7 @@ def cmd_complaints_close_expired(args: argparse.Namespace) -> int:
 
 
 def cmd_permits_daily(args: argparse.Namespace) -> int:
-    from backend.permits.service import run_daily
+    from backend.permits.scheduled import run_daily
 
     with _session() as session:
         report = run_daily(session)
@@ -264,7 +269,7 @@ def cmd_permits_daily(args: argparse.Namespace) -> int:
 
 def cmd_announcements_notify_due(args: argparse.Namespace) -> int:
     from backend.db import utcnow
-    from backend.information.service import notify_due_announcements
+    from backend.information.announcements import notify_due_announcements
 
     with _session() as session:
         announced = notify_due_announcements(session, now=utcnow())
@@ -300,7 +305,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(total: int, width: int = 40):
+def _progress_bar(total: int, width: int = 40) -> Callable[[int], None]:
     """A callback drawing `[#####.....]  45%  4500/10000` on stderr, redrawn in place."""
 
     def draw(done: int) -> None:
@@ -325,7 +330,7 @@ def cmd_complaints_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_search_reindex(args: argparse.Namespace) -> int:
-    from backend.information.service import reindex_search
+    from backend.information.search import reindex_search
 
     with _session() as session:
         count = reindex_search(session)

@@ -2,23 +2,24 @@
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from annotated_types import Interval
 from pydantic import AwareDatetime
-from sqlalchemy import DateTime, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, Table, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
-from sqlmodel import create_engine
+from sqlmodel import SQLModel, create_engine
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,15 @@ class EngineOptions:
     prepared_statements: bool = True  # False behind PgBouncer in transaction mode
 
     @property
-    def pool(self) -> dict:
+    def pool(self) -> dict[str, Any]:
         return {
             "pool_size": self.pool_size,
             "max_overflow": self.max_overflow,
             "pool_timeout": self.pool_timeout,
         }
 
-    def postgresql_connect_args(self) -> dict:
-        args: dict = {}
+    def postgresql_connect_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {}
         if not self.prepared_statements:
             args["prepare_threshold"] = None  # psycopg then never prepares on the server
         limits = [
@@ -154,7 +155,7 @@ SQLITE_BUSY_SECONDS = 30
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def _sqlite_engine(url, *, echo: bool, options: EngineOptions) -> Engine:
+def _sqlite_engine(url: URL, *, echo: bool, options: EngineOptions) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -166,7 +167,7 @@ def _sqlite_engine(url, *, echo: bool, options: EngineOptions) -> Engine:
     _one_writer_at_a_time(engine)
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record):
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
         # WAL lets readers work while one writer writes; foreign keys are off by default in SQLite.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -192,11 +193,18 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     writer = threading.Lock()
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _take(connection, _cursor, statement, _parameters, _context, _executemany):
+    def _take(
+        connection: Any,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
         if not connection.info.get("writer") and statement.lstrip()[:7].upper().startswith(_WRITES):
             connection.info["writer"] = writer.acquire(timeout=SQLITE_BUSY_SECONDS)
 
-    def _give_back(info: dict) -> None:
+    def _give_back(info: dict[str, Any]) -> None:
         if info.pop("writer", False):
             writer.release()
 
@@ -206,7 +214,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     event.listen(engine, "checkin", lambda _dbapi, record: _give_back(record.info))
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every engine.
 
     PostgreSQL keeps them as ``timestamptz``; SQLite has no time zones, so values are stored as
@@ -217,7 +225,7 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -225,24 +233,32 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def listen_once(target, name: str, hook) -> None:
+def listen_once(target: Any, name: str, hook: Callable[..., Any]) -> None:
     """Register `hook` for the `name` event of `target` unless it already is (the composition
     root, ``backend.database``, may be entered more than once per process)."""
     if not event.contains(target, name, hook):
         event.listen(target, name, hook)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for Core statements and column collections."""
+    # SQLModel sets `__table__` on every table model but does not declare it for type checkers.
+    return model.__table__  # type: ignore[attr-defined]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def insert_on_conflict(dialect: str, table) -> Insert:
+def insert_on_conflict(
+    dialect: str, table: Table | type[SQLModel]
+) -> PostgresInsert | SqliteInsert:
     """An INSERT into `table` that takes ``on_conflict_do_update``/``_do_nothing`` on the
     `dialect` (its name): PostgreSQL and SQLite spell upserts alike, but SQLAlchemy builds them
     per dialect."""

@@ -3,16 +3,17 @@
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
 from backend.db import utcnow
 from backend.demo_accounts import DemoAccount, demo_accounts
-from backend.information import service as information
+from backend.information import announcements, catalogue
 from backend.information.models import Announcement
 from backend.information.schemas import AnnouncementCreate, FaqWrite
 from backend.region import service as region_service
@@ -36,10 +37,10 @@ def install_demo(
     """Load the demo pack and create the demo accounts (and, with `content`, the demo's
     announcements and FAQs); running it again changes nothing."""
     region_service.load_pack(session, pack=demo_pack())
-    information.sync_catalogue(session)  # the pack's services, in the catalogue and its index
-    agencies = {a.code: a.id for a in session.scalars(select(Agency).where(Agency.active))}
+    catalogue.sync_catalogue(session)  # the pack's services, in the catalogue and its index
+    agencies = {a.code: a.id for a in session.scalars(select(Agency).where(col(Agency.active)))}
     accounts = demo_accounts(sorted(agencies))
-    existing = set(session.scalars(select(User.email)))
+    existing = set(session.scalars(select(col(User.email))))
     for account in accounts:
         if account.username in existing:
             continue
@@ -63,21 +64,22 @@ def _publish_demo_content(session: Session) -> None:
     """The demo's announcements (into an empty table) and FAQs (for services without any)."""
     content = yaml.safe_load(DEMO_CONTENT.read_text("utf-8"))
     now = utcnow()
-    if session.scalar(select(Announcement.id).limit(1)) is None:
-        admin = session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
+    if session.scalar(select(col(Announcement.id)).limit(1)) is None:
+        first_admin = select(User).where(col(User.role) == Role.ADMIN).order_by(col(User.id))
+        admin = session.scalars(first_admin.limit(1)).one()
         for item in content["announcements"]:
-            data = AnnouncementCreate(**item)
-            information.create_announcement(session, user=admin, data=data, now=now)
+            announcement = AnnouncementCreate(**item)
+            announcements.create_announcement(session, user=admin, data=announcement, now=now)
     for service_code, faqs in content["faqs"].items():
-        service = information.get_service(session, code=service_code)
-        if information.faqs_by_service(session, [service.id]).get(service.id):
+        service = catalogue.get_service(session, code=service_code)
+        if catalogue.faqs_by_service(session, [service.id]).get(service.id):
             continue
         for position, faq in enumerate(faqs):
             data = FaqWrite(**faq, position=position)
-            information.add_faq(session, service=service, data=data, now=now)
+            catalogue.add_faq(session, service=service, data=data, now=now)
 
 
-def as_json_rows(accounts: list[DemoAccount]) -> list[dict]:
+def as_json_rows(accounts: list[DemoAccount]) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in asdict(a).items() if k in {"username", "password", "role", "agency"}}
         for a in accounts

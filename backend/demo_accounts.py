@@ -20,7 +20,7 @@ ADMIN_PASSWORD = "admin-demo-2026"
 class DemoAccount:
     username: str
     password: str
-    role: str
+    role: Role
     agency: str | None
     full_name: str
     phone: str | None = None

@@ -13,7 +13,7 @@
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -22,10 +22,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.complaints.service import MAX_PHOTOS_PER_SIDE  # photos come up to this many at once
 from backend.config import Settings
 from backend.errors import FieldError, Unprocessable, bilingual, field_path
 from shared.errors import ErrorCode
+from shared.limits import MAX_PHOTOS_PER_SIDE  # photos come up to this many at once
 
 MEGABYTE = 1024 * 1024
 # Room for a multipart body's boundaries and part headers around the files themselves.
@@ -146,6 +146,7 @@ def _json_problems(value: Any, max_depth: int) -> Iterator[tuple[tuple[str | int
             if _UNSTORABLE.search(node):
                 yield location, ErrorCode.INVALID_CHARACTERS
             continue
+        children: Iterable[tuple[Any, Any]]
         if isinstance(node, dict):
             children = node.items()
         elif isinstance(node, list):

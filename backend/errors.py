@@ -6,7 +6,7 @@ Starlette's 404/405 and any unexpected exception into ``application/problem+json
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -326,11 +326,19 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=500, code=ErrorCode.INTERNAL_ERROR)
 
 
+# Each handler takes the exception class it is registered for (Starlette's signature says
+# any Exception, which would reject every narrower handler).
+_HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], Awaitable[JSONResponse]]], ...] = (
+    (Problem, _on_problem),
+    (RequestValidationError, _on_validation),
+    (StarletteHTTPException, _on_http_exception),
+    (StaleDataError, _on_stale_row),
+    (PoolTimeout, _on_pool_timeout),
+    (OperationalError, _on_database_unavailable),
+    (Exception, _on_unexpected),
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)
-    app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
-    app.add_exception_handler(StaleDataError, _on_stale_row)
-    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
-    app.add_exception_handler(OperationalError, _on_database_unavailable)
-    app.add_exception_handler(Exception, _on_unexpected)
+    for exception, handler in _HANDLERS:
+        app.add_exception_handler(exception, handler)

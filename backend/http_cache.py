@@ -11,13 +11,14 @@ Usage in a route (declare ``responses=NOT_MODIFIED`` too, so the 304 is document
 
 import hashlib
 import re
+from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
 PUBLIC_MAX_AGE = 300  # seconds a client or shared cache may reuse a response unasked
 
-NOT_MODIFIED: dict[int | str, dict] = {
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: the representation matches the If-None-Match header"}
 }
 

@@ -7,7 +7,7 @@ same body gets that response again, a retry with a different body is a 422 probl
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from backend.db import UTCDateTime, utcnow
 from backend.errors import Unprocessable
@@ -38,7 +38,7 @@ class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_record"
     __table_args__ = (UniqueConstraint("user_id", "scope", "key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id")
     scope: str = Field(max_length=64)
     key: str = Field(max_length=128)
@@ -56,9 +56,9 @@ def request_hash(payload: Any) -> str:
 def _find(session: Session, *, user_id: int, scope: str, key: str) -> IdempotencyRecord | None:
     return session.scalar(
         select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id,
-            IdempotencyRecord.scope == scope,
-            IdempotencyRecord.key == key,
+            col(IdempotencyRecord.user_id) == user_id,
+            col(IdempotencyRecord.scope) == scope,
+            col(IdempotencyRecord.key) == key,
         )
     )
 
@@ -84,7 +84,7 @@ def run_once(
     scope: str,
     key: str | None,
     payload: Any,
-    create: Callable[[], BaseModel | list[BaseModel]],
+    create: Callable[[], BaseModel | Sequence[BaseModel]],
     status_code: int = 201,
 ) -> JSONResponse:
     """Run ``create`` once per key and commit; replay the stored response for a retry.

@@ -32,7 +32,7 @@ class Job:
 
 
 def _announcements(session: Session, now: dt.datetime) -> str:
-    from backend.information.service import notify_due_announcements
+    from backend.information.announcements import notify_due_announcements
 
     return f"told followers about {notify_due_announcements(session, now=now)} announcements"
 
@@ -44,7 +44,7 @@ def _complaints(session: Session, now: dt.datetime) -> str:
 
 
 def _permits(session: Session, now: dt.datetime) -> str:
-    from backend.permits.service import run_daily
+    from backend.permits.scheduled import run_daily
 
     report = run_daily(session, now=now)
     return f"expired {report.expired} permits, sent {report.reminded} expiry reminders"

@@ -1,6 +1,7 @@
 """The application factory: ``create_app()`` wires settings, database, errors and every domain."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ from backend.webhooks.delivery import run_forever as deliver_webhooks
 from backend.webhooks.router import router as webhooks_router
 
 VERSION = "0.1.0"
+OPENAPI_URL = "/openapi.json"
 # Swagger UI is served from the package, not a CDN: city networks are often closed to the internet.
 SWAGGER_UI = Path(__file__).parent / "static" / "vendor" / "swagger-ui"
 
@@ -143,7 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs = None
         if settings.jobs_interval_seconds:
             jobs = asyncio.create_task(
@@ -172,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=OPENAPI_URL,
         dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
@@ -194,7 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.openapi_schema = declare_scopes(document_problems(build_openapi()))
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
     # Innermost middleware: a 503 for a busy server still gets CORS headers and a request id.
     app.add_middleware(
         RequestSlots, slots=settings.request_slots, wait_seconds=settings.request_queue_seconds
@@ -231,7 +234,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 
     docs_page = get_swagger_ui_html(
-        openapi_url=app.openapi_url,
+        openapi_url=OPENAPI_URL,
         title=f"{app.title} – docs",
         swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url="/static/swagger-ui/swagger-ui.css",
@@ -244,7 +247,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Swagger UI's bundle and style sheet from this server, its one inline start-up script by
     # hash; it styles elements from script (inline styles) and draws icons as data: URLs.
     docs_policy = page_policy(
-        docs_page.decode(),
+        bytes(docs_page).decode(),
         script_src="'self'",
         style_src="'self' 'unsafe-inline'",
         img_src="'self' data:",

@@ -39,7 +39,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlmodel import Session as ModelSession
 
 from backend import changes
@@ -91,7 +91,9 @@ class MicroCache:
         self._bytes = 0
         self._lock = threading.Lock()  # sessions commit in worker threads
         self._generation = 0  # bumped by every invalidation
-        self._pending: dict[Hashable, asyncio.Future] = {}  # only touched on the event loop
+        self._pending: dict[
+            Hashable, asyncio.Future[CachedBody]
+        ] = {}  # only touched on the event loop
 
     @property
     def generation(self) -> int:
@@ -268,13 +270,13 @@ def _engine_of(session: Session) -> Engine | None:
     return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
 
 
-def _note_flushed_tables(session: Session, _flush_context) -> None:
+def _note_flushed_tables(session: Session, _flush_context: UOWTransaction) -> None:
     written = session.info.setdefault(_WRITTEN, set())
     for instance in (*session.new, *session.dirty, *session.deleted):
         written.update(table.name for table in inspect(instance).mapper.tables)
 
 
-def _note_statement_table(state) -> None:
+def _note_statement_table(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         name = getattr(table, "name", None)
@@ -339,7 +341,7 @@ def _respond(request: Request, cached: CachedBody) -> Response:
 
 async def cached_public_response(
     request: Request,
-    build: Callable[[Session], BaseModel],
+    build: Callable[[ModelSession], BaseModel],
     *,
     tables: Iterable[str],
     max_age: int,

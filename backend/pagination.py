@@ -25,6 +25,7 @@ from backend.errors import Unprocessable
 from shared.errors import ErrorCode
 
 T = TypeVar("T")
+_Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
 MAX_LIMIT = 100
 
@@ -96,10 +97,10 @@ def _parsed(column_type: Date | DateTime, value: Any) -> date | datetime:
     return parsed
 
 
-def _has_utc_time(moment: datetime) -> bool:
+def _has_utc_time(moment: date) -> bool:
     """What a UTC column takes: an offset (every cursor this API issues has one) and a UTC time
     inside the calendar (year 1 at +14:00 has none)."""
-    if moment.tzinfo is None:
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
         return False
     try:
         moment.astimezone(UTC)
@@ -109,8 +110,8 @@ def _has_utc_time(moment: datetime) -> bool:
 
 
 def after_cursor(
-    statement: Select, columns: Sequence[Any], cursor: str | None, *, descending: bool = False
-) -> Select:
+    statement: _Statement, columns: Sequence[Any], cursor: str | None, *, descending: bool = False
+) -> _Statement:
     """Order ``statement`` by ``columns`` (ascending, or all descending for newest-first lists)
     and start after the cursor's row."""
     statement = statement.order_by(*(column.desc() if descending else column for column in columns))

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.accounts.models import User
 from backend.auth.dependencies import get_person_or_none
 from backend.config import Settings
-from backend.db import insert_on_conflict
+from backend.db import insert_on_conflict, table_of
 from backend.errors import TooManyRequests, bilingual
 from shared.errors import ErrorCode
 
@@ -111,12 +111,12 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        table = RateLimitCounter.__table__
+        table = table_of(RateLimitCounter)
         expired = table.c.expires_at <= now
         statement = insert_on_conflict(self._engine.dialect.name, table).values(
             key=key, hits=amount, expires_at=now + expiry
         )
-        statement = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
                 "hits": case((expired, amount), else_=table.c.hits + amount),
@@ -124,7 +124,7 @@ class DatabaseStorage(Storage):
             },
         ).returning(table.c.hits, table.c.expires_at)
         with self._transaction() as transaction:
-            hits, expires_at = transaction.connection.execute(statement).one()
+            hits, expires_at = transaction.connection.execute(upsert).one()
             transaction.rows[key] = (hits, expires_at)
             if now >= self._next_sweep:
                 self._next_sweep = now + self.SWEEP_EVERY_SECONDS
@@ -132,15 +132,15 @@ class DatabaseStorage(Storage):
         return hits
 
     def _row(self, key: str) -> tuple[int, float] | None:
-        table = RateLimitCounter.__table__
+        table = table_of(RateLimitCounter)
         with self._transaction() as transaction:
             if key not in transaction.rows:
                 row = transaction.connection.execute(
                     select(table.c.hits, table.c.expires_at).where(table.c.key == key)
                 ).first()
                 transaction.rows[key] = (row.hits, row.expires_at) if row else None
-            row = transaction.rows[key]
-        return row if row is not None and row[1] > time.time() else None
+            cached = transaction.rows[key]
+        return cached if cached is not None and cached[1] > time.time() else None
 
     def get(self, key: str) -> int:
         row = self._row(key)
@@ -160,10 +160,10 @@ class DatabaseStorage(Storage):
 
     def reset(self) -> int | None:
         with self._engine.begin() as connection:
-            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
+            return connection.execute(delete(table_of(RateLimitCounter))).rowcount
 
     def clear(self, key: str) -> None:
-        table = RateLimitCounter.__table__
+        table = table_of(RateLimitCounter)
         with self._engine.begin() as connection:
             connection.execute(delete(table).where(table.c.key == key))
 
@@ -255,7 +255,9 @@ class WriteLimits:
                 return [self._state(action, partition, identifier, limit, False)]
         return [self._count(action, *check) for check in checks]
 
-    def _count(self, action: str, partition: str, identifier: str, limit: RateLimitItem):
+    def _count(
+        self, action: str, partition: str, identifier: str, limit: RateLimitItem
+    ) -> LimitState:
         allowed = self._limiter.hit(limit, action, partition, identifier)
         return self._state(action, partition, identifier, limit, allowed)
 
@@ -292,7 +294,7 @@ def _limits_of(request: Request) -> WriteLimits:
     return request.app.state.write_limits
 
 
-def limit_address(action: Action):
+def limit_address(action: Action) -> Any:
     """A route dependency counting `action` per client address (for callers not logged in)."""
 
     def count(request: Request) -> None:
@@ -302,7 +304,7 @@ def limit_address(action: Action):
     return Depends(count)
 
 
-def limit_writes(action: Action):
+def limit_writes(action: Action) -> Any:
     """A route dependency counting `action` per account and per client address."""
 
     def count(request: Request, user: User | None = Depends(get_person_or_none)) -> None:

@@ -17,11 +17,12 @@ writer lock is a thread lock that the event loop must never wait on.
 """
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 T = TypeVar("T")
@@ -32,12 +33,12 @@ class Reads:
 
     def __init__(self, request: Request) -> None:
         read_engine = request.app.state.read_engine
-        self._async = (
-            AsyncSession(read_engine, sync_session_class=Session)
-            if read_engine is not None
-            else None
-        )
-        self._sync = None if read_engine is not None else Session(request.app.state.engine)
+        self._async: AsyncSession | None = None
+        self._sync: Session | None = None
+        if read_engine is not None:
+            self._async = AsyncSession(read_engine, sync_session_class=Session)
+        else:
+            self._sync = Session(request.app.state.engine)
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """`work(session)`: all of a read's queries and the shaping of its answer, in one go.
@@ -46,20 +47,23 @@ class Reads:
         readable, detached): held across the awaits of other requests, a few dozen requests
         in flight would empty the pool, and on SQLite the next checkout would block the loop.
         """
-        if self._async is None:
+        if self._sync is not None:
             try:
                 return work(self._sync)
             finally:
                 self._sync.close()
+        assert self._async is not None
+        # Its sync session is a SQLModel `Session` (`sync_session_class` above).
+        in_greenlet = cast(Callable[[OrmSession], T], work)
         try:
-            return await self._async.run_sync(work)
+            return await self._async.run_sync(in_greenlet)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
             # The server restarted or dropped the connection (the pool lets go of the others
             # from before too): a read is safe to run again, on a fresh connection.
             await self._async.close()
-            return await self._async.run_sync(work)
+            return await self._async.run_sync(in_greenlet)
         finally:
             await self._async.close()
 

@@ -30,6 +30,8 @@ from backend.errors import Problem, Unavailable, Unprocessable, bilingual
 from shared.errors import ErrorCode
 
 if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
     from backend.config import Settings
 
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
@@ -196,7 +198,7 @@ class LocalFileStore(FileStore):
 class S3FileStore(FileStore):
     """Objects in an S3-compatible bucket every host reaches, under `prefix`."""
 
-    def __init__(self, client, *, bucket: str, prefix: str = "") -> None:
+    def __init__(self, client: "S3Client", *, bucket: str, prefix: str = "") -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -223,7 +225,7 @@ class S3FileStore(FileStore):
             raise StorageUnavailable() from error
 
 
-_stores: dict[tuple, FileStore] = {}
+_stores: dict[tuple[str | None, ...], FileStore] = {}
 _stores_lock = threading.Lock()
 
 
@@ -249,7 +251,7 @@ def file_store(settings: "Settings") -> FileStore:
         return store
 
 
-def _s3_client(settings: "Settings"):
+def _s3_client(settings: "Settings") -> "S3Client":
     import boto3
     from botocore.config import Config
 

@@ -16,7 +16,7 @@ from kivymd.uix.boxlayout import MDBoxLayout
 
 from mobile import device
 from mobile.core.api import ApiError, Offline
-from mobile.core.complaints import MAX_PHOTOS
+from shared.limits import MAX_PHOTOS_PER_SIDE
 
 Builder.load_file(str(Path(__file__).with_name("photos.kv")))
 
@@ -51,7 +51,7 @@ class PhotoPicker(MDBoxLayout):
     """Up to `limit` photos, shown as thumbnails; `paths` is what will be sent."""
 
     paths = ListProperty()
-    limit = NumericProperty(MAX_PHOTOS)
+    limit = NumericProperty(MAX_PHOTOS_PER_SIDE)
 
     def on_kv_post(self, base_widget) -> None:
         if not device.ON_ANDROID:  # the desktop has no camera to offer

@@ -21,6 +21,7 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivymd.uix.behaviors import RectangularRippleBehavior
 from kivymd.uix.boxlayout import MDBoxLayout
+from kivymd.uix.scrollview import MDScrollView
 from kivymd.uix.toolbar import MDTopAppBar
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
@@ -142,6 +143,35 @@ class Scaffold(MDBoxLayout):
         if body is None:
             return super().add_widget(widget, *args, **kwargs)
         return body.add_widget(widget, *args, **kwargs)
+
+
+class RefreshPage(MDScrollView):
+    """A page that fetches its data again when pulled down from its top: a finger that lands
+    while the page is at its top and drags down at least `pull` before lifting fires
+    `on_refresh` (the screen's busy spinner then shows while it loads)."""
+
+    pull = NumericProperty(dp(80))
+    __events__ = ("on_refresh",)
+
+    def on_touch_down(self, touch) -> bool:
+        at_top = self.scroll_y >= 1 or self.viewport_size[1] <= self.height
+        if self.collide_point(*touch.pos) and at_top and not self.disabled:
+            touch.ud[self._pulled_key] = True
+        return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch) -> bool:
+        handled = super().on_touch_up(touch)
+        # Seen once per touch (a scroll view also gets the touches it grabbed back).
+        if touch.ud.pop(self._pulled_key, False) and touch.oy - touch.y >= self.pull:
+            self.dispatch("on_refresh")
+        return handled
+
+    @property
+    def _pulled_key(self) -> str:
+        return f"pulled-{self.uid}"
+
+    def on_refresh(self) -> None:
+        """Fetch the page's data again."""
 
 
 class TwoPane(MDBoxLayout):

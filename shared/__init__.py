@@ -1,1 +1,2 @@
-"""Contract shared by the Warga backend and app: enums, state machines, validators, working days."""
+"""Contract shared by the Warga backend and app: enums, state machines, validators, input limits,
+working days."""

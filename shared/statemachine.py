@@ -4,7 +4,7 @@ The backend asks it before changing anything (and gets `TransitionNotAllowed` ot
 asks the same machine which action buttons to show, so the two can never disagree.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -20,7 +20,7 @@ class History(Enum):
     PREVIOUS = "previous"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Transition:
     """`action` moves an item from any of `sources` to `target`, if taken by one of `roles`.
 
@@ -33,14 +33,22 @@ class Transition:
     target: str | History | None
     roles: frozenset[Actor]
 
-    def __post_init__(self) -> None:
-        for name in ("sources", "roles"):
-            values = getattr(self, name)
+    def __init__(
+        self,
+        action: str,
+        sources: Collection[str],
+        target: str | History | None,
+        roles: Collection[Actor],
+    ) -> None:
+        for name, values in (("sources", sources), ("roles", roles)):
             # A bare string would silently become a set of its characters.
             if isinstance(values, str) or not values:
-                raise ValueError(f"{self.action}: {name} must be a non-empty collection")
-            # Accept any collection, but keep the declaration immutable.
-            object.__setattr__(self, name, frozenset(values))
+                raise ValueError(f"{action}: {name} must be a non-empty collection")
+        # Accept any collection, but keep the declaration immutable.
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "sources", frozenset(sources))
+        object.__setattr__(self, "target", target)
+        object.__setattr__(self, "roles", frozenset(roles))
 
 
 class TransitionNotAllowed(Exception):

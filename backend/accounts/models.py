@@ -11,7 +11,7 @@ from shared.roles import Role
 class User(SQLModel, table=True):
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     full_name: str = Field(max_length=120)
     # Stored normalised (lower-case email, E.164 phone) so lookups are exact matches.
     email: str | None = Field(default=None, max_length=254, unique=True, index=True)
@@ -48,7 +48,7 @@ class NikClaim(SQLModel, table=True):
     __tablename__ = "nik_claim"
     __table_args__ = (UniqueConstraint("nik", "claimant_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     nik: str = Field(max_length=16, index=True)
     claimant_id: int = Field(foreign_key="user_account.id", index=True)
     # Who held the NIK when it was claimed (the holder at decision time may differ).

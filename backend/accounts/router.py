@@ -1,6 +1,9 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlmodel import Session
 
 from backend.accounts import service
 from backend.accounts.models import NikClaimStatus, User
@@ -24,7 +27,7 @@ from backend.auth.dependencies import (
     require_roles,
 )
 from backend.db import RowId
-from backend.dependencies import SessionDep
+from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
 from backend.ratelimit import limit_address
@@ -33,6 +36,17 @@ from backend.responses import model_response
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@contextmanager
+def _counting_wrong_passwords(session: Session) -> Iterator[None]:
+    """A wrong current password is refused, and its failure committed first: it counts toward
+    the account's lock (see `auth.service.confirm_password`)."""
+    try:
+        yield
+    except service.WrongCurrentPassword:
+        session.commit()
+        raise
 
 
 @router.post(
@@ -59,13 +73,20 @@ async def read_me(user: Reader, reads: ReadsDep) -> Response:
 
 @router.patch("/me", response_model=UserRead, responses=error_responses(401, 403, 409, 422))
 def update_me(
-    changes: ProfileUpdate, user: CurrentUser, session: SessionDep, hashing: HashingDep
+    changes: ProfileUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    hashing: HashingDep,
 ) -> UserRead:
     """Edit your profile. Changing `email`, `phone` or `nik` needs `current_password`.
 
     A NIK another account already holds is not refused: it shows as yours, unverified, while
     an admin reviews the claim (see docs/accounts.md)."""
-    service.update_profile(session, hashing=hashing, user=user, changes=changes)
+    with _counting_wrong_passwords(session):
+        service.update_profile(
+            session, settings=settings, hashing=hashing, user=user, changes=changes
+        )
     session.commit()
     return service.to_read(session, user)
 
@@ -76,16 +97,22 @@ def update_me(
     responses=error_responses(401, 422),
 )
 def change_password(
-    change: PasswordChange, caller: CurrentCaller, session: SessionDep, hashing: HashingDep
+    change: PasswordChange,
+    caller: CurrentCaller,
+    session: SessionDep,
+    settings: SettingsDep,
+    hashing: HashingDep,
 ) -> None:
     """Change the password; every other session is logged out."""
-    service.change_password(
-        session,
-        hashing=hashing,
-        user=caller.user,
-        change=change,
-        current_session_id=caller.session_id,
-    )
+    with _counting_wrong_passwords(session):
+        service.change_password(
+            session,
+            settings=settings,
+            hashing=hashing,
+            user=caller.user,
+            change=change,
+            current_session_id=caller.session_id,
+        )
     session.commit()
 
 

@@ -4,11 +4,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from backend.accounts.models import NikClaimStatus
+from shared.limits import FULL_NAME_MAX_LENGTH, FULL_NAME_MIN_LENGTH
 from shared.roles import Role
 from shared.validators import normalize_phone, validate_nik
 
 Language = Literal["id", "en"]
-FullName = Field(min_length=2, max_length=120)
+FullName = Field(min_length=FULL_NAME_MIN_LENGTH, max_length=FULL_NAME_MAX_LENGTH)
 
 
 class _ContactFields(BaseModel):
@@ -69,7 +70,9 @@ SENSITIVE_PROFILE_FIELDS = ("email", "phone", "nik")
 
 
 class ProfileUpdate(_ContactFields, _NikField):
-    full_name: str | None = Field(default=None, min_length=2, max_length=120)
+    full_name: str | None = Field(
+        default=None, min_length=FULL_NAME_MIN_LENGTH, max_length=FULL_NAME_MAX_LENGTH
+    )
     language: Language | None = None
     current_password: str | None = Field(
         default=None,

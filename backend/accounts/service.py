@@ -2,7 +2,7 @@
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import NikClaim, NikClaimStatus, User
 from backend.accounts.passwords import PasswordHashing, password_problem
@@ -17,13 +17,15 @@ from backend.accounts.schemas import (
     StaffCreate,
     UserRead,
 )
-from backend.auth.service import revoke_user_sessions
-from backend.db import insert_on_conflict, unique_violation, utcnow
+from backend.auth.service import confirm_password, revoke_user_sessions
+from backend.config import Settings
+from backend.db import insert_on_conflict, table_of, unique_violation, utcnow
 from backend.errors import (
     Conflict,
     FieldError,
     Forbidden,
     NotFound,
+    Problem,
     Unauthorized,
     Unprocessable,
     bilingual,
@@ -44,9 +46,12 @@ def agency_code_of(session: Session, user: User) -> str | None:
 
 # Built once: `/me` asks it on every call for an account without a verified NIK.
 _PENDING_CLAIM = (
-    select(NikClaim.nik)
-    .where(NikClaim.claimant_id == bindparam("user_id"), NikClaim.status == NikClaimStatus.PENDING)
-    .order_by(NikClaim.id.desc())
+    select(col(NikClaim.nik))
+    .where(
+        col(NikClaim.claimant_id) == bindparam("user_id"),
+        col(NikClaim.status) == NikClaimStatus.PENDING,
+    )
+    .order_by(col(NikClaim.id).desc())
     .limit(1)
 )
 
@@ -111,7 +116,7 @@ def _check_unique(
     for field, value in (("email", email), ("phone", phone)):
         if value is None:
             continue
-        owner = session.scalar(select(User.id).where(getattr(User, field) == value))
+        owner = session.scalar(select(col(User.id)).where(getattr(User, field) == value))
         if owner is not None and owner != except_user_id:
             raise _taken(field)
 
@@ -176,27 +181,27 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
     session.add(user)
     session.execute(
         update(NikClaim)
-        .where(NikClaim.claimant_id == user.id, NikClaim.status == NikClaimStatus.PENDING)
+        .where(col(NikClaim.claimant_id) == user.id, col(NikClaim.status) == NikClaimStatus.PENDING)
         .values(status=NikClaimStatus.WITHDRAWN, decided_at=utcnow())
     )
     session.flush()
     if nik is None:
         return
-    if session.scalar(select(User.id).where(User.nik == nik)) is None:
+    if session.scalar(select(col(User.id)).where(col(User.nik) == nik)) is None:
         try:
             with session.begin_nested():  # two accounts taking a free NIK at once: one gets it
                 user.nik = nik
                 session.flush()
             return
         except IntegrityError as error:
-            if unique_violation(error, User.__tablename__) != {"nik"}:
+            if unique_violation(error, User.__tablename__) != frozenset({"nik"}):
                 raise
     _claim_nik(session, claimant=user, nik=nik)
 
 
 def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
-    holder = session.scalar(select(User).where(User.nik == nik))
-    table = NikClaim.__table__
+    holder = session.scalar(select(User).where(col(User.nik) == nik))
+    table = table_of(NikClaim)
     # One claim per account and NIK: a new one, or a decided one opened again. Already
     # pending: nothing new to tell anyone.
     statement = insert_on_conflict(session.get_bind().dialect.name, table).values(
@@ -206,7 +211,7 @@ def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
         status=NikClaimStatus.PENDING,
         created_at=utcnow(),
     )
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.nik, table.c.claimant_id],
         set_={
             "status": NikClaimStatus.PENDING,
@@ -218,7 +223,7 @@ def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
         },
         where=table.c.status != NikClaimStatus.PENDING,
     ).returning(table.c.id)
-    claim_id = session.execute(statement).scalar()
+    claim_id = session.execute(upsert).scalar()
     if claim_id is None:
         return
     if holder is not None:
@@ -237,7 +242,9 @@ def _claim_nik(session: Session, *, claimant: User, nik: str) -> None:
             subject_type="nik_claim",
             subject_id=claim_id,
         )
-    admins = session.scalars(select(User.id).where(User.role == Role.ADMIN, User.is_active))
+    admins = session.scalars(
+        select(col(User.id)).where(col(User.role) == Role.ADMIN, col(User.is_active))
+    )
     notify(
         session,
         user_ids=list(admins),
@@ -263,7 +270,7 @@ def nik_claim_read(session: Session, claim: NikClaim) -> NikClaimRead:
         nik=claim.nik,
         status=claim.status,
         claimant=_party(session.get(User, claim.claimant_id)),
-        holder=_party(session.scalar(select(User).where(User.nik == claim.nik))),
+        holder=_party(session.scalar(select(User).where(col(User.nik) == claim.nik))),
         created_at=claim.created_at,
         decided_at=claim.decided_at,
         decision_note=claim.decision_note,
@@ -276,7 +283,7 @@ def list_nik_claims(
     """Oldest first: the review queue."""
     statement = select(NikClaim)
     if status is not None:
-        statement = statement.where(NikClaim.status == status)
+        statement = statement.where(col(NikClaim.status) == status)
     statement = after_cursor(statement, [NikClaim.id], cursor).limit(limit + 1)
     return page_of(list(session.scalars(statement)), limit=limit, key=lambda c: [c.id])
 
@@ -305,9 +312,9 @@ def decide_nik_claim(
     if claim is None:
         raise NotFound("There is no NIK claim with this id.")
     granted = decision.outcome == "grant"
-    decided = session.execute(
+    decided = session.exec(
         update(NikClaim)
-        .where(NikClaim.id == claim.id, NikClaim.status == NikClaimStatus.PENDING)
+        .where(col(NikClaim.id) == claim.id, col(NikClaim.status) == NikClaimStatus.PENDING)
         .values(
             status=NikClaimStatus.GRANTED if granted else NikClaimStatus.REFUSED,
             decided_at=utcnow(),
@@ -320,8 +327,8 @@ def decide_nik_claim(
             bilingual("Klaim ini sudah diputuskan.", "This claim has already been decided."),
             code=ErrorCode.NIK_CLAIM_DECIDED,
         )
-    holder = session.scalar(select(User).where(User.nik == claim.nik))
-    claimant = session.get(User, claim.claimant_id)
+    holder = session.scalar(select(User).where(col(User.nik) == claim.nik))
+    claimant = session.get_one(User, claim.claimant_id)
     if granted:
         if holder is not None and holder.id != claimant.id:
             holder.nik, holder.nik_verified = None, False
@@ -365,7 +372,9 @@ def _agency_id_for(session: Session, role: Role, agency_code: str | None) -> int
         raise Unprocessable.for_field(
             "agency_code", ErrorCode.VALIDATION_FAILED, "Officers and supervisors need an agency."
         )
-    agency = session.scalar(select(Agency).where(Agency.code == agency_code, Agency.active))
+    agency = session.scalar(
+        select(Agency).where(col(Agency.code) == agency_code, col(Agency.active))
+    )
     if agency is None:
         raise Unprocessable.for_field(
             "agency_code", ErrorCode.NOT_FOUND, f"No active agency has the code {agency_code!r}."
@@ -391,8 +400,27 @@ def create_staff(session: Session, *, hashing: PasswordHashing, data: StaffCreat
     return user
 
 
+class WrongCurrentPassword(Problem):
+    """Refused for a wrong current password: the failure counts toward the account's lock,
+    so the router commits before it answers."""
+
+
+class _WrongPasswordForProfile(WrongCurrentPassword, Forbidden):
+    pass
+
+
+class _WrongPasswordForChange(WrongCurrentPassword, Unauthorized):
+    pass
+
+
 def _require_current_password(
-    hashing: PasswordHashing, user: User, current_password: str | None, changing: list[str]
+    session: Session,
+    *,
+    settings: Settings,
+    hashing: PasswordHashing,
+    user: User,
+    current_password: str | None,
+    changing: list[str],
 ) -> None:
     if current_password is None:
         detail = bilingual(
@@ -402,9 +430,12 @@ def _require_current_password(
         raise Unprocessable.for_field(
             "current_password", ErrorCode.CURRENT_PASSWORD_REQUIRED, detail
         )
-    if not hashing.verify(user.password_hash, current_password):
+    confirmed = confirm_password(
+        session, settings=settings, hashing=hashing, user=user, password=current_password
+    )
+    if not confirmed:
         detail = bilingual("Kata sandi saat ini salah.", "The current password is wrong.")
-        raise Forbidden(
+        raise _WrongPasswordForProfile(
             detail,
             code=ErrorCode.CURRENT_PASSWORD_WRONG,
             errors=[
@@ -418,7 +449,12 @@ def _require_current_password(
 
 
 def update_profile(
-    session: Session, *, hashing: PasswordHashing, user: User, changes: ProfileUpdate
+    session: Session,
+    *,
+    settings: Settings,
+    hashing: PasswordHashing,
+    user: User,
+    changes: ProfileUpdate,
 ) -> User:
     values = changes.model_dump(exclude_unset=True)
     current_password = values.pop("current_password", None)
@@ -434,7 +470,14 @@ def update_profile(
         and values[name] != (claimed_nik(session, user) if name == "nik" else getattr(user, name))
     ]
     if changing:
-        _require_current_password(hashing, user, current_password, changing)
+        _require_current_password(
+            session,
+            settings=settings,
+            hashing=hashing,
+            user=user,
+            current_password=current_password,
+            changing=changing,
+        )
     email = values.get("email", user.email)
     phone = values.get("phone", user.phone)
     _require_contact(email, phone)
@@ -455,14 +498,20 @@ def update_profile(
 def change_password(
     session: Session,
     *,
+    settings: Settings,
     hashing: PasswordHashing,
     user: User,
     change: PasswordChange,
     current_session_id: str,
 ) -> None:
     """Set a new password and end every other session (a stolen session is cut off)."""
-    if not hashing.verify(user.password_hash, change.current_password):
-        raise Unauthorized("The current password is wrong.", code=ErrorCode.INVALID_CREDENTIALS)
+    confirmed = confirm_password(
+        session, settings=settings, hashing=hashing, user=user, password=change.current_password
+    )
+    if not confirmed:
+        raise _WrongPasswordForChange(
+            "The current password is wrong.", code=ErrorCode.INVALID_CREDENTIALS
+        )
     _check_password(
         change.new_password,
         full_name=user.full_name,
@@ -498,8 +547,8 @@ def list_colleagues(session: Session, *, user: User) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(User.agency_id == user.agency_id, User.is_active)
-            .order_by(User.full_name, User.id)
+            .where(col(User.agency_id) == user.agency_id, col(User.is_active))
+            .order_by(col(User.full_name), col(User.id))
         )
     )
 
@@ -509,6 +558,6 @@ def list_users(
 ) -> tuple[list[User], str | None]:
     statement = select(User)
     if role is not None:
-        statement = statement.where(User.role == role)
+        statement = statement.where(col(User.role) == role)
     statement = after_cursor(statement, [User.id], cursor).limit(limit + 1)
     return page_of(list(session.scalars(statement)), limit=limit, key=lambda u: [u.id])

@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, SessionTransaction, class_mapper, make_transient_to_detached
+from sqlalchemy.orm import (
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+    class_mapper,
+    make_transient_to_detached,
+)
 
 from backend import changes
 from backend.accounts.models import User
@@ -98,7 +104,12 @@ class CallerCache:
         self._generation = 0
         self._lock = threading.Lock()
         this = weakref.ref(self)
-        channel.on_health_change(lambda _healthy: (cache := this()) and cache.clear())
+
+        def clear(_healthy: bool) -> None:
+            if (cache := this()) is not None:
+                cache.clear()
+
+        channel.on_health_change(clear)
 
     @property
     def usable(self) -> bool:
@@ -234,7 +245,7 @@ def announce_user_changed(session: Session, user_id: int) -> None:
         changes.publish(session, sessions_revoked_topic(user_id))
 
 
-def _note_changed_users(session: Session, _context, _instances) -> None:
+def _note_changed_users(session: Session, _context: UOWTransaction, _instances: object) -> None:
     # A changed role, agency, name or status must not be served from a stale copy.
     for instance in (*session.dirty, *session.deleted):
         changed = instance in session.deleted or session.is_modified(instance)

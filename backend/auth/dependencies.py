@@ -1,6 +1,6 @@
 """Who is calling: the bearer token's user, and role checks attached to routes."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -81,7 +81,9 @@ async def get_current_user(caller: Annotated[Caller, Depends(get_caller)]) -> Us
     return caller.user
 
 
-def require_roles(*roles: Role, caller=get_current_user) -> Callable[[User], User]:
+def require_roles(
+    *roles: Role, caller: Callable[..., Awaitable[User]] = get_current_user
+) -> Callable[[User], Awaitable[User]]:
     """The caller (from `caller`: `get_reader` for reads) if their role is one of `roles`."""
     allowed = frozenset(roles)
 

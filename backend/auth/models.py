@@ -24,7 +24,7 @@ class RefreshToken(SQLModel, table=True):
 
     __tablename__ = "refresh_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="auth_session.id", index=True, max_length=32)
     token_hash: str = Field(max_length=64, unique=True)
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -25,15 +25,16 @@ def _token_response(session: SessionDep, pair: service.TokenPair) -> TokenRespon
     )
 
 
-def _missing_fields(form: TokenRequest) -> Unprocessable | None:
+def _username_and_password(form: TokenRequest) -> tuple[str, str]:
+    """The password grant's two fields, or a 422 naming each one missing."""
+    if form.username is not None and form.password is not None:
+        return form.username, form.password
     missing = [name for name in ("username", "password") if getattr(form, name) is None]
-    if not missing:
-        return None
     errors = [
         FieldError(field=name, code=ErrorCode.VALIDATION_FAILED, message="Field required")
         for name in missing
     ]
-    return Unprocessable("; ".join(f"{name}: Field required" for name in missing), errors=errors)
+    raise Unprocessable("; ".join(f"{name}: Field required" for name in missing), errors=errors)
 
 
 @router.post(
@@ -73,15 +74,14 @@ def login(
             ErrorCode.UNSUPPORTED_GRANT_TYPE,
             "Use grant_type `password` or `client_credentials`.",
         )
-    if problem := _missing_fields(form):
-        raise problem
+    username, password = _username_and_password(form)
     try:
         pair = service.login(
             session,
             settings=settings,
             hashing=hashing,
-            username=form.username,
-            password=form.password,
+            username=username,
+            password=password,
             client_address=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.accounts.passwords import PasswordHashing
@@ -17,7 +17,9 @@ from backend.auth import caller_cache
 from backend.auth.caller_cache import (
     VerifiedCaller,
     announce_user_changed,
-    sessions_revoked_topic,  # noqa: F401 (re-exported: live streams follow it)
+)
+from backend.auth.caller_cache import (
+    sessions_revoked_topic as sessions_revoked_topic,  # re-exported: live streams follow it
 )
 from backend.auth.models import AuthSession, LoginThrottle, RefreshToken
 from backend.auth.tokens import TokenClaims, decode_token, is_client_token, issue_token
@@ -44,12 +46,12 @@ def find_user_by_login(session: Session, username: str) -> User | None:
     """``username`` is an email address or an Indonesian mobile number in any common form."""
     name = username.strip()
     if "@" in name:
-        return session.scalar(select(User).where(User.email == name.lower()))
+        return session.scalar(select(User).where(col(User.email) == name.lower()))
     try:
         phone = normalize_phone(name)
     except InvalidValue:
         return None
-    return session.scalar(select(User).where(User.phone == phone))
+    return session.scalar(select(User).where(col(User.phone) == phone))
 
 
 # --- throttling -------------------------------------------------------------------------------
@@ -74,7 +76,7 @@ def _throttle_keys(
 def _ensure_not_locked(session: Session, keys: list[tuple[str, int]]) -> None:
     now = utcnow()
     rows = session.scalars(
-        select(LoginThrottle).where(LoginThrottle.key.in_([key for key, _ in keys]))
+        select(LoginThrottle).where(col(LoginThrottle.key).in_([key for key, _ in keys]))
     )
     waits = [(row.locked_until - now).total_seconds() for row in rows if row.locked_until]
     if waits and max(waits) > 0:
@@ -87,25 +89,25 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
     now = utcnow()
     window = timedelta(seconds=settings.login_window_seconds)
     for key, limit in keys:
-        window_expired = LoginThrottle.window_started_at < now - window
+        window_expired = col(LoginThrottle.window_started_at) < now - window
         # One atomic upsert, so concurrent failures neither race nor collide on the key.
         statement = insert_on_conflict(session.get_bind().dialect.name, LoginThrottle).values(
             key=key, failures=1, window_started_at=now
         )
         statement = statement.on_conflict_do_update(
-            index_elements=[LoginThrottle.key],
+            index_elements=[col(LoginThrottle.key)],
             set_={
-                "failures": case((window_expired, 1), else_=LoginThrottle.failures + 1),
+                "failures": case((window_expired, 1), else_=col(LoginThrottle.failures) + 1),
                 "window_started_at": case(
-                    (window_expired, now), else_=LoginThrottle.window_started_at
+                    (window_expired, now), else_=col(LoginThrottle.window_started_at)
                 ),
             },
         )
         session.execute(statement)
         session.execute(
             update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .where(LoginThrottle.failures >= limit)
+            .where(col(LoginThrottle.key) == key)
+            .where(col(LoginThrottle.failures) >= limit)
             .values(locked_until=now + window, failures=0, window_started_at=now)
         )
 
@@ -113,9 +115,25 @@ def _record_failure(session: Session, settings: Settings, keys: list[tuple[str, 
 def _clear_failures(session: Session, keys: list[str]) -> None:
     session.execute(
         update(LoginThrottle)
-        .where(LoginThrottle.key.in_(keys))
+        .where(col(LoginThrottle.key).in_(keys))
         .values(failures=0, locked_until=None)
     )
+
+
+def confirm_password(
+    session: Session, *, settings: Settings, hashing: PasswordHashing, user: User, password: str
+) -> bool:
+    """A signed-in person re-entering their password to change it or their e-mail, phone or
+    NIK. Counted per account like logins, so whoever holds a stolen access token cannot guess
+    the password through these forms; a failure is flushed, and the caller commits it even
+    though it then refuses."""
+    keys = [(f"confirm:{user.id}", settings.login_max_failures)]
+    _ensure_not_locked(session, keys)
+    if not hashing.verify(user.password_hash, password):
+        _record_failure(session, settings, keys)
+        return False
+    _clear_failures(session, [key for key, _ in keys])
+    return True
 
 
 # --- sessions and tokens ----------------------------------------------------------------------
@@ -155,7 +173,8 @@ def login(
     keys = _throttle_keys(settings, username, client_address)
     _ensure_not_locked(session, keys)
     user = find_user_by_login(session, username)
-    if not hashing.verify(user.password_hash if user else None, password):
+    verified = hashing.verify(user.password_hash if user else None, password)
+    if user is None or not verified:
         _record_failure(session, settings, keys)
         raise Unauthorized("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
     if not user.is_active:
@@ -178,7 +197,7 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
     thief used it first): the whole session is revoked. Flushes before raising; commit anyway."""
     claims = decode_token(settings, refresh_token, expected_type="refresh")
     stored = session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == _hash_token(refresh_token))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == _hash_token(refresh_token))
     )
     auth_session = session.get(AuthSession, claims.session_id)
     if stored is None or auth_session is None or stored.session_id != auth_session.id:
@@ -187,9 +206,9 @@ def refresh(session: Session, *, settings: Settings, refresh_token: str) -> Toke
         raise Unauthorized("This session has ended.", code=ErrorCode.TOKEN_REVOKED)
     now = utcnow()
     # Mark used only if still unused: of two concurrent refreshes exactly one wins.
-    marked = session.execute(
+    marked = session.exec(
         update(RefreshToken)
-        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.used_at).is_(None))
         .values(used_at=now)
     )
     if marked.rowcount != 1:
@@ -225,11 +244,11 @@ def revoke_user_sessions(
 ) -> None:
     statement = (
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
     if keep_session_id:
-        statement = statement.where(AuthSession.id != keep_session_id)
+        statement = statement.where(col(AuthSession.id) != keep_session_id)
     session.execute(statement)
     announce_user_changed(session, user_id)
 
@@ -242,9 +261,9 @@ def session_is_active(session: Session, *, session_id: str, user_id: int) -> boo
 
 # Built once: every authenticated request runs it (one indexed lookup by primary keys).
 _CALLER = (
-    select(User, AuthSession.revoked_at)
-    .join(AuthSession, AuthSession.user_id == User.id)
-    .where(AuthSession.id == bindparam("session_id"), User.id == bindparam("user_id"))
+    select(User, col(AuthSession.revoked_at))
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(col(AuthSession.id) == bindparam("session_id"), col(User.id) == bindparam("user_id"))
 )
 
 
@@ -252,7 +271,7 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
     """The user behind an access token. The token is verified and its user and session read
     once; later requests find them in this process's cache (see `caller_cache`), which drops
     them as soon as a logout, password change or deactivation is announced."""
-    cache = caller_cache.for_engine(session.get_bind())
+    cache = caller_cache.for_engine(session.get_bind().engine)
     known = cache.get(access_token)
     if known is None:
         known = _verify(session, cache, settings=settings, access_token=access_token)
@@ -262,7 +281,7 @@ def authenticate(session: Session, *, settings: Settings, access_token: str) -> 
 def known_caller(session: Session, *, access_token: str) -> VerifiedCaller | None:
     """The caller behind a token this process verified before and nothing has revoked since
     (no I/O); None when it must be `authenticate`d."""
-    return caller_cache.for_engine(session.get_bind()).get(access_token)
+    return caller_cache.for_engine(session.get_bind().engine).get(access_token)
 
 
 def _verify(

@@ -12,7 +12,7 @@ viewer, which cannot send the app's token.
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from jose import ExpiredSignatureError, JWTError, jwt
 
@@ -42,7 +42,7 @@ def issue_token(
     user_id: int,
     session_id: str,
     token_type: TokenType,
-    extra: dict | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[str, datetime]:
     now = datetime.now(UTC)
     lifetime = {
@@ -65,7 +65,7 @@ def issue_token(
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_at
 
 
-def _verified_claims(settings: Settings, token: str) -> dict:
+def _verified_claims(settings: Settings, token: str) -> dict[str, Any]:
     """The claims of a token signed with our key, for us, by us, unexpired: any type."""
     try:
         return jwt.decode(

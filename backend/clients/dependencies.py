@@ -6,6 +6,7 @@ none of an operation's scopes gets 403 `insufficient_scope`; every accepted requ
 against the client's rate limit and written to its audit trail.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from backend.accounts.models import User
 from backend.auth.dependencies import get_caller, get_reader, oauth2_scheme
@@ -46,7 +48,7 @@ class OAuth2ClientCredentials(OAuth2):
             auto_error=False,
         )
 
-    async def __call__(self, request: Request) -> str | None:
+    async def __call__(self, request: HTTPConnection) -> str | None:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         return token if scheme.lower() == "bearer" and token else None
 
@@ -99,6 +101,13 @@ class Principal:
     user: User | None = None
     client: ClientCaller | None = None
 
+    @property
+    def person(self) -> User:
+        """The user of a principal that is not a client."""
+        if self.user is None:
+            raise TypeError("an API client's principal has no user")
+        return self.user
+
 
 async def get_principal(
     security_scopes: SecurityScopes,
@@ -144,7 +153,7 @@ async def get_read_principal(
     return Principal(client=await run_in_threadpool(client_caller))
 
 
-def admin_or_client(scope: Scope):
+def admin_or_client(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
     """An admin, or a client holding `scope`."""
 
     async def check(

@@ -14,7 +14,7 @@ class ApiClient(SQLModel, table=True):
 
     __tablename__ = "api_client"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     client_id: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=120)
     contact_email: str | None = Field(default=None, max_length=254)
@@ -50,7 +50,7 @@ class ApiClientAudit(SQLModel, table=True):
     __tablename__ = "api_client_audit"
     __table_args__ = (Index("ix_api_client_audit_client", "client_pk", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     client_pk: int = Field(foreign_key="api_client.id")
     method: str = Field(max_length=8)
     path: str = Field(max_length=300)

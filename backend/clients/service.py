@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from sqlalchemy import case, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.auth.tokens import ClientClaims, decode_client_token, issue_client_token
@@ -93,20 +93,20 @@ def create_client(
 
 
 def get_client(session: Session, *, client_id: str) -> ApiClient:
-    client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
+    client = session.scalar(select(ApiClient).where(col(ApiClient.client_id) == client_id))
     if client is None:
         raise NotFound(bilingual("Klien API tidak ditemukan.", "There is no such API client."))
     return client
 
 
 def list_clients(session: Session) -> list[ApiClient]:
-    return list(session.scalars(select(ApiClient).order_by(ApiClient.id)))
+    return list(session.scalars(select(ApiClient).order_by(col(ApiClient.id))))
 
 
 def update_client(session: Session, *, client: ApiClient, data: ClientUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "scopes" in changes:
-        changes["scopes"] = [str(scope) for scope in dict.fromkeys(data.scopes)]
+        changes["scopes"] = [str(scope) for scope in dict.fromkeys(changes["scopes"])]
     for name, value in changes.items():
         setattr(client, name, value)
     session.flush()
@@ -162,10 +162,10 @@ def audit_trail(
     session: Session, *, client: ApiClient, before_id: int | None, limit: int
 ) -> list[ApiClientAudit]:
     """The client's requests, newest first."""
-    statement = select(ApiClientAudit).where(ApiClientAudit.client_pk == client.id)
+    statement = select(ApiClientAudit).where(col(ApiClientAudit.client_pk) == client.id)
     if before_id is not None:
-        statement = statement.where(ApiClientAudit.id < before_id)
-    return list(session.scalars(statement.order_by(ApiClientAudit.id.desc()).limit(limit)))
+        statement = statement.where(col(ApiClientAudit.id) < before_id)
+    return list(session.scalars(statement.order_by(col(ApiClientAudit.id).desc()).limit(limit)))
 
 
 # --- Client authentication (RFC 6749 §2.3.1) ------------------------------------------------
@@ -243,8 +243,11 @@ def grant_client_token(
     """The client-credentials grant: a token with the asked scopes (all of the client's when
     none are asked)."""
     now = utcnow()
-    client = session.scalar(select(ApiClient).where(ApiClient.client_id == credentials.client_id))
-    if not _secret_matches(client, credentials.client_secret, now) or client.revoked_at:
+    client = session.scalar(
+        select(ApiClient).where(col(ApiClient.client_id) == credentials.client_id)
+    )
+    verified = _secret_matches(client, credentials.client_secret, now)
+    if client is None or not verified or client.revoked_at:
         raise oauth_error(
             401,
             ErrorCode.INVALID_CLIENT,
@@ -272,7 +275,7 @@ def client_by_api_key(session: Session, *, api_key: str) -> ApiClient | None:
     digest = hash_secret(api_key)
     client = session.scalar(
         select(ApiClient).where(
-            or_(ApiClient.secret_hash == digest, ApiClient.previous_secret_hash == digest)
+            or_(col(ApiClient.secret_hash) == digest, col(ApiClient.previous_secret_hash) == digest)
         )
     )
     if client is None or client.revoked_at is not None:
@@ -317,7 +320,7 @@ def authenticate_token(
     session: Session, *, settings: Settings, token: str
 ) -> tuple[ApiClient, ClientClaims]:
     claims = decode_client_token(settings, token)
-    client = session.scalar(select(ApiClient).where(ApiClient.client_id == claims.client_id))
+    client = session.scalar(select(ApiClient).where(col(ApiClient.client_id) == claims.client_id))
     if client is None:
         raise Unauthorized("The token is not valid.", code=ErrorCode.INVALID_TOKEN)
     if client.revoked_at is not None:
@@ -344,19 +347,21 @@ def record_use(session: Session, *, client: ApiClient, method: str, path: str) -
     audit trail and the last-used time. Commits: the count must hold even if the operation
     fails, and every worker shares it."""
     now = utcnow()
-    window_over = ApiClientUsage.window_started_at <= now - RATE_WINDOW
+    window_over = col(ApiClientUsage.window_started_at) <= now - RATE_WINDOW
     statement = insert_on_conflict(session.get_bind().dialect.name, ApiClientUsage).values(
         client_pk=client.id, window_started_at=now, requests=1
     )
     statement = statement.on_conflict_do_update(
-        index_elements=[ApiClientUsage.client_pk],
+        index_elements=[col(ApiClientUsage.client_pk)],
         set_={
-            "requests": case((window_over, 1), else_=ApiClientUsage.requests + 1),
-            "window_started_at": case((window_over, now), else_=ApiClientUsage.window_started_at),
+            "requests": case((window_over, 1), else_=col(ApiClientUsage.requests) + 1),
+            "window_started_at": case(
+                (window_over, now), else_=col(ApiClientUsage.window_started_at)
+            ),
         },
     )
     session.execute(statement)
-    usage = session.get(ApiClientUsage, client.id, populate_existing=True)
+    usage = session.get_one(ApiClientUsage, client.id, populate_existing=True)
     if usage.requests > client.rate_limit_per_minute:
         session.commit()
         wait = (usage.window_started_at + RATE_WINDOW - now).total_seconds()
@@ -368,6 +373,8 @@ def record_use(session: Session, *, client: ApiClient, method: str, path: str) -
             retry_after=int(wait) + 1,
             code=ErrorCode.RATE_LIMITED,
         )
-    session.execute(update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now))
+    session.execute(
+        update(ApiClient).where(col(ApiClient.id) == client.id).values(last_used_at=now)
+    )
     session.add(ApiClientAudit(client_pk=client.id, method=method, path=path[:300], at=now))
     session.commit()

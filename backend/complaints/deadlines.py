@@ -8,10 +8,10 @@ deadline moves by the working days it lasted.
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, case, literal
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.complaints.models import Complaint
 from backend.region.models import Region
@@ -23,8 +23,10 @@ from shared.workdays import WorkingCalendar, to_local_date
 class Resolvable(Protocol):
     """A complaint or a row with its status and resolution time."""
 
-    status: str
-    resolved_at: dt.datetime | None
+    @property
+    def status(self) -> str: ...
+    @property
+    def resolved_at(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,22 @@ class RegionClock:
         return status_as_read(now - self.reopen_window)
 
 
-def status_as_read(reopen_ended) -> ColumnElement[str]:
+def status_as_read(reopen_ended: Any) -> ColumnElement[str]:
     """The status as readers see it: resolved before `reopen_ended` (a moment, or a parameter
     bound at execution) reads as closed."""
-    expired = and_(
-        Complaint.status == ComplaintStatus.RESOLVED, Complaint.resolved_at < reopen_ended
+    closed = literal(ComplaintStatus.CLOSED.value)
+    return case((_resolved_before(reopen_ended), closed), else_=col(Complaint.status))
+
+
+def reopen_expired(now: dt.datetime, reopen_window: dt.timedelta) -> ColumnElement[bool]:
+    """Resolved complaints that read as closed: their reopen window has passed."""
+    return _resolved_before(now - reopen_window)
+
+
+def _resolved_before(moment: Any) -> ColumnElement[bool]:
+    return and_(
+        col(Complaint.status) == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < moment
     )
-    return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
 
 
 def region_clock(session: Session, *, region: Region, around: dt.datetime) -> RegionClock:

@@ -60,11 +60,11 @@ async def complaint_filer(
 ) -> Filer:
     if principal.client is not None:
         client = principal.client.client
-        reporter = await run_in_threadpool(session.get, User, client.channel_user_id)
+        reporter = await run_in_threadpool(session.get_one, User, client.channel_user_id)
         return Filer(reporter=reporter, client=client)
-    if principal.user.role != Role.RESIDENT:
+    if principal.person.role != Role.RESIDENT:
         raise _refuse_role()
-    return Filer(reporter=principal.user)
+    return Filer(reporter=principal.person)
 
 
 async def queue_reader(
@@ -87,9 +87,9 @@ async def queue_reader(
             role=Role.OFFICER,
             agency_id=principal.client.agency_id,
         )
-    if principal.user.role not in STAFF_ROLES:
+    if principal.person.role not in STAFF_ROLES:
         raise _refuse_role()
-    return principal.user
+    return principal.person
 
 
 def optional_user(

@@ -8,6 +8,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Text, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from backend.db import UTCDateTime, utcnow
@@ -36,9 +38,10 @@ class Complaint(SQLModel, table=True):
     )
     __mapper_args__ = {"version_id_col": _version_column}
 
-    id: int | None = Field(default=None, primary_key=True)
-    # Set from the id right after the INSERT, in the same transaction.
-    tracking_number: str | None = Field(default=None, max_length=24, unique=True)
+    id: int = Field(default=None, primary_key=True)
+    # Set from the id right after the INSERT, in the same transaction: typed as every stored
+    # complaint has it, while the column allows the NULL of that moment.
+    tracking_number: str = Field(default=None, nullable=True, max_length=24, unique=True)
     reporter_id: int = Field(foreign_key="user_account.id", index=True)
     category_id: int = Field(foreign_key="complaint_category.id", index=True)
     agency_id: int = Field(foreign_key="agency.id")  # the responsible agency; forwarding changes it
@@ -81,7 +84,7 @@ class ComplaintEvent(SQLModel, table=True):
 
     __tablename__ = "complaint_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")  # None: the system
     actor_role: str = Field(max_length=16)
@@ -96,7 +99,9 @@ class ComplaintEvent(SQLModel, table=True):
 
 
 @event.listens_for(ComplaintEvent, "before_update")
-def _refuse_audit_changes(mapper, connection, target: ComplaintEvent) -> None:
+def _refuse_audit_changes(
+    _mapper: Mapper[Any], _connection: Connection, target: ComplaintEvent
+) -> None:
     raise RuntimeError("the complaint audit trail is append-only")
 
 
@@ -105,7 +110,7 @@ class ComplaintPause(SQLModel, table=True):
 
     __tablename__ = "complaint_pause"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     started_at: dt.datetime = Field(sa_type=UTCDateTime)
     ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -117,7 +122,7 @@ class ComplaintPhoto(SQLModel, table=True):
 
     __tablename__ = "complaint_photo"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     uploaded_by_id: int = Field(foreign_key="user_account.id")
     from_staff: bool = False  # e.g. the agency's photo of the repair

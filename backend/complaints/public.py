@@ -3,9 +3,11 @@
 Confidential complaints never appear here, and an anonymous reporter's name never does.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from backend.complaints import queries, service, views
@@ -95,7 +97,7 @@ async def public_filters(
 PublicFiltersDep = Annotated[PublicFilters, Depends(public_filters)]
 
 
-async def _public(request: Request, build) -> Response:
+async def _public(request: Request, build: Callable[[Session], BaseModel]) -> Response:
     return await cached_public_response(
         request, build, tables=PUBLIC_TABLES, max_age=PUBLIC_MAX_AGE
     )

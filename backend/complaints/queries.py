@@ -7,10 +7,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, bindparam, exists
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -19,7 +20,7 @@ from backend.complaints import service
 from backend.complaints.deadlines import RegionClock, status_as_read
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.pagination import after_bound, after_cursor, bound_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
 from shared.validators import BoundingBox, haversine_m
@@ -40,7 +41,7 @@ def _category_id(session: Session, code: str) -> int:
 
 # What a line of a queue or of "my complaints" shows, read with plain table columns: Core rows,
 # no ORM objects to build and track. `has_pauses` spares the pause lookup for those never paused.
-_c = Complaint.__table__.c
+_c = table_of(Complaint).c
 SUMMARY_COLUMNS = (
     _c.id,
     _c.tracking_number,
@@ -53,7 +54,7 @@ SUMMARY_COLUMNS = (
     _c.created_at,
     _c.updated_at,
     _c.resolved_at,  # a resolved complaint past its reopen window reads as closed
-    exists().where(ComplaintPause.__table__.c.complaint_id == _c.id).label("has_pauses"),
+    exists().where(table_of(ComplaintPause).c.complaint_id == _c.id).label("has_pauses"),
 )
 
 
@@ -79,8 +80,8 @@ def _queue_statement(
     due: DueFilter | None,
     assignee: AssigneeFilter | None,
     after: bool,
-) -> Select:
-    statement = select(*SUMMARY_COLUMNS).where(_c.agency_id == bindparam("agency_id"))
+) -> Select[Any]:
+    statement = sa.select(*SUMMARY_COLUMNS).where(_c.agency_id == bindparam("agency_id"))
     if status:
         statement = statement.where(
             status_as_read(bindparam("reopen_ended")) == bindparam("status")
@@ -115,7 +116,7 @@ def agency_queue(
     now: dt.datetime,
     cursor: str | None,
     limit: int,
-) -> tuple[list[Row], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """The staff member's agency's complaints, by deadline and then age: one query walking the
     (agency, due date, id) index from the cursor."""
     statement = _queue_statement(
@@ -125,7 +126,7 @@ def agency_queue(
         assignee=filters.assignee,
         after=bool(cursor),
     )
-    values = {"agency_id": staff.agency_id, "rows": limit + 1}
+    values: dict[str, Any] = {"agency_id": staff.agency_id, "rows": limit + 1}
     if filters.status is not None:
         values |= {"status": filters.status, "reopen_ended": now - clock.reopen_window}
     if filters.category is not None:
@@ -140,7 +141,7 @@ def agency_queue(
     return page_of(rows, limit=limit, key=lambda c: (c.due_date.isoformat(), c.id))
 
 
-_MINE = select(*SUMMARY_COLUMNS).where(_c.reporter_id == bindparam("reporter_id"))
+_MINE = sa.select(*SUMMARY_COLUMNS).where(_c.reporter_id == bindparam("reporter_id"))
 _MINE_FIRST = _MINE.order_by(_c.id.desc()).limit(bindparam("rows"))
 _MINE_AFTER = _MINE.where(after_bound(_MINE_ORDER, descending=True)).order_by(_c.id.desc())
 _MINE_AFTER = _MINE_AFTER.limit(bindparam("rows"))
@@ -148,25 +149,25 @@ _MINE_AFTER = _MINE_AFTER.limit(bindparam("rows"))
 
 def reporters_complaints(
     session: Session, *, reporter: User, cursor: str | None, limit: int
-) -> tuple[list[Row], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """A reporter's own complaints, newest first."""
-    values = {"reporter_id": reporter.id, "rows": limit + 1}
+    values: dict[str, Any] = {"reporter_id": reporter.id, "rows": limit + 1}
     if cursor:
         values |= bound_cursor(_MINE_ORDER, cursor)
     statement = _MINE_AFTER if cursor else _MINE_FIRST
-    rows = list(session.connection().execute(statement, values))
+    rows: list[Row[Any]] = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.id,))
 
 
 # --- Public ---
 
 
-def publicly_visible() -> tuple:
+def publicly_visible() -> tuple[ColumnElement[bool], ...]:
     """Conditions for what the public may see: never confidential, never a rejected report
     (spam and out-of-scope reports may hold abuse or personal data)."""
     return (
         col(Complaint.confidential).is_(False),
-        Complaint.status != ComplaintStatus.REJECTED,
+        col(Complaint.status) != ComplaintStatus.REJECTED,
     )
 
 

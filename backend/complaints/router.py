@@ -5,6 +5,7 @@ possible in which status by the shared state machine (a 409 `transition_not_allo
 """
 
 import hashlib
+from typing import Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -61,7 +62,9 @@ router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
-JPEG = {200: {"content": {"image/jpeg": {}}, "description": "The photo as JPEG."}}
+JPEG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}}, "description": "The photo as JPEG."}
+}
 
 
 def _detail(

@@ -14,6 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.db import RowId
 from backend.region.pack import LocalizedText
 from shared.complaints import MAX_RATING, MIN_RATING, ComplaintStatus
+from shared.limits import (
+    COMPLAINT_ADDRESS_MAX_LENGTH,
+    COMPLAINT_DESCRIPTION_MAX_LENGTH,
+    COMPLAINT_DESCRIPTION_MIN_LENGTH,
+    COMPLAINT_TITLE_MAX_LENGTH,
+    COMPLAINT_TITLE_MIN_LENGTH,
+    RATING_COMMENT_MAX_LENGTH,
+    TRACKING_NUMBER_MAX_LENGTH,
+)
 
 Latitude = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 degrees.")
 Longitude = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 degrees.")
@@ -22,11 +31,13 @@ Note = Field(min_length=1, max_length=4000)
 
 class ComplaintCreate(BaseModel):
     category: str = Field(max_length=64, description="A complaint category code of the region.")
-    title: str = Field(min_length=5, max_length=120)
-    description: str = Field(min_length=10, max_length=5000)
+    title: str = Field(min_length=COMPLAINT_TITLE_MIN_LENGTH, max_length=COMPLAINT_TITLE_MAX_LENGTH)
+    description: str = Field(
+        min_length=COMPLAINT_DESCRIPTION_MIN_LENGTH, max_length=COMPLAINT_DESCRIPTION_MAX_LENGTH
+    )
     latitude: float = Latitude
     longitude: float = Longitude
-    address: str | None = Field(default=None, max_length=300)
+    address: str | None = Field(default=None, max_length=COMPLAINT_ADDRESS_MAX_LENGTH)
     answers: dict[str, Any] = Field(
         default_factory=dict, description="Answers to the category's extra questions, by code."
     )
@@ -81,7 +92,10 @@ class ForwardInput(BaseModel):
 
 
 class DuplicateInput(BaseModel):
-    original: str = Field(max_length=24, description="Tracking number of the original complaint.")
+    original: str = Field(
+        max_length=TRACKING_NUMBER_MAX_LENGTH,
+        description="Tracking number of the original complaint.",
+    )
     note: str | None = Field(default=None, max_length=4000)
 
 
@@ -100,7 +114,7 @@ class CommentInput(BaseModel):
 
 class RatingInput(BaseModel):
     rating: int = Field(ge=MIN_RATING, le=MAX_RATING)
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: str | None = Field(default=None, max_length=RATING_COMMENT_MAX_LENGTH)
 
 
 # --- Reading ---

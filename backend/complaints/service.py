@@ -8,6 +8,7 @@ the reporter through the notification inbox.
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -39,6 +40,7 @@ from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
     CALENDAR_TABLES,
+    ComplaintDeadlines,
     complaint_deadlines,
     current_region,
     get_agency_by_code,
@@ -52,14 +54,10 @@ from shared.complaints import (
     ComplaintStatus,
 )
 from shared.errors import ErrorCode
+from shared.limits import MAX_PHOTOS_PER_SIDE
 from shared.roles import STAFF_ROLES, SYSTEM, Role
 from shared.statemachine import TransitionNotAllowed
 from shared.workdays import to_local_date
-
-MAX_PHOTOS_PER_SIDE = 5  # the reporter's photos, and separately the agency's
-
-
-# The working calendar changes with the region pack: kept in the microcache like the region.
 
 
 def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:
@@ -168,7 +166,7 @@ def _record(
     now: dt.datetime,
     note: str | None = None,
     public: bool = True,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ComplaintEvent:
     entry = ComplaintEvent(
         complaint_id=complaint.id,
@@ -228,7 +226,7 @@ def _apply(
     clock: RegionClock,
     note: str | None = None,
     public: bool = True,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ComplaintStatus:
     """Take `action` if the state machine lets this actor take it now; record it.
 
@@ -272,7 +270,9 @@ def _apply(
     return before
 
 
-def _end_pause(session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock):
+def _end_pause(
+    session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock
+) -> None:
     pause = session.exec(
         select(ComplaintPause).where(
             ComplaintPause.complaint_id == complaint.id, col(ComplaintPause.ended_at).is_(None)
@@ -295,12 +295,14 @@ def paused_working_days(session: Session, *, complaint_id: int) -> int:
     return total or 0
 
 
-def _deadlines(session: Session, complaint: Complaint):
-    category = session.get(ComplaintCategory, complaint.category_id)
+def _deadlines(session: Session, complaint: Complaint) -> ComplaintDeadlines:
+    category = session.get_one(ComplaintCategory, complaint.category_id)
     return complaint_deadlines(region=current_region(session), category=category)
 
 
-def _start_follow_up(session: Session, complaint: Complaint, *, now, clock: RegionClock) -> None:
+def _start_follow_up(
+    session: Session, complaint: Complaint, *, now: dt.datetime, clock: RegionClock
+) -> None:
     days = _deadlines(session, complaint).follow_up_working_days
     complaint.due_date = clock.due_after(now, days)
 
@@ -344,7 +346,7 @@ def forward(
             ErrorCode.VALIDATION_FAILED,
             bilingual("Pilih instansi lain yang aktif.", "Choose another, active agency."),
         )
-    sender = session.get(Agency, complaint.agency_id)
+    sender = session.get_one(Agency, complaint.agency_id)
     clock = clock_for(session, now=now)
     _apply(
         session,
@@ -717,7 +719,7 @@ def close_expired(session: Session, *, now: dt.datetime | None = None) -> int:
             Complaint.status == ComplaintStatus.RESOLVED,
             clock.status_column(now) == ComplaintStatus.CLOSED,
         )
-        .order_by(Complaint.id)
+        .order_by(col(Complaint.id))
         .with_for_update(skip_locked=True)
     ).all()
     for complaint in expired:
@@ -745,7 +747,7 @@ def supporter_counts(session: Session, *, complaint_ids: Iterable[int]) -> dict[
     rows = session.exec(
         select(ComplaintSupporter.complaint_id, func.count())
         .where(col(ComplaintSupporter.complaint_id).in_(ids))
-        .group_by(ComplaintSupporter.complaint_id)
+        .group_by(col(ComplaintSupporter.complaint_id))
     )
     return dict(rows.all())
 
@@ -788,7 +790,7 @@ def photos_of(session: Session, *, complaint_id: int) -> list[ComplaintPhoto]:
         session.exec(
             select(ComplaintPhoto)
             .where(ComplaintPhoto.complaint_id == complaint_id)
-            .order_by(ComplaintPhoto.id)
+            .order_by(col(ComplaintPhoto.id))
         )
     )
 

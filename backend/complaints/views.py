@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Response
 from sqlalchemy import Row
@@ -45,6 +46,38 @@ from shared.roles import STAFF_ROLES
 CATALOGUE_TABLES = frozenset({"agency", "complaint_category"})
 
 
+class ComplaintLine(Protocol):
+    """What a list line reads: a `Complaint`, or a `queries.SUMMARY_COLUMNS` row of the same
+    names."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def tracking_number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def resolved_at(self) -> dt.datetime | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def category_id(self) -> int: ...
+    @property
+    def agency_id(self) -> int: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def due_date(self) -> dt.date: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def updated_at(self) -> dt.datetime: ...
+
+
+# The rows that belong to one complaint.
+_Child = TypeVar("_Child", ComplaintEvent, ComplaintPause, ComplaintPhoto)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Category and agency references by id: a few dozen short rows, read once per request
@@ -58,7 +91,7 @@ class Catalogue:
         """Shared read-only between requests through the microcache (see `service`)."""
 
         def read() -> Catalogue:
-            def references(model) -> dict[int, Ref]:
+            def references(model: type[ComplaintCategory] | type[Agency]) -> dict[int, Ref]:
                 rows = session.exec(select(model.id, model.code, model.name_id, model.name_en))
                 return {
                     id_: Ref(code=code, name=LocalizedText(id=name_id, en=name_en))
@@ -73,17 +106,21 @@ class Catalogue:
         """The id of the category with this code, or -1 (never an id) when there is none."""
         return next((id_ for id_, ref in self.categories.items() if ref.code == code), -1)
 
-    def category(self, complaint: Complaint) -> Ref:
+    def category(self, complaint: ComplaintLine) -> Ref:
         return self.categories[complaint.category_id]
 
-    def agency(self, complaint: Complaint) -> Ref:
+    def agency(self, complaint: ComplaintLine) -> Ref:
         return self.agencies[complaint.agency_id]
 
 
-def _by_complaint(session: Session, model, ids: Sequence[int], order) -> dict[int, list]:
-    grouped: dict[int, list] = defaultdict(list)
+def _by_complaint(
+    session: Session, model: type[_Child], ids: Sequence[int]
+) -> dict[int, list[_Child]]:
+    """Each complaint's rows of `model`, oldest first."""
+    grouped: dict[int, list[_Child]] = defaultdict(list)
     if ids:
-        rows = session.exec(select(model).where(col(model.complaint_id).in_(ids)).order_by(order))
+        statement = select(model).where(col(model.complaint_id).in_(ids)).order_by(col(model.id))
+        rows = session.exec(statement)
         for row in rows:
             grouped[row.complaint_id].append(row)
     return grouped
@@ -97,7 +134,7 @@ def _users(session: Session, ids: set[int | None]) -> dict[int, User]:
 
 
 def deadline(
-    complaint: Complaint,
+    complaint: ComplaintLine,
     pauses: list[ComplaintPause],
     *,
     clock: RegionClock,
@@ -136,14 +173,14 @@ def photo_ref(photo: ComplaintPhoto) -> PhotoRef:
 
 
 def _summary_fields(
-    complaint: Complaint,
+    complaint: ComplaintLine,
     catalogue: Catalogue,
-    pauses,
+    pauses: list[ComplaintPause],
     *,
     clock: RegionClock,
     now: dt.datetime,
     today: dt.date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     status = clock.status_as_read(complaint, now)
     return {
         "id": complaint.id,
@@ -161,13 +198,13 @@ def _summary_fields(
 
 
 def summaries(
-    session: Session, rows: Sequence[Row], *, clock: RegionClock, now: dt.datetime
+    session: Session, rows: Sequence[Row[Any]], *, clock: RegionClock, now: dt.datetime
 ) -> list[ComplaintSummary]:
     """Lines of a list from `queries.SUMMARY_COLUMNS` rows: the pauses of those ever paused are
     read in one query; the models are constructed from the typed columns, not validated again."""
     catalogue = Catalogue.load(session)
     paused = [row.id for row in rows if row.has_pauses]
-    pauses = _by_complaint(session, ComplaintPause, paused, ComplaintPause.id)
+    pauses = _by_complaint(session, ComplaintPause, paused)
     today = clock.local_date(now)
     return [
         ComplaintSummary.model_construct(
@@ -182,7 +219,7 @@ SummaryPage = Page[ComplaintSummary]
 
 def summary_page(
     session: Session,
-    rows: Sequence[Row],
+    rows: Sequence[Row[Any]],
     next_cursor: str | None,
     *,
     clock: RegionClock,
@@ -239,7 +276,7 @@ def detail(
         session.exec(
             select(ComplaintEvent)
             .where(ComplaintEvent.complaint_id == complaint.id)
-            .order_by(ComplaintEvent.id)
+            .order_by(col(ComplaintEvent.id))
         )
     )
     if not is_staff:
@@ -252,9 +289,7 @@ def detail(
             {complaint.reporter_id, complaint.assignee_id}
             | ({e.actor_id for e in events} if is_staff else set()),
         )
-        pauses = _by_complaint(session, ComplaintPause, [complaint.id], ComplaintPause.id)[
-            complaint.id
-        ]
+        pauses = _by_complaint(session, ComplaintPause, [complaint.id])[complaint.id]
         photos = service.photos_of(session, complaint_id=complaint.id)
         supporters = service.supporter_counts(session, complaint_ids=[complaint.id]).get(
             complaint.id, 0
@@ -273,7 +308,7 @@ def detail(
         anonymous=complaint.anonymous,
         confidential=complaint.confidential,
         reporter=_person(people.get(complaint.reporter_id)),
-        assignee=_person(people.get(complaint.assignee_id)),
+        assignee=_person(people.get(complaint.assignee_id)) if complaint.assignee_id else None,
         duplicate_of=duplicate_of.tracking_number if duplicate_of else None,
         resolved_at=complaint.resolved_at,
         resolution_working_days=complaint.resolution_working_days,
@@ -292,13 +327,13 @@ def public_items(session: Session, complaints: list[Complaint]) -> list[PublicCo
     return [PublicComplaint(**fields) for fields in _public_fields(session, complaints)]
 
 
-def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict]:
+def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict[str, Any]]:
     catalogue = Catalogue.load(session)
     now = utcnow()
     clock = service.clock_for(session, now=now)
     ids = [c.id for c in complaints]
     counts = service.supporter_counts(session, complaint_ids=ids)
-    photos = _by_complaint(session, ComplaintPhoto, ids, ComplaintPhoto.id)
+    photos = _by_complaint(session, ComplaintPhoto, ids)
     named = _users(session, {c.reporter_id for c in complaints if not c.anonymous})
     return [
         {
@@ -328,7 +363,7 @@ def public_detail(session: Session, complaint: Complaint) -> PublicComplaintDeta
     events = session.exec(
         select(ComplaintEvent)
         .where(ComplaintEvent.complaint_id == complaint.id, col(ComplaintEvent.public))
-        .order_by(ComplaintEvent.id)
+        .order_by(col(ComplaintEvent.id))
     )
     return PublicComplaintDetail(**fields, timeline=_timeline(list(events), names=None))
 

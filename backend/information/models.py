@@ -32,7 +32,7 @@ class Announcement(SQLModel, table=True):
         Index("ix_announcement_agency_feed", "agency_id", "publish_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id")
     category: AnnouncementCategory = Field(sa_type=String(24))
     title_id: str = Field(max_length=200)
@@ -65,7 +65,7 @@ class AgencyFollow(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-def _json_list() -> Column:
+def _json_list() -> Column[Any]:
     return Column(JSON, nullable=False)
 
 
@@ -79,7 +79,7 @@ class PublicService(SQLModel, table=True):
 
     __tablename__ = "public_service"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     permit_type_id: int | None = Field(default=None, foreign_key="permit_type.id", unique=True)
@@ -116,7 +116,7 @@ class PublicService(SQLModel, table=True):
 class ServiceFaq(SQLModel, table=True):
     __tablename__ = "service_faq"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="public_service.id", index=True)
     question_id: str = Field(max_length=300)
     question_en: str = Field(max_length=300)
@@ -146,7 +146,7 @@ class SearchEntry(SQLModel, table=True):
     __tablename__ = "search_entry"
     __table_args__ = (UniqueConstraint("kind", "ref_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: SearchKind = Field(sa_type=String(16))
     ref_id: int
     # The item is listed only between these times (announcements' publication and expiry).

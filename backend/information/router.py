@@ -5,7 +5,7 @@ and are cacheable (``ETag``, 304). Admins write for any agency; supervisors writ
 for their own agency.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +18,7 @@ from backend.dependencies import LanguageDep, SessionDep, SettingsDep
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.http_cache import NOT_MODIFIED, cached_response, entity_tag, is_not_modified
-from backend.information import service
+from backend.information import announcements, catalogue
 from backend.information.models import Announcement, AnnouncementCategory, PublicService
 from backend.information.schemas import (
     AgencyDirectory,
@@ -41,6 +41,7 @@ from backend.information.schemas import (
     ServicePublic,
     ServiceUpdate,
 )
+from backend.information.search import search_hits
 from backend.pagination import Cursor, Limit
 from backend.region import service as region_service
 from backend.region.models import Agency
@@ -63,7 +64,7 @@ def _in_language(response: Response, language: str) -> None:
 
 
 def _announcement(session: SessionDep, row: Announcement, language: str) -> AnnouncementPublic:
-    agency = session.get(Agency, row.agency_id)
+    agency = session.get_one(Agency, row.agency_id)
     return AnnouncementPublic.from_row(row, agency=agency, language=language)
 
 
@@ -88,7 +89,7 @@ def list_announcements(
     ] = None,
 ) -> Response:
     """Published, unexpired announcements: pinned first, then newest first."""
-    rows, next_cursor = service.list_announcements(
+    rows, next_cursor = announcements.list_announcements(
         session,
         now=utcnow(),
         agency_code=agency,
@@ -98,7 +99,7 @@ def list_announcements(
         cursor=cursor,
         limit=limit,
     )
-    agencies = service.agencies_by_id(session, (row.agency_id for row in rows))
+    agencies = catalogue.agencies_by_id(session, (row.agency_id for row in rows))
     items = [
         AnnouncementPublic.from_row(row, agency=agencies[row.agency_id], language=language)
         for row in rows
@@ -116,7 +117,9 @@ def get_announcement(
     announcement_id: RowId, request: Request, session: SessionDep, language: LanguageDep
 ) -> Response:
     """One published announcement."""
-    row = service.get_published_announcement(session, announcement_id=announcement_id, now=utcnow())
+    row = announcements.get_published_announcement(
+        session, announcement_id=announcement_id, now=utcnow()
+    )
     body = _announcement(session, row, language)
     return cached_response(request, body, max_age=FRESH_FOR, language=language)
 
@@ -138,7 +141,7 @@ def create_announcement(
 
     Once published (now, or at `publish_at`), the agency's followers find it in their inbox.
     """
-    row = service.create_announcement(session, user=user, data=data, now=utcnow())
+    row = announcements.create_announcement(session, user=user, data=data, now=utcnow())
     session.commit()
     _in_language(response, language)
     return _announcement(session, row, language)
@@ -156,8 +159,8 @@ def update_announcement(
     response: Response,
 ) -> AnnouncementPublic:
     """Change the fields given; `expires_at: null` removes the expiry."""
-    row = service.announcement_for_writer(session, announcement_id=announcement_id, user=user)
-    row = service.update_announcement(session, announcement=row, data=data, now=utcnow())
+    row = announcements.announcement_for_writer(session, announcement_id=announcement_id, user=user)
+    row = announcements.update_announcement(session, announcement=row, data=data, now=utcnow())
     session.commit()
     _in_language(response, language)
     return _announcement(session, row, language)
@@ -170,8 +173,8 @@ def update_announcement(
 )
 def delete_announcement(announcement_id: RowId, user: WriterUser, session: SessionDep) -> None:
     """Withdraw an announcement entirely (to end it but keep it, set `expires_at`)."""
-    row = service.announcement_for_writer(session, announcement_id=announcement_id, user=user)
-    service.delete_announcement(session, announcement=row)
+    row = announcements.announcement_for_writer(session, announcement_id=announcement_id, user=user)
+    announcements.delete_announcement(session, announcement=row)
     session.commit()
 
 
@@ -192,13 +195,13 @@ async def set_announcement_image(
 ) -> AnnouncementPublic:
     """Attach or replace the image; it is checked and re-encoded like complaint photos."""
     row = await run_in_threadpool(
-        service.announcement_for_writer, session, announcement_id=announcement_id, user=user
+        announcements.announcement_for_writer, session, announcement_id=announcement_id, user=user
     )
     data = await read_limited(file, max_bytes=settings.max_photo_mb * 1024 * 1024, field="file")
     photo = await run_in_threadpool(process_photo, data, field="file")
 
     def save() -> AnnouncementPublic:
-        updated = service.set_announcement_image(
+        updated = announcements.set_announcement_image(
             session, announcement=row, photo=photo, store=file_store(settings)
         )
         session.commit()
@@ -217,7 +220,9 @@ def _image_response(request: Request, settings: Settings, key: str) -> Response:
     return Response(data, media_type="image/jpeg", headers=headers)
 
 
-IMAGE = {200: {"content": {"image/jpeg": {}}, "description": "The image (JPEG)"}}
+IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}}, "description": "The image (JPEG)"}
+}
 
 
 @router.get(
@@ -230,8 +235,10 @@ def read_announcement_image(
     announcement_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The announcement's image (at most 2048 px, without EXIF)."""
-    row = service.get_published_announcement(session, announcement_id=announcement_id, now=utcnow())
-    return _image_response(request, settings, service.image_key(row, thumbnail=False))
+    row = announcements.get_published_announcement(
+        session, announcement_id=announcement_id, now=utcnow()
+    )
+    return _image_response(request, settings, announcements.image_key(row, thumbnail=False))
 
 
 @router.get(
@@ -244,8 +251,10 @@ def read_announcement_thumbnail(
     announcement_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The image's thumbnail (at most 320 px), for lists."""
-    row = service.get_published_announcement(session, announcement_id=announcement_id, now=utcnow())
-    return _image_response(request, settings, service.image_key(row, thumbnail=True))
+    row = announcements.get_published_announcement(
+        session, announcement_id=announcement_id, now=utcnow()
+    )
+    return _image_response(request, settings, announcements.image_key(row, thumbnail=True))
 
 
 # --- Agency directory ---
@@ -254,7 +263,7 @@ def read_announcement_thumbnail(
 @router.get("/directory", response_model=AgencyDirectory, responses=NOT_MODIFIED)
 def list_directory(request: Request, session: SessionDep, language: LanguageDep) -> Response:
     """Every agency with its address, opening hours, contacts and services."""
-    services = service.services_by_agency(session)
+    services = catalogue.services_by_agency(session)
     items = [
         AgencyInfo.from_row(agency, services=services.get(agency.id, []), language=language)
         for agency in region_service.list_agencies(session)
@@ -263,7 +272,7 @@ def list_directory(request: Request, session: SessionDep, language: LanguageDep)
 
 
 def _agency_info(session: SessionDep, agency: Agency, language: str) -> AgencyInfo:
-    services = service.list_services(session, agency=agency)
+    services = catalogue.list_services(session, agency=agency)
     return AgencyInfo.from_row(agency, services=services, language=language)
 
 
@@ -294,7 +303,7 @@ def update_directory_entry(
     Reloading the region pack brings back the pack's values; change the pack to keep them.
     """
     agency = region_service.get_agency_by_code(session, code=code)
-    agency = service.update_agency(session, agency=agency, data=data, now=utcnow())
+    agency = catalogue.update_agency(session, agency=agency, data=data, now=utcnow())
     session.commit()
     _in_language(response, language)
     return _agency_info(session, agency, language)
@@ -305,7 +314,7 @@ def list_followed_agencies(
     user: CurrentUser, session: SessionDep, language: LanguageDep, response: Response
 ) -> FollowedAgencies:
     """The agencies whose new announcements reach the caller's inbox."""
-    agencies = service.followed_agencies(session, user=user)
+    agencies = announcements.followed_agencies(session, user=user)
     _in_language(response, language)
     return FollowedAgencies(items=[AgencyLabel.from_row(a, language) for a in agencies])
 
@@ -318,7 +327,7 @@ def list_followed_agencies(
 def follow_agency(code: str, user: CurrentUser, session: SessionDep) -> None:
     """Follow an agency: its announcements land in the caller's inbox (again is fine)."""
     agency = region_service.get_agency_by_code(session, code=code)
-    service.follow(session, user=user, agency=agency, now=utcnow())
+    announcements.follow(session, user=user, agency=agency, now=utcnow())
     session.commit()
 
 
@@ -330,7 +339,7 @@ def follow_agency(code: str, user: CurrentUser, session: SessionDep) -> None:
 def unfollow_agency(code: str, user: CurrentUser, session: SessionDep) -> None:
     """Stop following an agency (not following it is fine)."""
     agency = region_service.get_agency_by_code(session, code=code)
-    service.unfollow(session, user=user, agency=agency)
+    announcements.unfollow(session, user=user, agency=agency)
     session.commit()
 
 
@@ -340,15 +349,17 @@ def unfollow_agency(code: str, user: CurrentUser, session: SessionDep) -> None:
 def _services(
     session: SessionDep, services: list[PublicService], language: str
 ) -> list[ServicePublic]:
-    agencies = service.agencies_by_id(session, (s.agency_id for s in services))
-    permit_codes, category_codes = service.link_codes(session, services)
-    faqs = service.faqs_by_service(session, (s.id for s in services))
+    agencies = catalogue.agencies_by_id(session, (s.agency_id for s in services))
+    permit_codes, category_codes = catalogue.link_codes(session, services)
+    faqs = catalogue.faqs_by_service(session, (s.id for s in services))
     return [
         ServicePublic.from_row(
             s,
             agency=agencies[s.agency_id],
-            permit_type_code=permit_codes.get(s.permit_type_id),
-            complaint_category_code=category_codes.get(s.complaint_category_id),
+            permit_type_code=permit_codes.get(s.permit_type_id) if s.permit_type_id else None,
+            complaint_category_code=(
+                category_codes.get(s.complaint_category_id) if s.complaint_category_id else None
+            ),
             faqs=faqs.get(s.id, []),
             language=language,
         )
@@ -369,7 +380,7 @@ def list_services(
 ) -> Response:
     """The service catalogue: each service's standard (Standar Pelayanan) and FAQs."""
     provider = region_service.get_agency_by_code(session, code=agency) if agency else None
-    items = _services(session, service.list_services(session, agency=provider), language)
+    items = _services(session, catalogue.list_services(session, agency=provider), language)
     return cached_response(request, ServiceList(items=items), language=language)
 
 
@@ -382,7 +393,7 @@ def get_service(
     code: str, request: Request, session: SessionDep, language: LanguageDep
 ) -> Response:
     """One service: requirements, procedure, time limit, fee, output, how to complain, FAQs."""
-    [item] = _services(session, [service.get_service(session, code=code)], language)
+    [item] = _services(session, [catalogue.get_service(session, code=code)], language)
     return cached_response(request, item, language=language)
 
 
@@ -400,7 +411,7 @@ def create_service(
     response: Response,
 ) -> ServicePublic:
     """Admins: add a service to the catalogue, optionally linked to a permit type or category."""
-    created = service.create_service(session, data=data, now=utcnow())
+    created = catalogue.create_service(session, data=data, now=utcnow())
     session.commit()
     _in_language(response, language)
     return _services(session, [created], language)[0]
@@ -416,8 +427,8 @@ def update_service(
     response: Response,
 ) -> ServicePublic:
     """Admins: change the fields given (`active: false` takes it out of the catalogue)."""
-    found = service.get_service(session, code=code, active_only=False)
-    updated = service.update_service(session, service=found, data=data, now=utcnow())
+    found = catalogue.get_service(session, code=code, active_only=False)
+    updated = catalogue.update_service(session, service=found, data=data, now=utcnow())
     session.commit()
     _in_language(response, language)
     return _services(session, [updated], language)[0]
@@ -438,8 +449,8 @@ def add_faq(
     response: Response,
 ) -> FaqPublic:
     """Admins: add a frequently asked question to a service."""
-    found = service.get_service(session, code=code, active_only=False)
-    faq = service.add_faq(session, service=found, data=data, now=utcnow())
+    found = catalogue.get_service(session, code=code, active_only=False)
+    faq = catalogue.add_faq(session, service=found, data=data, now=utcnow())
     session.commit()
     _in_language(response, language)
     return FaqPublic.from_row(faq, language)
@@ -455,8 +466,8 @@ def update_faq(
     response: Response,
 ) -> FaqPublic:
     """Admins: replace a question and its answer."""
-    faq = service.update_faq(
-        session, faq=service.get_faq(session, faq_id=faq_id), data=data, now=utcnow()
+    faq = catalogue.update_faq(
+        session, faq=catalogue.get_faq(session, faq_id=faq_id), data=data, now=utcnow()
     )
     session.commit()
     _in_language(response, language)
@@ -470,7 +481,7 @@ def update_faq(
 )
 def delete_faq(faq_id: RowId, admin: AdminUser, session: SessionDep) -> None:
     """Admins: remove a question."""
-    service.delete_faq(session, faq=service.get_faq(session, faq_id=faq_id))
+    catalogue.delete_faq(session, faq=catalogue.get_faq(session, faq_id=faq_id))
     session.commit()
 
 
@@ -482,7 +493,7 @@ def list_pages(request: Request, session: SessionDep, language: LanguageDep) -> 
     """The region's information pages (about, privacy ...), titles only."""
     items = [
         InfoPageSummary(slug=page.slug, title=page.title.in_language(language))
-        for page in service.list_pages(session)
+        for page in catalogue.list_pages(session)
     ]
     return cached_response(request, InfoPageList(items=items), language=language)
 
@@ -494,7 +505,7 @@ def list_pages(request: Request, session: SessionDep, language: LanguageDep) -> 
 )
 def get_page(slug: str, request: Request, session: SessionDep, language: LanguageDep) -> Response:
     """One information page (Markdown)."""
-    page = InfoPagePublic.from_row(service.get_page(session, slug=slug), language)
+    page = InfoPagePublic.from_row(catalogue.get_page(session, slug=slug), language)
     return cached_response(request, page, language=language)
 
 
@@ -515,6 +526,6 @@ def search(
     Either language matches; Indonesian words match across their affixed forms
     (*pengaduan*, *mengadukan*, *aduan*).
     """
-    hits = service.search_hits(session, query=q, language=language, now=utcnow(), limit=limit)
+    hits = search_hits(session, query=q, language=language, now=utcnow(), limit=limit)
     results = SearchResults(query=q, items=hits)
     return cached_response(request, results, max_age=FRESH_FOR, language=language)

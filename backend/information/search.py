@@ -1,4 +1,6 @@
-"""Full-text search over announcements, services, agencies and FAQs, in both languages.
+"""Full-text search over announcements, services, agencies and FAQs, in both languages: what
+each item's entry holds (`index_announcement`, `index_service` ...), rebuilding the index
+(`reindex_search`) and the hits as a reader sees them (`search_hits`).
 
 Every searchable item has one `SearchEntry` holding its title and body in Indonesian and
 English as stemmed terms (``stemming.index_terms``); queries are stemmed the same way, so
@@ -10,12 +12,22 @@ FTS5 table, its triggers and the GIN index are created by migration 0002.
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from sqlalchemy import column, func, literal_column, or_, table, text
-from sqlmodel import Session, select
+from sqlalchemy import ColumnClause, column, func, literal_column, or_, table, text
+from sqlmodel import Session, col, select
 
-from backend.information.models import SearchEntry, SearchKind
+from backend.information.models import (
+    Announcement,
+    PublicService,
+    SearchEntry,
+    SearchKind,
+    ServiceFaq,
+)
+from backend.information.schemas import SearchHit, summary
 from backend.information.stemming import index_terms, query_terms
+from backend.region.models import Agency
+from backend.region.pack import LocalizedText
 
 # Must stay identical to the indexed expression of migration 0002, or PostgreSQL will not use
 # the index.
@@ -38,7 +50,7 @@ def index(
     visible_until: dt.datetime | None = None,
 ) -> None:
     """Create or refresh the entry of one item; the database's triggers or index follow."""
-    values = {
+    values: dict[str, Any] = {
         "title_terms": index_terms(" ".join(titles)),
         "body_terms": index_terms(" ".join(bodies)),
         "visible_from": visible_from,
@@ -80,8 +92,8 @@ def search(
     if not words:
         return []
     visible = (
-        or_(SearchEntry.visible_from.is_(None), SearchEntry.visible_from <= now),
-        or_(SearchEntry.visible_until.is_(None), SearchEntry.visible_until > now),
+        or_(col(SearchEntry.visible_from).is_(None), col(SearchEntry.visible_from) <= now),
+        or_(col(SearchEntry.visible_until).is_(None), col(SearchEntry.visible_until) > now),
     )
     statement = select(SearchEntry.kind, SearchEntry.ref_id).where(*visible)
     # Terms are [a-z0-9]+ (see stemming.words), so they need no escaping in either syntax.
@@ -90,9 +102,9 @@ def search(
             literal_column("'simple'"),
             " & ".join("(" + " | ".join(sorted(terms)) + ")" for terms in words),
         )
-        document = literal_column(PG_DOCUMENT)
+        document: ColumnClause[Any] = literal_column(PG_DOCUMENT)
         statement = statement.where(document.op("@@")(tsquery)).order_by(
-            func.ts_rank(document, tsquery).desc(), SearchEntry.id
+            func.ts_rank(document, tsquery).desc(), col(SearchEntry.id)
         )
     else:
         match = " AND ".join(
@@ -102,6 +114,153 @@ def search(
         statement = (
             statement.join(fts, fts.c.rowid == SearchEntry.id)
             .where(text("search_fts MATCH :match").bindparams(match=match))
-            .order_by(func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0), SearchEntry.id)
+            .order_by(
+                func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0), col(SearchEntry.id)
+            )
         )
     return [(SearchKind(kind), ref_id) for kind, ref_id in session.exec(statement.limit(limit))]
+
+
+# --- What each kind of item puts in the index ---
+
+
+def index_announcement(session: Session, announcement: Announcement) -> None:
+    index(
+        session,
+        kind=SearchKind.ANNOUNCEMENT,
+        ref_id=announcement.id,
+        titles=[announcement.title_id, announcement.title_en],
+        bodies=[announcement.body_id, announcement.body_en],
+        updated_at=announcement.updated_at,
+        visible_from=announcement.publish_at,
+        visible_until=announcement.expires_at,
+    )
+
+
+def index_service(session: Session, service: PublicService) -> None:
+    if not service.active:
+        unindex(session, kind=SearchKind.SERVICE, ref_id=service.id)
+        return
+    texts = [
+        LocalizedText.model_validate(item) for item in [*service.requirements, *service.procedure]
+    ]
+    index(
+        session,
+        kind=SearchKind.SERVICE,
+        ref_id=service.id,
+        titles=[service.name_id, service.name_en],
+        bodies=[
+            service.description_id,
+            service.description_en,
+            service.output_id,
+            service.output_en,
+            *(text.id for text in texts),
+            *(text.en for text in texts),
+        ],
+        updated_at=service.updated_at,
+    )
+
+
+def index_faq(session: Session, faq: ServiceFaq) -> None:
+    index(
+        session,
+        kind=SearchKind.FAQ,
+        ref_id=faq.id,
+        titles=[faq.question_id, faq.question_en],
+        bodies=[faq.answer_id, faq.answer_en],
+        updated_at=faq.updated_at,
+    )
+
+
+def index_agencies(session: Session, agencies: Iterable[Agency], everything: bool = False) -> None:
+    """Index the agencies changed since they were indexed (or, with `everything`, all)."""
+    indexed = indexed_versions(session, SearchKind.AGENCY)
+    for agency in agencies:
+        if not agency.active:
+            if agency.id in indexed:
+                unindex(session, kind=SearchKind.AGENCY, ref_id=agency.id)
+        elif everything or indexed.get(agency.id) != agency.updated_at:
+            index(
+                session,
+                kind=SearchKind.AGENCY,
+                ref_id=agency.id,
+                titles=[agency.name_id, agency.name_en],
+                bodies=[agency.description_id, agency.description_en, agency.address],
+                updated_at=agency.updated_at,
+            )
+
+
+def reindex_search(session: Session) -> int:
+    """Index every searchable item again with the current stemmers (after they changed);
+    returns how many items were indexed."""
+    announcements = list(session.exec(select(Announcement)))
+    services = list(session.exec(select(PublicService)))
+    faqs = list(session.exec(select(ServiceFaq)))
+    for announcement in announcements:
+        index_announcement(session, announcement)
+    for service in services:
+        index_service(session, service)
+    for faq in faqs:
+        index_faq(session, faq)
+    agencies = list(session.exec(select(Agency)))
+    index_agencies(session, agencies, everything=True)
+    return len(announcements) + len(services) + len(faqs) + len(agencies)
+
+
+# --- Hits as readers see them ---
+
+
+def _described(
+    session: Session, kind: SearchKind, ids: set[int]
+) -> dict[int, tuple[str | None, LocalizedText, LocalizedText]]:
+    """id -> (code, title, body) of found items of one kind."""
+    if kind == SearchKind.FAQ:
+        statement = (
+            select(ServiceFaq, PublicService.code)
+            .join(PublicService, col(PublicService.id) == ServiceFaq.service_id)
+            .where(col(ServiceFaq.id).in_(ids))
+        )
+        return {faq.id: (code, faq.question, faq.answer) for faq, code in session.exec(statement)}
+    if kind == SearchKind.ANNOUNCEMENT:
+        announcements = session.exec(select(Announcement).where(col(Announcement.id).in_(ids)))
+        return {row.id: (None, row.title, row.body) for row in announcements}
+    if kind == SearchKind.AGENCY:
+        return _coded_texts(session, Agency, ids)
+    return _coded_texts(session, PublicService, ids)
+
+
+_Coded = TypeVar("_Coded", Agency, PublicService)  # the kinds of item found by their code
+
+
+def _coded_texts(
+    session: Session, model: type[_Coded], ids: set[int]
+) -> dict[int, tuple[str | None, LocalizedText, LocalizedText]]:
+    rows = session.exec(select(model).where(col(model.id).in_(ids)))
+    return {row.id: (row.code, row.name, row.description) for row in rows}
+
+
+def search_hits(
+    session: Session, *, query: str, language: str, now: dt.datetime, limit: int
+) -> list[SearchHit]:
+    """The best matches of `query`, best first, described in `language`."""
+    found = search(session, query=query, now=now, limit=limit)
+    described: dict[tuple[SearchKind, int], tuple[str | None, LocalizedText, LocalizedText]] = {}
+    for kind in {kind for kind, _ in found}:
+        ids = {ref_id for found_kind, ref_id in found if found_kind == kind}
+        for ref_id, texts in _described(session, kind, ids).items():
+            described[(kind, ref_id)] = texts
+    hits = []
+    for kind, ref_id in found:
+        if (kind, ref_id) not in described:  # deleted since it was indexed
+            continue
+        code, title, body = described[(kind, ref_id)]
+        hits.append(
+            SearchHit(
+                kind=kind,
+                id=ref_id,
+                code=code,
+                title=title.in_language(language),
+                summary=summary(body.in_language(language)),
+            )
+        )
+    return hits

@@ -1,4 +1,5 @@
 from alembic import context
+from sqlalchemy import Connection
 
 from backend.db import make_engine
 from backend.tables import metadata
@@ -6,7 +7,7 @@ from backend.tables import metadata
 config = context.config
 
 
-def run_migrations(connection) -> None:
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -22,7 +23,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "backend.migrations.alembic_config sets it"
+    engine = make_engine(url)
     with engine.begin() as new_connection:
         run_migrations(new_connection)
     engine.dispose()

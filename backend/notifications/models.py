@@ -12,7 +12,7 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     kind: str = Field(max_length=48)  # e.g. "complaint.status_changed", "permit.issued"
     title_id: str = Field(max_length=200)

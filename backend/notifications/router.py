@@ -154,7 +154,7 @@ async def _events(stream: _Stream, settings: Settings, *, after_id: int) -> Asyn
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
 
-    def wake(*_ignored) -> None:  # called on the channel's thread
+    def wake(*_ignored: object) -> None:  # called on the channel's thread
         loop.call_soon_threadsafe(woken.set)
 
     unsubscribe = [

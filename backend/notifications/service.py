@@ -154,7 +154,7 @@ def entries_after(
     statement = (
         select(Notification)
         .where(Notification.user_id == user_id, col(Notification.id) > after_id)
-        .order_by(Notification.id)
+        .order_by(col(Notification.id))
         .limit(limit)
     )
     return list(session.exec(statement))

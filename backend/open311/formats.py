@@ -42,7 +42,7 @@ def to_xml(root: str, value: Any) -> str:
 
 
 def render(
-    value: Any, *, root: str, format: str, status: int = 200, headers: dict | None = None
+    value: Any, *, root: str, format: str, status: int = 200, headers: dict[str, Any] | None = None
 ) -> Response:
     """`value` as JSON, or as XML under `root` (a list's items get `root`'s item tag)."""
     if format == "xml":
@@ -52,7 +52,9 @@ def render(
     return Response(body, status_code=status, media_type=FORMATS[format], headers=headers)
 
 
-def errors(status: int, *descriptions: str, format: str, headers: dict | None = None) -> Response:
+def errors(
+    status: int, *descriptions: str, format: str, headers: dict[str, Any] | None = None
+) -> Response:
     """The specification's error list; `code` repeats the HTTP status."""
     items = [{"code": status, "description": text} for text in descriptions]
     return render(items, root="errors", format=format, status=status, headers=headers)

@@ -28,7 +28,7 @@ Format = Annotated[str, "json or xml"]
 Jurisdiction = Annotated[
     str | None, Query(description="Optional: this endpoint serves one jurisdiction.")
 ]
-ERROR_LIST = {
+ERROR_LIST: dict[str, Any] = {
     "description": "The GeoReport v2 error list (in XML: <errors><error>…).",
     "content": {
         "text/xml": {},
@@ -44,7 +44,7 @@ ERROR_LIST = {
         },
     },
 }
-BOTH_FORMATS = {
+BOTH_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The answer in the format the path names.",
         "content": {"text/xml": {}, "application/json": {}},
@@ -83,7 +83,7 @@ def list_services(
 ) -> Response:
     """The service list: one service per complaint category."""
 
-    def build():
+    def build() -> list[dict[str, Any]]:
         service.check_jurisdiction(session, settings, jurisdiction_id)
         return service.services(session, language=language)
 
@@ -101,7 +101,7 @@ def read_service_definition(
 ) -> Response:
     """A service's definition: the category's extra questions as attributes."""
 
-    def build():
+    def build() -> dict[str, Any]:
         service.check_jurisdiction(session, settings, jurisdiction_id)
         return service.service_definition(session, code=service_code, language=language)
 
@@ -134,7 +134,7 @@ def list_requests(
         "status": status,
     }
 
-    def build():
+    def build() -> list[dict[str, Any]]:
         service.check_jurisdiction(session, settings, jurisdiction_id)
         found = service.find_requests(session, params={k: v for k, v in params.items() if v})
         return service.request_views(session, found, settings=settings, language=language)
@@ -155,7 +155,7 @@ def read_request(
 ) -> Response:
     """One service request, as a list of one (as the specification has it)."""
 
-    def build():
+    def build() -> list[dict[str, Any]]:
         service.check_jurisdiction(session, settings, jurisdiction_id)
         found = service.get_request(session, request_id=service_request_id)
         return service.request_views(session, [found], settings=settings, language=language)
@@ -189,7 +189,7 @@ POST_BODY = {
 
 def _file(
     session: Session, settings: Settings, request: Request, form: RequestForm, language: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     client = clients.client_by_api_key(session, api_key=form.get("api_key") or "")
     if client is None or Scope.OPEN311 not in client.scopes:
         raise Open311Error(
@@ -199,7 +199,7 @@ def _file(
     try:
         clients.record_use(session, client=client, method=request.method, path=request.url.path)
     except TooManyRequests as limited:
-        raise Open311Error(429, limited.detail, headers=limited.headers) from None
+        raise Open311Error(429, str(limited), headers=limited.headers) from None
     filed = service.file_request(session, client=client, form=form, language=language)
     session.commit()
     return filed

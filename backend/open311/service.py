@@ -12,12 +12,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
+from starlette.datastructures import UploadFile
 
 from backend.accounts.models import User
 from backend.clients.models import ApiClient, ComplaintChannel
@@ -61,7 +63,9 @@ YES_NO = {"true": ("Ya", "Yes"), "false": ("Tidak", "No")}
 class Open311Error(Exception):
     """An answer from the specification's error list: 400, 403 or 404 and what went wrong."""
 
-    def __init__(self, status: int, *descriptions: str, headers: dict | None = None) -> None:
+    def __init__(
+        self, status: int, *descriptions: str, headers: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(descriptions)
         self.status = status
         self.descriptions = descriptions
@@ -84,7 +88,7 @@ def check_jurisdiction(session: Session, settings: Settings, jurisdiction_id: st
 # --- Discovery and services -------------------------------------------------------------------
 
 
-def discovery(session: Session, settings: Settings) -> dict:
+def discovery(session: Session, settings: Settings) -> dict[str, Any]:
     region = current_region(session)
     changeset = _w3(region.loaded_at, region)
     return {
@@ -104,7 +108,7 @@ def discovery(session: Session, settings: Settings) -> dict:
     }
 
 
-def services(session: Session, *, language: str) -> list[dict]:
+def services(session: Session, *, language: str) -> list[dict[str, Any]]:
     items = []
     for category in list_categories(session):
         agency = category.agency
@@ -127,7 +131,7 @@ def _category(session: Session, code: str | None) -> ComplaintCategory:
         raise Open311Error(400, "service_code was not provided")
     category = session.scalar(
         select(ComplaintCategory).where(
-            ComplaintCategory.code == code, col(ComplaintCategory.active)
+            col(ComplaintCategory.code) == code, col(ComplaintCategory.active)
         )
     )
     if category is None:
@@ -135,7 +139,7 @@ def _category(session: Session, code: str | None) -> ComplaintCategory:
     return category
 
 
-def _attribute(field: FormField, order: int, language: str) -> dict:
+def _attribute(field: FormField, order: int, language: str) -> dict[str, Any]:
     if field.type == FieldType.BOOLEAN:
         values = [{"key": key, "name": _pick(names, language)} for key, names in YES_NO.items()]
     else:
@@ -157,7 +161,7 @@ def _attribute(field: FormField, order: int, language: str) -> dict:
     return attribute
 
 
-def service_definition(session: Session, *, code: str, language: str) -> dict:
+def service_definition(session: Session, *, code: str, language: str) -> dict[str, Any]:
     category = _category(session, code)
     return {
         "service_code": category.code,
@@ -179,7 +183,7 @@ class RequestForm:
     attributes: dict[str, str | list[str]]
 
     @classmethod
-    def parse(cls, items: Iterable[tuple[str, str]]) -> "RequestForm":
+    def parse(cls, items: Iterable[tuple[str, str | UploadFile]]) -> "RequestForm":
         fields: dict[str, str] = {}
         attributes: dict[str, str | list[str]] = {}
         for name, value in items:
@@ -246,7 +250,7 @@ _CONTACT_LIMITS = {
 
 def file_request(
     session: Session, *, client: ApiClient, form: RequestForm, language: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     category = _category(session, form.get("service_code"))
     if form.get("lat") is None or form.get("long") is None:
         raise Open311Error(
@@ -295,13 +299,13 @@ def file_request(
         raise Open311Error(
             400, *(f"{name.removeprefix('submitter_')} is too long" for name in too_long)
         )
-    reporter = session.get(User, client.channel_user_id)
+    reporter = session.get_one(User, client.channel_user_id)
     try:
         complaint = complaints.file_complaint(session, reporter=reporter, data=data)
     except Problem as problem:
         raise Open311Error(400, *_problem_descriptions(problem)) from None
     record_channel(session, complaint=complaint, client=client, via="open311", **contact)
-    agency = session.get(Agency, complaint.agency_id)
+    agency = session.get_one(Agency, complaint.agency_id)
     notice = _pick(
         (
             f"Diterima sebagai {complaint.tracking_number} dan diteruskan ke {agency.name_id}.",
@@ -335,8 +339,8 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _visible():
-    return (~col(Complaint.confidential), Complaint.status != ComplaintStatus.REJECTED)
+def _visible() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (~col(Complaint.confidential), col(Complaint.status) != ComplaintStatus.REJECTED)
 
 
 def find_requests(
@@ -348,19 +352,26 @@ def find_requests(
     if ids := _split(params.get("service_request_id")):
         numbers = [int(i) for i in ids if i.isdigit() and 0 < int(i) <= INTEGER_MAX]
         statement = statement.where(col(Complaint.id).in_(numbers))
-        return list(session.scalars(statement.order_by(Complaint.id.desc()).limit(MAX_REQUESTS)))
+        return list(
+            session.scalars(statement.order_by(col(Complaint.id).desc()).limit(MAX_REQUESTS))
+        )
     if codes := _split(params.get("service_code")):
-        category_ids = select(ComplaintCategory.id).where(col(ComplaintCategory.code).in_(codes))
+        category_ids = select(col(ComplaintCategory.id)).where(
+            col(ComplaintCategory.code).in_(codes)
+        )
         statement = statement.where(col(Complaint.category_id).in_(category_ids))
     start = _parse_w3("start_date", params["start_date"]) if params.get("start_date") else None
     end = _parse_w3("end_date", params["end_date"]) if params.get("end_date") else None
     if start and end and end - start > MAX_SPAN:
         raise Open311Error(400, "start_date and end_date may not span more than 90 days")
-    if start is None and end is None:
-        end = now or utcnow()
-    start = start or end - MAX_SPAN
-    end = end or start + MAX_SPAN
-    statement = statement.where(Complaint.created_at >= start, Complaint.created_at <= end)
+    if start is None:
+        end = end or now or utcnow()
+        start = end - MAX_SPAN
+    elif end is None:
+        end = start + MAX_SPAN
+    statement = statement.where(
+        col(Complaint.created_at) >= start, col(Complaint.created_at) <= end
+    )
     statuses = _split(params.get("status"))
     if any(status not in ("open", "closed") for status in statuses):
         raise Open311Error(400, "status must be open or closed (comma-separated)")
@@ -368,7 +379,7 @@ def find_requests(
         statement = statement.where(col(Complaint.status).in_(OPEN_STATUSES))
     elif set(statuses) == {"closed"}:
         statement = statement.where(col(Complaint.status).not_in(OPEN_STATUSES))
-    statement = statement.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+    statement = statement.order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
     return list(session.scalars(statement.limit(MAX_REQUESTS)))
 
 
@@ -376,7 +387,7 @@ def get_request(session: Session, *, request_id: str) -> Complaint:
     complaint = None
     if request_id.isdigit() and 0 < int(request_id) <= INTEGER_MAX:
         complaint = session.scalar(
-            select(Complaint).where(Complaint.id == int(request_id), *_visible())
+            select(Complaint).where(col(Complaint.id) == int(request_id), *_visible())
         )
     if complaint is None:
         raise Open311Error(404, f"service_request_id {request_id!r} was not found")
@@ -386,14 +397,14 @@ def get_request(session: Session, *, request_id: str) -> Complaint:
 def _status_notes(session: Session, ids: list[int]) -> dict[int, str]:
     """The latest public note of the agency on each complaint (replies, resolutions ...)."""
     rows = session.execute(
-        select(ComplaintEvent.complaint_id, ComplaintEvent.note)
+        select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.note))
         .where(
             col(ComplaintEvent.complaint_id).in_(ids),
             col(ComplaintEvent.public),
             col(ComplaintEvent.note).is_not(None),
             col(ComplaintEvent.actor_role).in_([str(role) for role in STAFF_ROLES]),
         )
-        .order_by(ComplaintEvent.id)
+        .order_by(col(ComplaintEvent.id))
     )
     return {complaint_id: note for complaint_id, note in rows}
 
@@ -402,7 +413,7 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
     urls = {
         complaint_id: url
         for complaint_id, url in session.execute(
-            select(ComplaintChannel.complaint_id, ComplaintChannel.media_url).where(
+            select(col(ComplaintChannel.complaint_id), col(ComplaintChannel.media_url)).where(
                 col(ComplaintChannel.complaint_id).in_(ids),
                 col(ComplaintChannel.media_url).is_not(None),
             )
@@ -410,9 +421,9 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
     }
     base = settings.public_origin
     photos = session.execute(
-        select(ComplaintPhoto.complaint_id, ComplaintPhoto.id)
+        select(col(ComplaintPhoto.complaint_id), col(ComplaintPhoto.id))
         .where(col(ComplaintPhoto.complaint_id).in_(ids), ~col(ComplaintPhoto.from_staff))
-        .order_by(ComplaintPhoto.id.desc())
+        .order_by(col(ComplaintPhoto.id).desc())
     )
     for complaint_id, photo_id in photos:  # the first photo wins (oldest, written last)
         urls[complaint_id] = f"{base}/api/v1/complaints/{complaint_id}/photos/{photo_id}"
@@ -421,7 +432,7 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
 
 def request_views(
     session: Session, complaints_found: list[Complaint], *, settings: Settings, language: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     region = current_region(session)
     zone = ZoneInfo(region.time_zone)
     ids = [c.id for c in complaints_found]

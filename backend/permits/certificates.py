@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import qrcode
+from qrcode.image.pil import PilImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -91,7 +92,7 @@ def qr_png(payload: str) -> bytes:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4)
     code.add_data(payload)
     buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
+    code.make_image(image_factory=PilImage).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -15,7 +15,7 @@ from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version, public_origin
 from backend.errors import NotFound, bilingual, preferred_language
-from backend.permits import service
+from backend.permits import queries
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
 from backend.permits.signing import CityKey, city_key
@@ -28,7 +28,7 @@ def get_visible_application(
     application_id: RowId, user: CurrentUser, session: SessionDep
 ) -> PermitApplication:
     application = session.get(PermitApplication, application_id)
-    if application is None or not service.can_see(user, application):
+    if application is None or not queries.can_see(user, application):
         raise NotFound("There is no application with this id.")
     return application
 

@@ -20,13 +20,15 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from backend.db import UTCDateTime, utcnow
 from shared.permits import PermitStatus
 
 
-def _json_column(nullable: bool = False) -> Column:
+def _json_column(nullable: bool = False) -> Column[Any]:
     return Column(JSON, nullable=nullable)
 
 
@@ -40,7 +42,7 @@ class PermitApplication(SQLModel, table=True):
         Index("ix_permit_application_queue", "agency_id", "step_role", "due_on", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     registration_number: str = Field(max_length=32, unique=True)  # IZN-2026-000045
     permit_type_id: int = Field(foreign_key="permit_type.id", index=True)
     # Copied from the permit type when the draft is made, so a later change to the region pack
@@ -98,7 +100,7 @@ class PermitDocument(SQLModel, table=True):
     __tablename__ = "permit_document"
     __table_args__ = (UniqueConstraint("application_id", "kind"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="permit_application.id", index=True)
     kind: str = Field(max_length=64)  # the permit type's document code
     file_key: str = Field(max_length=64)
@@ -118,7 +120,7 @@ class PermitEvent(SQLModel, table=True):
 
     __tablename__ = "permit_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="permit_application.id", index=True)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")  # None: the system
     actor_role: str = Field(max_length=16)
@@ -134,7 +136,9 @@ class PermitEvent(SQLModel, table=True):
 
 @event.listens_for(PermitEvent, "before_update")
 @event.listens_for(PermitEvent, "before_delete")
-def _refuse_to_rewrite_history(mapper, connection, target: PermitEvent) -> None:
+def _refuse_to_rewrite_history(
+    _mapper: Mapper[Any], _connection: Connection, target: PermitEvent
+) -> None:
     raise RuntimeError("the permit audit trail is append-only")
 
 
@@ -143,7 +147,7 @@ class PermitVerification(SQLModel, table=True):
 
     __tablename__ = "permit_verification"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     application_id: int | None = Field(
         default=None, foreign_key="permit_application.id", index=True
     )

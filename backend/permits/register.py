@@ -11,11 +11,12 @@ from sqlmodel import Session, col, select
 
 from backend.db import utcnow
 from backend.pagination import after_cursor, page_of
-from backend.permits import service
 from backend.permits.certificates import verification_url
 from backend.permits.models import PermitApplication
+from backend.permits.queries import effective_status, local_today
 from backend.permits.schemas import RegisterEntry
 from backend.region.models import PermitType
+from backend.region.pack import FieldType
 from shared.permits import BLDS_STATUS
 from shared.workdays import to_local_date
 
@@ -30,7 +31,7 @@ def register_page(
     now: dt.datetime | None = None,
 ) -> tuple[list[RegisterEntry], str | None]:
     """Permits ever issued for public types (expired and revoked included), newest first."""
-    region, today = service.local_today(session, now or utcnow())
+    region, today = local_today(session, now or utcnow())
     statement = (
         select(PermitApplication, PermitType)
         .join(PermitType, col(PermitType.id) == PermitApplication.permit_type_id)
@@ -43,8 +44,10 @@ def register_page(
     rows, next_cursor = page_of(fetched, limit=limit, key=lambda row: [row[0].id])
     entries = []
     for application, permit_type in rows:
-        status = service.effective_status(application, today)
-        location = service.first_coordinates(permit_type, application) or {}
+        status = effective_status(application, today)
+        location = first_coordinates(permit_type, application) or {}
+        # Only issued permits are listed: each was submitted, issued and given its code.
+        assert application.submitted_at and application.issued_at and application.verification_code
         entries.append(
             RegisterEntry(
                 permit_num=application.permit_number,
@@ -63,3 +66,13 @@ def register_page(
             )
         )
     return entries, next_cursor
+
+
+def first_coordinates(
+    permit_type: PermitType, application: PermitApplication
+) -> dict[str, float] | None:
+    """The answer to the form's first location field, if the form has one and it is answered."""
+    for field in permit_type.form_fields():
+        if field.type == FieldType.COORDINATES:
+            return application.answers.get(field.code)
+    return None

@@ -1,11 +1,11 @@
 """The permits API: applying, reviewing, paying and issuing; public verification and register.
 
-Routes are thin: load what the caller may see (`VisibleApplication`), call the service, commit,
-and answer with the application as the caller sees it.
+Routes are thin: load what the caller may see (`VisibleApplication`), call `drafting`,
+`workflow` or `payment`, commit, and answer with the application as the caller sees it.
 """
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
@@ -22,7 +22,7 @@ from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
-from backend.permits import service
+from backend.permits import drafting, payment, queries, workflow
 from backend.permits.dependencies import (
     ApplicationToActOn,
     CityKeyDep,
@@ -72,7 +72,7 @@ MEGABYTE = 1024 * 1024
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 # Actions that may issue a permit also need the city's signing key (503 when it is missing).
 ISSUING_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
-FILE_CONTENT = {"application/pdf": {}, "image/jpeg": {}}
+FILE_CONTENT: dict[str, dict[str, Any]] = {"application/pdf": {}, "image/jpeg": {}}
 
 
 def _detail(
@@ -111,7 +111,7 @@ def create_application(
     """Start a draft for a permit type; answers may be partial but must be valid."""
 
     def create() -> ApplicationDetail:
-        application = service.create_draft(
+        application = drafting.create_draft(
             session,
             applicant=user,
             permit_type_code=data.permit_type,
@@ -147,7 +147,7 @@ async def list_applications(
     base_url = public_origin(request)
 
     def page(session: Session) -> Response:
-        applications, next_cursor = service.list_applications(
+        applications, next_cursor = queries.list_applications(
             session, user=user, status=status_filter, cursor=cursor, limit=limit
         )
         views = ApplicationViews(session, base_url=base_url)
@@ -184,7 +184,7 @@ def update_application(
     language: Language,
 ) -> ApplicationDetail:
     """Change answers of a draft, or the fields the reviewer asked about."""
-    service.update_answers(
+    drafting.update_answers(
         session, application=application, user=user, changes=changes.answers, language=language
     )
     return _commit_and_show(request, session, application, user)
@@ -199,7 +199,7 @@ def delete_application(
     application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> None:
     """Delete a draft (a submitted application is withdrawn instead)."""
-    service.delete_draft(session, application=application, user=user)
+    drafting.delete_draft(session, application=application, user=user)
     session.commit()
 
 
@@ -223,7 +223,7 @@ async def upload_document(
     """Upload (or replace) the document of one kind: a PDF or a photo, checked by content."""
     document_kind = await run_in_threadpool(
         partial(
-            service.document_kind_for_upload,
+            drafting.document_kind_for_upload,
             session,
             application=application,
             user=user,
@@ -235,7 +235,7 @@ async def upload_document(
 
     def check_and_save() -> DocumentView:
         document = process_document(data, accepted=set(document_kind.media_types))
-        row = service.save_document(
+        row = drafting.save_document(
             session,
             application=application,
             kind=kind,
@@ -258,7 +258,7 @@ def download_document(
     document_id: RowId, application: VisibleApplication, session: SessionDep, store: FileStoreDep
 ) -> Response:
     """The uploaded file, as stored after checking (photos re-encoded without EXIF)."""
-    document = service.get_document(session, application=application, document_id=document_id)
+    document = queries.get_document(session, application=application, document_id=document_id)
     # A download, never opened in the API's origin; named by its kind, not the uploader's name.
     extension = "pdf" if document.media_type == "application/pdf" else "jpg"
     return Response(
@@ -276,8 +276,8 @@ def download_document(
 def delete_document(
     document_id: RowId, application: VisibleApplication, user: CurrentUser, session: SessionDep
 ) -> None:
-    document = service.get_document(session, application=application, document_id=document_id)
-    service.delete_document(session, application=application, user=user, document=document)
+    document = queries.get_document(session, application=application, document_id=document_id)
+    drafting.delete_document(session, application=application, user=user, document=document)
     session.commit()
 
 
@@ -297,7 +297,7 @@ def submit_application(
     """Submit a complete draft; a 422 names every missing answer and document."""
 
     def submit() -> ApplicationDetail:
-        service.submit(session, application=application, user=user, language=language)
+        workflow.submit(session, application=application, user=user, language=language)
         return _detail(request, session, application, user)
 
     return run_once(
@@ -324,7 +324,7 @@ def resubmit_application(
     language: Language,
 ) -> ApplicationDetail:
     """Send back the application with what the reviewer asked for; the clock resumes."""
-    service.resubmit(session, application=application, user=user, language=language)
+    workflow.resubmit(session, application=application, user=user, language=language)
     return _commit_and_show(request, session, application, user)
 
 
@@ -336,7 +336,7 @@ def resubmit_application(
 def withdraw_application(
     request: Request, application: ApplicationToActOn, user: CurrentUser, session: SessionDep
 ) -> ApplicationDetail:
-    service.withdraw(session, application=application, user=user)
+    workflow.withdraw(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
 
 
@@ -357,7 +357,9 @@ def renew_permit(
     """A new draft for a renewable permit, prefilled with the old permit's answers."""
 
     def create() -> ApplicationDetail:
-        renewal = service.renew(session, application=application, applicant=user, language=language)
+        renewal = drafting.renew(
+            session, application=application, applicant=user, language=language
+        )
         return _detail(request, session, renewal, user)
 
     return run_once(
@@ -381,7 +383,7 @@ def add_comment(
     data: CommentCreate, application: VisibleApplication, user: CurrentUser, session: SessionDep
 ) -> EventView:
     """A message to the applicant (or, from staff, an internal note) in the audit trail."""
-    event = service.comment(
+    event = workflow.comment(
         session, application=application, user=user, text=data.text, internal=data.internal
     )
     session.commit()
@@ -478,7 +480,7 @@ def review_queue(
     cursor: Cursor = None,
 ) -> Page[ApplicationSummary]:
     """Applications waiting on a step for the caller's role in their agency, by due date."""
-    applications, next_cursor = service.review_queue(session, user=user, cursor=cursor, limit=limit)
+    applications, next_cursor = queries.review_queue(session, user=user, cursor=cursor, limit=limit)
     views = ApplicationViews(session, base_url=public_origin(request))
     return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
 
@@ -493,7 +495,7 @@ def claim_application(
 ) -> ApplicationDetail:
     """Take the current step (starting the review of a newly submitted application). A step a
     colleague holds is a 409 `step_not_held`: a supervisor reassigns it or takes it over."""
-    service.claim(session, application=application, user=user)
+    workflow.claim(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
 
 
@@ -507,7 +509,7 @@ def take_over_application(
 ) -> ApplicationDetail:
     """Supervisors: take the current step out of whoever holds it, to decide it yourself
     (whatever role the step names). Recorded in the audit trail with the previous holder."""
-    service.take_over(session, application=application, user=user)
+    workflow.take_over(session, application=application, user=user)
     return _commit_and_show(request, session, application, user)
 
 
@@ -524,7 +526,7 @@ def assign_application(
     session: SessionDep,
 ) -> ApplicationDetail:
     """Hand the application to a colleague (supervisors)."""
-    service.assign(session, application=application, user=user, assignee_id=data.assignee_id)
+    workflow.assign(session, application=application, user=user, assignee_id=data.assignee_id)
     return _commit_and_show(request, session, application, user)
 
 
@@ -545,7 +547,7 @@ def approve_step(
 
     Only who holds the step (claimed, assigned, or a supervisor who took it over) approves it:
     anyone else gets 409 `step_not_held`. Send `If-Match` with the version you saw."""
-    service.approve(session, application=application, user=user, note=data.note, issuer=issuer)
+    workflow.approve(session, application=application, user=user, note=data.note, issuer=issuer)
     return _commit_and_show(request, session, application, user)
 
 
@@ -562,7 +564,7 @@ def request_information(
     session: SessionDep,
 ) -> ApplicationDetail:
     """Ask the applicant for the fields and documents named; the clock pauses."""
-    service.request_information(
+    workflow.request_information(
         session,
         application=application,
         user=user,
@@ -585,7 +587,7 @@ def reject_application(
     user: StaffUser,
     session: SessionDep,
 ) -> ApplicationDetail:
-    service.reject(session, application=application, user=user, reasons=data.reasons)
+    workflow.reject(session, application=application, user=user, reasons=data.reasons)
     return _commit_and_show(request, session, application, user)
 
 
@@ -603,7 +605,7 @@ def record_payment(
     issuer: IssuerDep,
 ) -> ApplicationDetail:
     """Record the fee paid (receipt, amount, date); this issues the permit."""
-    service.record_payment(
+    payment.record_payment(
         session,
         application=application,
         user=user,
@@ -628,7 +630,7 @@ def revoke_permit(
     session: SessionDep,
 ) -> ApplicationDetail:
     """Revoke an issued permit (supervisors), with the reason shown to the holder."""
-    service.revoke(session, application=application, user=user, reason=data.reason)
+    workflow.revoke(session, application=application, user=user, reason=data.reason)
     return _commit_and_show(request, session, application, user)
 
 

@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_pascal
 
 from backend.db import BIGINT_MAX, RowId
 from backend.region.pack import LocalizedText
+from shared.limits import RECEIPT_NUMBER_MAX_LENGTH
 from shared.permits import PermitStatus
 from shared.roles import Role
 
@@ -64,7 +65,7 @@ class Rejection(BaseModel):
 
 
 class PaymentRecord(BaseModel):
-    receipt_number: str = Field(min_length=1, max_length=64)
+    receipt_number: str = Field(min_length=1, max_length=RECEIPT_NUMBER_MAX_LENGTH)
     amount: int = Field(
         gt=0, le=BIGINT_MAX, description="Rupiah paid; must equal the amount billed"
     )

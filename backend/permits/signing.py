@@ -174,6 +174,8 @@ def rotate(settings: Settings) -> tuple[str | None, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = _new_private_pem()
     _replace_file(path, pem, 0o600)
-    new_kid = _public_jwk(serialization.load_pem_private_key(pem, password=None))["kid"]
+    new_key = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(new_key, ec.EllipticCurvePrivateKey)  # as _new_private_pem makes it
+    new_kid = _public_jwk(new_key)["kid"]
     logger.warning("rotated the certificate signing key: %s -> %s", old_kid, new_kid)
     return old_kid, new_kid

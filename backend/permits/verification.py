@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.db import utcnow
-from backend.permits import service
+from backend.permits import queries
 from backend.permits.certificates import date_id
 from backend.permits.models import PermitApplication, PermitVerification
 from backend.permits.schemas import VerificationView
@@ -43,14 +43,14 @@ def verify(
 ) -> VerificationView | None:
     """What the permit with this code is now (None: no such permit), logging the look-up."""
     now = now or utcnow()
-    region, today = service.local_today(session, now)
+    region, today = queries.local_today(session, now)
     application = None
     if len(code) <= MAX_CODE_LENGTH:
         application = session.exec(
             select(PermitApplication).where(PermitApplication.verification_code == code)
         ).first()
     outcome = (
-        _OUTCOMES.get(service.effective_status(application, today), UNKNOWN)
+        _OUTCOMES.get(queries.effective_status(application, today), UNKNOWN)
         if application
         else UNKNOWN
     )
@@ -66,17 +66,18 @@ def verify(
         )
     )
     session.flush()
-    if outcome == UNKNOWN:
+    if application is None or outcome == UNKNOWN:
         return None
-    permit_type = service.permit_type_of(session, application)
+    assert application.issued_at is not None  # every permit with a verification code was issued
+    permit_type = queries.permit_type_of(session, application)
     return VerificationView(
         code=code,
         result=outcome,
         valid=outcome == "valid",
         permit_number=application.permit_number,
         permit_type=permit_type.name,
-        agency=session.get(Agency, application.agency_id).name,
-        holder_name=session.get(User, application.applicant_id).full_name,
+        agency=session.get_one(Agency, application.agency_id).name,
+        holder_name=session.get_one(User, application.applicant_id).full_name,
         issued_on=to_local_date(application.issued_at, region.time_zone),
         valid_from=application.valid_from,
         valid_until=application.valid_until,

@@ -1,7 +1,7 @@
-"""The API's views of applications, built for one request from rows the service loaded.
+"""The API's views of applications, built for one request from rows already loaded.
 
 One `ApplicationViews` per request reads the region's calendar and the catalogue once, however
-many applications a page shows. Statuses are effective ones (see `service.effective_status`).
+many applications a page shows. Statuses are effective ones (see `queries.effective_status`).
 """
 
 import datetime as dt
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.db import utcnow
-from backend.permits import deadlines, service
+from backend.permits import deadlines, queries
 from backend.permits.certificates import verification_url
 from backend.permits.models import PermitApplication, PermitDocument
 from backend.permits.schemas import (
@@ -55,13 +55,13 @@ class ApplicationViews:
     def __init__(self, session: Session, *, base_url: str, now: dt.datetime | None = None) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
-        self.region, self.today = service.local_today(session, now or utcnow())
+        self.region, self.today = queries.local_today(session, now or utcnow())
         self.calendar = deadlines.calendar_around(session, self.today)
         self.permit_types = {t.id: t for t in session.exec(select(PermitType))}
         self.agency_codes = {a.id: a.code for a in session.exec(select(Agency))}
 
     def _steps(self, application: PermitApplication, permit_type: PermitType) -> list[StepView]:
-        status = service.effective_status(application, self.today)
+        status = queries.effective_status(application, self.today)
         views = []
         for index, step in enumerate(permit_type.review_steps()):
             if index < application.step_index or status in PAST_REVIEW:
@@ -92,7 +92,7 @@ class ApplicationViews:
 
     def summary(self, application: PermitApplication) -> ApplicationSummary:
         permit_type = self.permit_types[application.permit_type_id]
-        status = service.effective_status(application, self.today)
+        status = queries.effective_status(application, self.today)
         current = next(
             (s for s in self._steps(application, permit_type) if s.state == "current"), None
         )
@@ -118,7 +118,7 @@ class ApplicationViews:
         session = self.session
         permit_type = self.permit_types[application.permit_type_id]
         kinds = {kind.code: kind for kind in permit_type.document_kinds()}
-        events = service.events_of(session, application, public_only=viewer.role == Role.RESIDENT)
+        events = queries.events_of(session, application, public_only=viewer.role == Role.RESIDENT)
         actor_ids = {event.actor_id for event in events} | {application.applicant_id}
         names = dict(
             session.exec(select(User.id, User.full_name).where(col(User.id).in_(actor_ids))).all()
@@ -154,7 +154,7 @@ class ApplicationViews:
             ),
             documents=[
                 document_view(document, kinds[document.kind])
-                for document in service.documents_of(session, application)
+                for document in queries.documents_of(session, application)
                 if document.kind in kinds  # a kind the region pack has since dropped
             ],
             timeline=[
@@ -165,7 +165,7 @@ class ApplicationViews:
                     to_status=event.to_status,
                     step_code=event.step_code,
                     actor_role=event.actor_role,
-                    actor_name=names.get(event.actor_id),
+                    actor_name=names.get(event.actor_id) if event.actor_id else None,
                     note=event.note,
                     public=event.public,
                     details=event.details,
@@ -189,7 +189,8 @@ class ApplicationViews:
         )
 
     def _permit(self, application: PermitApplication) -> PermitView | None:
-        if application.permit_number is None:
+        # A permit number, issue time and verification code are given together when it is issued.
+        if application.permit_number is None or application.verification_code is None:
             return None
         return PermitView(
             permit_number=application.permit_number,

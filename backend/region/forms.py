@@ -18,10 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from backend.errors import FieldError, Unprocessable
 from backend.region.pack import FieldType, FormField, LocalizedText
 from shared.errors import ErrorCode
+from shared.limits import DEFAULT_TEXT_MAX_LENGTH
 from shared.validators import InvalidValue, normalize_phone, validate_coordinates, validate_nik
-
-# Caps for text answers when the pack sets no max_length, so no answer is unbounded.
-DEFAULT_MAX_LENGTH = {FieldType.TEXT: 500, FieldType.TEXTAREA: 5000}
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ def _check_range(field: FormField, value: float) -> None:
 
 def _check_length(field: FormField, length: int, unit_id: str, unit_en: str) -> None:
     rules = field.validation
-    max_length = rules.max_length or DEFAULT_MAX_LENGTH.get(field.type)
+    max_length = rules.max_length or DEFAULT_TEXT_MAX_LENGTH.get(field.type)
     if rules.min_length is not None and length < rules.min_length:
         n = rules.min_length
         raise _invalid(f"Minimal {n} {unit_id}.", f"At least {n} {unit_en}.")

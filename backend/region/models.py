@@ -37,7 +37,7 @@ class Bilingual:
         return None if text_id is None else LocalizedText(id=text_id, en=text_en)
 
 
-def _json_column() -> Column:
+def _json_column() -> Column[Any]:
     return Column(JSON, nullable=False)
 
 
@@ -51,7 +51,7 @@ class Region(SQLModel, table=True):
 
     __tablename__ = "region"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
     name_id: str
     name_en: str
@@ -64,7 +64,7 @@ class Region(SQLModel, table=True):
     reopen_window_days: int
     verify_working_days: int
     follow_up_working_days: int
-    map_tiles: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    map_tiles: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     pack_version: str = Field(max_length=40)
     format_version: int
     loaded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -81,7 +81,7 @@ class Agency(SQLModel, table=True):
 
     __tablename__ = "agency"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
     name_id: str
     name_en: str
@@ -101,7 +101,7 @@ class Agency(SQLModel, table=True):
 class ComplaintCategory(SQLModel, table=True):
     __tablename__ = "complaint_category"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
     name_id: str
     name_en: str
@@ -128,7 +128,7 @@ class ComplaintCategory(SQLModel, table=True):
 class PermitType(SQLModel, table=True):
     __tablename__ = "permit_type"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
     name_id: str
     name_en: str
@@ -174,7 +174,7 @@ class HolidayOverride(SQLModel, table=True):
 
     __tablename__ = "holiday_override"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     date: dt.date = Field(unique=True, index=True)
     name_id: str
     name_en: str
@@ -189,7 +189,7 @@ class InfoPage(SQLModel, table=True):
 
     __tablename__ = "info_page"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     slug: str = Field(max_length=64, unique=True, index=True)
     title_id: str
     title_en: str

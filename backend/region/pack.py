@@ -536,7 +536,7 @@ def parse_pack(data: Any, *, source: str = "<data>") -> RegionPack:
 class _PackLoader(yaml.SafeLoader):
     """YAML's safe loader, except that a repeated key is an error instead of a silent overwrite."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         first_line: dict[Hashable, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":

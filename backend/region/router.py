@@ -3,7 +3,10 @@
 Only active entries are listed, and an unknown or deactivated code is a 404 problem.
 """
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from backend.errors import error_responses
@@ -29,7 +32,7 @@ CATALOGUE_TABLES = frozenset(
 )
 
 
-async def _catalogue(request: Request, build) -> Response:
+async def _catalogue(request: Request, build: Callable[[Session], BaseModel]) -> Response:
     return await cached_public_response(
         request, build, tables=CATALOGUE_TABLES, max_age=PUBLIC_MAX_AGE
     )

@@ -11,6 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, SQLModel, col, select
 
@@ -108,7 +109,7 @@ def _sync(
         if retire == "delete":
             session.delete(row)
             changes.deleted += 1
-        elif row.active:
+        elif row.active:  # type: ignore[attr-defined]  # the models retired this way have it
             row.active = False
             row.updated_at = now
             changes.deactivated += 1
@@ -118,7 +119,7 @@ def _sync(
 
 def _load_region(session: Session, pack: RegionPack) -> Changes:
     spec = pack.region
-    values = {
+    values: dict[str, Any] = {
         **_texts("name", spec.name),
         "time_zone": spec.time_zone,
         "languages": list(spec.languages),
@@ -262,14 +263,14 @@ def load_pack(session: Session, *, pack: RegionPack) -> LoadReport:
 # --- Reading the catalogue ---
 
 
-def get_region(session: Session) -> Region:
-    region = session.exec(select(Region)).first()
+def get_region(session: OrmSession) -> Region:
+    region = session.scalars(select(Region)).first()
     if region is None:
         raise NotFound("No region pack has been loaded yet.")
     return region
 
 
-def current_region(session: Session) -> Region:
+def current_region(session: OrmSession) -> Region:
     """The region row, shared read-only between requests (detached from any session).
 
     Every request reads it and only a region pack load changes it: kept in the microcache,
@@ -285,7 +286,9 @@ def current_region(session: Session) -> Region:
 
 
 def list_agencies(session: Session) -> list[Agency]:
-    statement = select(Agency).where(col(Agency.active)).order_by(Agency.position, Agency.id)
+    statement = (
+        select(Agency).where(col(Agency.active)).order_by(col(Agency.position), col(Agency.id))
+    )
     return list(session.exec(statement))
 
 
@@ -300,8 +303,9 @@ def list_categories(session: Session) -> list[ComplaintCategory]:
     statement = (
         select(ComplaintCategory)
         .where(col(ComplaintCategory.active))
-        .options(selectinload(ComplaintCategory.agency))
-        .order_by(ComplaintCategory.position, ComplaintCategory.id)
+        # SQLModel types a relationship as its target; on the class it is the ORM attribute.
+        .options(selectinload(ComplaintCategory.agency))  # type: ignore[arg-type]
+        .order_by(col(ComplaintCategory.position), col(ComplaintCategory.id))
     )
     return list(session.exec(statement))
 
@@ -320,8 +324,8 @@ def list_permit_types(session: Session) -> list[PermitType]:
     statement = (
         select(PermitType)
         .where(col(PermitType.active))
-        .options(selectinload(PermitType.agency))
-        .order_by(PermitType.position, PermitType.id)
+        .options(selectinload(PermitType.agency))  # type: ignore[arg-type]  # as for categories
+        .order_by(col(PermitType.position), col(PermitType.id))
     )
     return list(session.exec(statement))
 

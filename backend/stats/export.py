@@ -18,13 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from backend.complaints.models import Complaint
 from backend.permits.models import PermitApplication
-from backend.permits.service import effective_status
+from backend.permits.queries import effective_status
 from backend.region.models import Agency, ComplaintCategory, PermitType
 from backend.stats.sql import Sql
 from shared.complaints import OPEN_STATUSES, ComplaintStatus
@@ -80,7 +81,7 @@ PERMITS = Dataset(
 )
 
 
-def _complaints_in(since: dt.datetime, until: dt.datetime) -> list:
+def _complaints_in(since: dt.datetime, until: dt.datetime) -> list[SQLColumnExpression[bool]]:
     return [
         col(Complaint.created_at) >= since,
         col(Complaint.created_at) < until,
@@ -88,7 +89,7 @@ def _complaints_in(since: dt.datetime, until: dt.datetime) -> list:
     ]
 
 
-def _permits_in(since: dt.datetime, until: dt.datetime) -> list:
+def _permits_in(since: dt.datetime, until: dt.datetime) -> list[SQLColumnExpression[bool]]:
     return [
         col(PermitApplication.issued_at) >= since,
         col(PermitApplication.issued_at) < until,
@@ -106,6 +107,7 @@ def version(
 ) -> str:
     """A weak entity tag: it changes when a row of the period is added or changed (or, for
     complaints, reads as closed since its reopen window passed)."""
+    statement: Select[*tuple[Any, ...]]
     if dataset is COMPLAINTS:
         closed = func.sum(case((complaint_status == ComplaintStatus.CLOSED, 1), else_=0))
         statement = select(func.count(), func.max(Complaint.updated_at), closed).where(
@@ -117,7 +119,7 @@ def version(
             .join(PermitType, col(PermitType.id) == PermitApplication.permit_type_id)
             .where(*_permits_in(since, until))
         )
-    facts = "|".join(str(fact) for fact in session.exec(statement).one())
+    facts = "|".join(str(fact) for fact in session.execute(statement).one())
     digest = hashlib.blake2b(f"{dataset.name}|{since}|{until}|{facts}".encode())
     return f'W/"{digest.hexdigest()[:32]}"'
 
@@ -125,23 +127,23 @@ def version(
 def _complaint_rows(
     engine: Engine, sql: Sql, since: dt.datetime, until: dt.datetime, status: ColumnElement[str]
 ) -> Iterator[dict[str, Any]]:
-    statement = (
-        select(
-            Complaint.tracking_number,
-            ComplaintCategory.code.label("category"),
-            Agency.code.label("agency"),
+    statement: Select[*tuple[Any, ...]] = (
+        sa.select(
+            col(Complaint.tracking_number),
+            col(ComplaintCategory.code).label("category"),
+            col(Agency.code).label("agency"),
             status.label("status"),
-            sql.date(Complaint.created_at).label("filed_on"),
-            Complaint.due_date,
-            sql.date(Complaint.resolved_at).label("resolved_on"),
-            Complaint.rating,
-            Complaint.latitude,
-            Complaint.longitude,
+            sql.date(col(Complaint.created_at)).label("filed_on"),
+            col(Complaint.due_date),
+            sql.date(col(Complaint.resolved_at)).label("resolved_on"),
+            col(Complaint.rating),
+            col(Complaint.latitude),
+            col(Complaint.longitude),
         )
         .join(ComplaintCategory, col(ComplaintCategory.id) == Complaint.category_id)
         .join(Agency, col(Agency.id) == Complaint.agency_id)
         .where(*_complaints_in(since, until))
-        .order_by(Complaint.id)
+        .order_by(col(Complaint.id))
     )
     for row in _streamed(engine, statement):
         yield {
@@ -165,20 +167,20 @@ def _complaint_rows(
 def _permit_rows(
     engine: Engine, sql: Sql, since: dt.datetime, until: dt.datetime, today: dt.date
 ) -> Iterator[dict[str, Any]]:
-    statement = (
-        select(
-            PermitApplication.permit_number,
-            PermitType.code.label("permit_type"),
-            Agency.code.label("agency"),
-            PermitApplication.status,
-            sql.date(PermitApplication.issued_at).label("issued_on"),
-            PermitApplication.valid_from,
-            PermitApplication.valid_until,
+    statement: Select[*tuple[Any, ...]] = (
+        sa.select(
+            col(PermitApplication.permit_number),
+            col(PermitType.code).label("permit_type"),
+            col(Agency.code).label("agency"),
+            col(PermitApplication.status),
+            sql.date(col(PermitApplication.issued_at)).label("issued_on"),
+            col(PermitApplication.valid_from),
+            col(PermitApplication.valid_until),
         )
         .join(PermitType, col(PermitType.id) == PermitApplication.permit_type_id)
         .join(Agency, col(Agency.id) == PermitApplication.agency_id)
         .where(*_permits_in(since, until))
-        .order_by(PermitApplication.id)
+        .order_by(col(PermitApplication.id))
     )
     for row in _streamed(engine, statement):
         status = effective_status(row, today)  # reads .status and .valid_until only
@@ -194,7 +196,7 @@ def _permit_rows(
         }
 
 
-def _streamed(engine: Engine, statement) -> Iterator[Any]:
+def _streamed(engine: Engine, statement: Select[*tuple[Any, ...]]) -> Iterator[Any]:
     # A connection of its own: the stream outlives the request's session.
     with engine.connect() as connection:
         options = {"stream_results": True, "yield_per": FETCH_ROWS}

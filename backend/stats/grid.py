@@ -8,6 +8,7 @@ is exactly 2 x 2 cells at zoom z + 1, and panning the map keeps cells in place.
 import math
 
 from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 
 from backend.complaints.models import Complaint
 from backend.stats.sql import Sql
@@ -23,12 +24,12 @@ def grid_cell(latitude: float, longitude: float, zoom: int) -> tuple[int, int]:
     return math.floor((latitude + 90) / size), math.floor((longitude + 180) / size)
 
 
-def sql_grid_cell(sql: Sql, zoom: int) -> tuple[ColumnElement, ColumnElement]:
+def sql_grid_cell(sql: Sql, zoom: int) -> tuple[ColumnElement[int], ColumnElement[int]]:
     """`grid_cell` of each complaint's location, in SQL (the same floating-point division)."""
     size = cell_degrees(zoom)
     return (
-        sql.floor((Complaint.latitude + 90) / size),
-        sql.floor((Complaint.longitude + 180) / size),
+        sql.floor((col(Complaint.latitude) + 90) / size),
+        sql.floor((col(Complaint.longitude) + 180) / size),
     )
 
 

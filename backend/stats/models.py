@@ -16,6 +16,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from backend.complaints.models import Complaint
+from backend.db import table_of
 
 
 class FiledTally(SQLModel, table=True):
@@ -94,7 +95,7 @@ TALLIES = (FiledTally, ResolutionTally, ResolvedTally, RunningTally, DensityTall
 
 # Zooms finer than DENSITY_ZOOM read complaints themselves: a small box, filed in a period,
 # read from the index alone.
-complaint = Complaint.__table__
+complaint = table_of(Complaint)
 MAP_INDEX = Index(
     "ix_complaint_stats_map",
     complaint.c.latitude,

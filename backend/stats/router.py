@@ -76,14 +76,14 @@ def _agency_in_view(
     agency."""
     if principal.client is not None:
         own_agency_id = principal.client.agency_id
-    elif principal.user.role == Role.SUPERVISOR:
-        own_agency_id = principal.user.agency_id
-    elif principal.user.role == Role.ADMIN:
+    elif principal.person.role == Role.SUPERVISOR:
+        own_agency_id = principal.person.agency_id
+    elif principal.person.role == Role.ADMIN:
         own_agency_id = None
     else:
         raise Forbidden("Your role may not use this endpoint.")
     if own_agency_id is not None:
-        own = session.get(Agency, own_agency_id)
+        own = session.get_one(Agency, own_agency_id)
         if agency not in (None, own.code):
             raise Forbidden(
                 bilingual(
@@ -161,7 +161,11 @@ def get_density(
 
 
 def _export(
-    request: Request, session: SessionDep, dataset: export.Dataset, period: Period, format: str
+    request: Request,
+    session: SessionDep,
+    dataset: export.Dataset,
+    period: Period,
+    format: export.Format,
 ) -> Response:
     region = region_service.current_region(session)
     since = local_day_start(period.start, region.time_zone)

@@ -12,12 +12,14 @@ reporter.
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from backend.complaints.deadlines import reopen_expired
 from backend.complaints.models import Complaint
 from backend.permits.models import PermitApplication
 from backend.region.models import Agency, ComplaintCategory, PermitType
@@ -41,6 +43,7 @@ from backend.stats.schemas import (
     Week,
 )
 from backend.stats.sql import Sql
+from shared.complaints import ComplaintStatus
 from shared.validators import BoundingBox
 from shared.workdays import local_day_start, to_local_date
 
@@ -48,7 +51,7 @@ MAX_DENSITY_CELLS = 10_000
 ONE_DAY = dt.timedelta(days=1)
 
 
-def percentile(histogram: Counter, fraction: float) -> float | None:
+def percentile(histogram: Counter[int], fraction: float) -> float | None:
     """PostgreSQL's ``percentile_cont`` of the values a histogram ({value: copies}) counts:
     interpolated between the values at positions floor(p(n-1)) and the next of the sorted list.
     """
@@ -73,20 +76,20 @@ class _Tally:
     """Complaint counts of one agency, category or the city, summed from grouped rows."""
 
     received: int = 0
-    by_status: Counter = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
     resolved: int = 0
     on_time: int = 0
     rating_sum: int = 0
     ratings: int = 0
     overdue: int = 0
-    working_days: Counter = field(default_factory=Counter)  # working days to resolve: copies
+    working_days: Counter[int] = field(default_factory=Counter)  # working days to resolve: copies
 
     def figures(self, *, code: str | None, name: str | None) -> ComplaintFigures:
         return ComplaintFigures(
             code=code,
             name=name,
             received=self.received,
-            by_status=dict(sorted(self.by_status.items())),
+            by_status={status: n for status, n in sorted(self.by_status.items()) if n},
             resolved=self.resolved,
             resolved_on_time=self.on_time,
             on_time_share=round(self.on_time / self.resolved, 3) if self.resolved else None,
@@ -114,8 +117,14 @@ class _Tallies:
         ]
 
 
-def _in_scope(tally, agency: Agency | None) -> list:
-    return [tally.agency_id == agency.id] if agency else []
+# The tallies, and complaints themselves: each row belongs to one agency.
+_Tallied = type[
+    FiledTally | ResolutionTally | RunningTally | ResolvedTally | DensityTally | Complaint
+]
+
+
+def _in_scope(tally: _Tallied, agency: Agency | None) -> list[ColumnElement[bool]]:
+    return [col(tally.agency_id) == agency.id] if agency else []
 
 
 def dashboard(
@@ -133,10 +142,10 @@ def dashboard(
     tallies = _Tallies()
     filed_in_period = col(FiledTally.filed_on).between(period.start, period.end)
     counts = (
-        select(
-            FiledTally.agency_id,
-            FiledTally.category_id,
-            FiledTally.status,
+        sa.select(
+            col(FiledTally.agency_id),
+            col(FiledTally.category_id),
+            col(FiledTally.status),
             func.sum(FiledTally.complaints),
             func.sum(FiledTally.resolved),
             func.sum(FiledTally.resolved_on_time),
@@ -144,10 +153,10 @@ def dashboard(
             func.sum(FiledTally.ratings),
         )
         .where(*_in_scope(FiledTally, agency), filed_in_period)
-        .group_by(FiledTally.agency_id, FiledTally.category_id, FiledTally.status)
+        .group_by(col(FiledTally.agency_id), col(FiledTally.category_id), col(FiledTally.status))
         .having(func.sum(FiledTally.complaints) > 0)
     )
-    for agency_id, category_id, status, *numbers in session.exec(counts):
+    for agency_id, category_id, status, *numbers in session.execute(counts):
         received, resolved, on_time, rating_sum, ratings = numbers
         for tally in tallies.of(agency_id, category_id):
             tally.received += received
@@ -169,18 +178,40 @@ def dashboard(
             *_in_scope(resolution, agency),
             col(resolution.filed_on).between(period.start, period.end),
         )
-        .group_by(resolution.agency_id, resolution.category_id, resolution.working_days)
+        .group_by(
+            col(resolution.agency_id), col(resolution.category_id), col(resolution.working_days)
+        )
         .having(func.sum(resolution.complaints) > 0)
     )
     for agency_id, category_id, working_days, copies in session.exec(times):
         for tally in tallies.of(agency_id, category_id):
             tally.working_days[working_days] += copies
 
+    since = local_day_start(period.start, region.time_zone)
+    until = local_day_start(period.end + ONE_DAY, region.time_zone)
+    # The tallies move a complaint to closed when `close_expired` records it; until then it
+    # already reads as closed everywhere else, so here too.
+    reopen_window = dt.timedelta(days=region.reopen_window_days)
+    closed_unrecorded = (
+        select(Complaint.agency_id, Complaint.category_id, func.count())
+        .where(
+            reopen_expired(now, reopen_window),
+            *_in_scope(Complaint, agency),
+            col(Complaint.created_at) >= since,
+            col(Complaint.created_at) < until,
+        )
+        .group_by(col(Complaint.agency_id), col(Complaint.category_id))
+    )
+    for agency_id, category_id, count in session.exec(closed_unrecorded):
+        for tally in tallies.of(agency_id, category_id):
+            tally.by_status[ComplaintStatus.RESOLVED.value] -= count
+            tally.by_status[ComplaintStatus.CLOSED.value] += count
+
     today = to_local_date(now, region.time_zone)
     overdue = (
         select(RunningTally.agency_id, RunningTally.category_id, func.sum(RunningTally.complaints))
         .where(*_in_scope(RunningTally, agency), col(RunningTally.due_date) < today)
-        .group_by(RunningTally.agency_id, RunningTally.category_id)
+        .group_by(col(RunningTally.agency_id), col(RunningTally.category_id))
         .having(func.sum(RunningTally.complaints) > 0)
     )
     for agency_id, category_id, count in session.exec(overdue):
@@ -190,7 +221,9 @@ def dashboard(
     agency_rows = {a.id: a for a in session.exec(select(Agency))}
     category_rows = {c.id: c for c in session.exec(select(ComplaintCategory))}
 
-    def breakdown(by_id: dict[int, _Tally], rows: dict) -> list[ComplaintFigures]:
+    def breakdown(
+        by_id: dict[int, _Tally], rows: Mapping[int, Agency | ComplaintCategory]
+    ) -> list[ComplaintFigures]:
         ordered = sorted(by_id, key=lambda row_id: (rows[row_id].position, row_id))
         return [
             by_id[row_id].figures(
@@ -199,8 +232,6 @@ def dashboard(
             for row_id in ordered
         ]
 
-    since = local_day_start(period.start, region.time_zone)
-    until = local_day_start(period.end + ONE_DAY, region.time_zone)
     return Dashboard(
         period=period,
         agency_code=agency.code if agency else None,
@@ -232,9 +263,9 @@ def _weeks(session: Session, *, period: Period, agency: Agency | None) -> list[W
         ("resolved", ResolvedTally, ResolvedTally.resolved_on),
     ):
         per_day = (
-            select(day, func.sum(tally.complaints))
+            select(col(day), func.sum(tally.complaints))
             .where(*_in_scope(tally, agency), col(day).between(period.start, period.end))
-            .group_by(day)
+            .group_by(col(day))
         )
         count(attribute, session.exec(per_day))
     return [weeks[monday] for monday in sorted(weeks)]
@@ -251,7 +282,7 @@ def _permits_issued(
     issued = (
         select(PermitApplication.permit_type_id, func.count())
         .where(col(PermitApplication.issued_at) >= since, col(PermitApplication.issued_at) < until)
-        .group_by(PermitApplication.permit_type_id)
+        .group_by(col(PermitApplication.permit_type_id))
     )
     if agency is not None:
         issued = issued.where(PermitApplication.agency_id == agency.id)

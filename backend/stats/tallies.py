@@ -12,17 +12,18 @@ recomputes every tally from the complaint table in SQL, for those and to repair.
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from sqlalchemy import case, delete, event, func, insert, inspect, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import ColumnElement, case, delete, event, func, insert, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel, col
 
 from backend.complaints.models import Complaint
-from backend.db import insert_on_conflict, listen_once
+from backend.db import insert_on_conflict, listen_once, table_of
 from backend.microcache import note_written
 from backend.region.service import current_region
 from backend.stats.grid import grid_cell, sql_grid_cell
@@ -61,7 +62,7 @@ class Facts:
 
 TRACKED = tuple(Facts.__dataclass_fields__)
 
-Share = tuple[type[SQLModel], dict, dict[str, int]]  # tally, its row's key, what to add
+Share = tuple[type[SQLModel], dict[str, Any], dict[str, int]]  # tally, its row's key, what to add
 
 
 def shares(facts: Facts, time_zone: str) -> Iterator[Share]:
@@ -114,7 +115,9 @@ def _facts_before_flush(complaint: Complaint) -> Facts:
     return Facts(**values)
 
 
-def _keep_replaced_value(target, value, oldvalue, initiator):
+def _keep_replaced_value(
+    target: object, value: object, oldvalue: object, initiator: object
+) -> None:
     """Does nothing; registered with ``active_history`` so that setting a tracked attribute
     that was not loaded (e.g. expired by a commit) loads the value it replaces first, which
     ``_facts_before_flush`` needs."""
@@ -128,7 +131,7 @@ def _keep_replaced_value(target, value, oldvalue, initiator):
 _PENDING = "tallies_pending"
 
 
-def _note_complaint_changes(session: Session, flush_context) -> None:
+def _note_complaint_changes(session: Session, _flush_context: UOWTransaction) -> None:
     changes: list[tuple[Facts | None, Facts | None]] = []
     changes += [(None, _facts_now(c)) for c in session.new if isinstance(c, Complaint)]
     changes += [
@@ -181,7 +184,9 @@ def apply_changes(
     session: Session, changes: list[tuple[Facts | None, Facts | None]], *, time_zone: str
 ) -> None:
     """Move each complaint's shares from its `before` facts to its `after` ones (None: absent)."""
-    deltas: dict[type[SQLModel], dict[tuple, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    deltas: dict[type[SQLModel], dict[tuple[Any, ...], Counter[str]]] = defaultdict(
+        lambda: defaultdict(Counter)
+    )
     for before, after in changes:
         for sign, facts in ((-1, before), (1, after)):
             if facts is None:
@@ -194,9 +199,9 @@ def apply_changes(
     # Tallies and their rows in a fixed order, so that two transactions never wait on each
     # other's row locks in a circle; one statement per tally.
     for tally in TALLIES:
-        keys, counts = _columns(tally)
+        keys, count_names = _columns(tally)
         rows = [
-            {**dict(zip(keys, key, strict=True)), **{name: delta[name] for name in counts}}
+            {**dict(zip(keys, key, strict=True)), **{name: delta[name] for name in count_names}}
             for key, delta in sorted(deltas[tally].items())
             if any(delta.values())
         ]
@@ -221,7 +226,7 @@ def install() -> None:
 @cache
 def _columns(tally: type[SQLModel]) -> tuple[list[str], list[str]]:
     """The key columns and the count columns of a tally."""
-    columns = tally.__table__.columns
+    columns = table_of(tally).columns
     return [c.name for c in columns if c.primary_key], [
         c.name for c in columns if not c.primary_key
     ]
@@ -234,7 +239,7 @@ def _upsert(tally: type[SQLModel], dialect: str) -> Insert:
     statement = insert_on_conflict(dialect, tally)
     return statement.on_conflict_do_update(
         index_elements=keys,
-        set_={name: tally.__table__.c[name] + statement.excluded[name] for name in counts},
+        set_={name: table_of(tally).c[name] + statement.excluded[name] for name in counts},
     )
 
 
@@ -243,7 +248,10 @@ def rebuild(session: Session) -> None:
     sql = Sql(session.get_bind().dialect.name, current_region(session).time_zone)
     for tally in TALLIES:
         session.execute(delete(tally))
-    filed_on, resolved_on = sql.date(Complaint.created_at), sql.date(Complaint.resolved_at)
+    filed_on, resolved_on = (
+        sql.date(col(Complaint.created_at)),
+        sql.date(col(Complaint.resolved_at)),
+    )
     place = {"agency_id": Complaint.agency_id, "category_id": Complaint.category_id}
     resolved = col(Complaint.resolved_at).is_not(None)
     count = {"complaints": func.count()}
@@ -253,10 +261,10 @@ def rebuild(session: Session) -> None:
         keys={"filed_on": filed_on, **place, "status": Complaint.status},
         values={
             **count,
-            "resolved": func.count(Complaint.resolved_at),
+            "resolved": func.count(col(Complaint.resolved_at)),
             "resolved_on_time": func.sum(case((resolved_on <= Complaint.due_date, 1), else_=0)),
             "rating_sum": func.coalesce(func.sum(Complaint.rating), 0),
-            "ratings": func.count(Complaint.rating),
+            "ratings": func.count(col(Complaint.rating)),
         },
     )
     _insert_groups(
@@ -295,7 +303,12 @@ def rebuild(session: Session) -> None:
 
 
 def _insert_groups(
-    session: Session, tally: type[SQLModel], *, keys: dict, values: dict, where: list = ()
+    session: Session,
+    tally: type[SQLModel],
+    *,
+    keys: dict[str, Any],
+    values: dict[str, Any],
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> None:
     labelled = [expression.label(name) for name, expression in {**keys, **values}.items()]
     groups = select(*labelled).where(*where).group_by(*labelled[: len(keys)])

@@ -15,12 +15,13 @@ import json
 import logging
 import time
 from contextlib import suppress
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.changes import ChangeChannel
@@ -52,24 +53,24 @@ def claim_due(engine: Engine, *, now: dt.datetime) -> list[int]:
     """Claim up to a batch of deliveries that are due, for this worker alone."""
     with Session(engine) as session:
         candidates = session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.next_attempt_at)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            select(col(WebhookDelivery.id), col(WebhookDelivery.next_attempt_at))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
             .where(
-                WebhookDelivery.state == DeliveryState.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-                WebhookEndpoint.status == EndpointStatus.ACTIVE,
+                col(WebhookDelivery.state) == DeliveryState.PENDING,
+                col(WebhookDelivery.next_attempt_at) <= now,
+                col(WebhookEndpoint.status) == EndpointStatus.ACTIVE,
             )
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             .limit(BATCH_SIZE)
             .with_for_update(skip_locked=True, of=WebhookDelivery)
         ).all()
         claimed = []
         for delivery_id, due in candidates:
-            result = session.execute(
+            result = session.exec(
                 update(WebhookDelivery)
                 .where(
                     WebhookDelivery.id == delivery_id,
-                    WebhookDelivery.state == DeliveryState.PENDING,
+                    col(WebhookDelivery.state) == DeliveryState.PENDING,
                     WebhookDelivery.next_attempt_at == due,
                 )
                 .values(next_attempt_at=now + CLAIM_LEASE)
@@ -80,7 +81,9 @@ def claim_due(engine: Engine, *, now: dt.datetime) -> list[int]:
     return claimed
 
 
-def _signature(endpoint: WebhookEndpoint, settings: Settings, **signed) -> str:
+def _signature(
+    endpoint: WebhookEndpoint, settings: Settings, *, message_id: str, timestamp: int, body: bytes
+) -> str:
     """Signed with the current secret and, during a rotation's grace period, the previous."""
     secrets = [signing.decrypt(endpoint.secret_encrypted, app_secret_key=settings.secret_key)]
     if (
@@ -91,10 +94,13 @@ def _signature(endpoint: WebhookEndpoint, settings: Settings, **signed) -> str:
         secrets.append(
             signing.decrypt(endpoint.previous_secret_encrypted, app_secret_key=settings.secret_key)
         )
-    return " ".join(signing.sign(secret, **signed) for secret in secrets)
+    return " ".join(
+        signing.sign(secret, message_id=message_id, timestamp=timestamp, body=body)
+        for secret in secrets
+    )
 
 
-def _pinned_request(url: str, settings: Settings) -> tuple[str, dict[str, str], dict]:
+def _pinned_request(url: str, settings: Settings) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The URL rewritten to the checked address, with the Host header and TLS name the original
     host name gives (so certificates are still checked against the name)."""
     allow_private = settings.webhooks_allow_private_urls
@@ -137,11 +143,11 @@ def _tell_owner_disabled(session: Session, endpoint: WebhookEndpoint) -> None:
     registered the client (every admin when that is unknown)."""
     owner_id = endpoint.owner_user_id
     if owner_id is None and endpoint.owner_client_pk is not None:
-        owner_id = session.get(ApiClient, endpoint.owner_client_pk).created_by_id
+        owner_id = session.get_one(ApiClient, endpoint.owner_client_pk).created_by_id
     recipients = (
         [owner_id]
         if owner_id
-        else list(session.scalars(select(User.id).where(User.role == Role.ADMIN)))
+        else list(session.scalars(select(col(User.id)).where(col(User.role) == Role.ADMIN)))
     )
     notify(
         session,
@@ -184,7 +190,7 @@ def record_attempt(
         state, next_attempt_at = DeliveryState.FAILED, None
     session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id)
+        .where(col(WebhookDelivery.id) == delivery.id)
         .values(state=state, attempts=attempts, next_attempt_at=next_attempt_at)
     )
     session.add(
@@ -200,7 +206,7 @@ def record_attempt(
     if succeeded:
         session.execute(
             update(WebhookEndpoint)
-            .where(WebhookEndpoint.id == endpoint.id)
+            .where(col(WebhookEndpoint.id) == endpoint.id)
             .values(failing_since=None)
         )
     else:
@@ -213,17 +219,17 @@ def _note_failure(
 ) -> None:
     session.execute(
         update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.failing_since.is_(None))
+        .where(col(WebhookEndpoint.id) == endpoint.id, col(WebhookEndpoint.failing_since).is_(None))
         .values(failing_since=now)
     )
     limit = now - dt.timedelta(hours=settings.webhook_disable_after_hours)
     # Only one worker disables it (and tells the owner), however many fail at once.
-    disabled = session.execute(
+    disabled = session.exec(
         update(WebhookEndpoint)
         .where(
-            WebhookEndpoint.id == endpoint.id,
-            WebhookEndpoint.status == EndpointStatus.ACTIVE,
-            WebhookEndpoint.failing_since <= limit,
+            col(WebhookEndpoint.id) == endpoint.id,
+            col(WebhookEndpoint.status) == EndpointStatus.ACTIVE,
+            col(WebhookEndpoint.failing_since) <= limit,
         )
         .values(status=EndpointStatus.DISABLED, disabled_at=now)
     )
@@ -236,8 +242,10 @@ def _note_failure(
 def deliver(engine: Engine, settings: Settings, http: httpx.Client, delivery_id: int) -> None:
     with Session(engine, expire_on_commit=False) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        message = session.get(WebhookMessage, delivery.message_id)
+        if delivery is None:  # deleted with its endpoint since it was claimed
+            return
+        endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id)
+        message = session.get_one(WebhookMessage, delivery.message_id)
         session.commit()  # no transaction (or row lock) held while waiting on the receiver
         started = utcnow()
         clock = time.monotonic()
@@ -274,9 +282,11 @@ async def run_forever(engine: Engine, settings: Settings, changes: ChangeChannel
     dropped a message must not leave a delivery waiting."""
     loop = asyncio.get_running_loop()
     due = asyncio.Event()
-    unsubscribe = changes.subscribe(
-        DELIVERIES_DUE, lambda _payload, _origin: loop.call_soon_threadsafe(due.set)
-    )
+
+    def wake(_payload: Any, _origin: str) -> None:
+        loop.call_soon_threadsafe(due.set)
+
+    unsubscribe = changes.subscribe(DELIVERIES_DUE, wake)
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as http:

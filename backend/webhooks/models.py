@@ -25,7 +25,7 @@ class DeliveryState(StrEnum):
 class WebhookEndpoint(SQLModel, table=True):
     __tablename__ = "webhook_endpoint"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=40, unique=True)  # ep_…
     url: str = Field(max_length=2000)
     description: str | None = Field(default=None, max_length=200)
@@ -68,7 +68,7 @@ class WebhookDelivery(SQLModel, table=True):
         Index("ix_webhook_delivery_endpoint", "endpoint_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id")
     message_id: str = Field(foreign_key="webhook_message.id", max_length=40)
     state: DeliveryState = Field(default=DeliveryState.PENDING, sa_type=String(16))
@@ -84,7 +84,7 @@ class WebhookAttempt(SQLModel, table=True):
 
     __tablename__ = "webhook_attempt"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     delivery_id: int = Field(foreign_key="webhook_delivery.id", index=True)
     attempted_at: dt.datetime = Field(sa_type=UTCDateTime)
     response_status: int | None = None  # None: no answer (refused, timed out, unsafe address)

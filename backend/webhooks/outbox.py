@@ -12,10 +12,11 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
+from sqlmodel import col
 
 from backend.changes import publish
 from backend.complaints.models import Complaint, ComplaintEvent
@@ -68,6 +69,9 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_hex(13)
 
 
+_Coded = TypeVar("_Coded", Agency, ComplaintCategory, PermitType)
+
+
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
@@ -77,13 +81,13 @@ def _link(path: str) -> str:
     return get_settings().public_origin + path
 
 
-def _code(session: Session, model, row_id: int | None) -> str | None:
+def _code(session: Session, model: type[_Coded], row_id: int | None) -> str | None:
     row = session.get(model, row_id) if row_id is not None else None
     return row.code if row is not None else None
 
 
 def _complaint_events(session: Session, entry: ComplaintEvent) -> list[Event]:
-    complaint = session.get(Complaint, entry.complaint_id)
+    complaint = session.get_one(Complaint, entry.complaint_id)
     if entry.action == "file":
         kinds = [EventType.COMPLAINT_FILED]
     elif entry.from_status != entry.to_status or entry.action == "forward":
@@ -119,7 +123,7 @@ def _complaint_events(session: Session, entry: ComplaintEvent) -> list[Event]:
 def _permit_events(session: Session, entry: PermitEvent) -> list[Event]:
     if entry.from_status == entry.to_status:
         return []
-    application = session.get(PermitApplication, entry.application_id)
+    application = session.get_one(PermitApplication, entry.application_id)
     kinds = [EventType.PERMIT_STATUS_CHANGED]
     if milestone := _PERMIT_MILESTONES.get(PermitStatus(entry.to_status)):
         kinds.insert(0, milestone)
@@ -141,7 +145,9 @@ def _permit_events(session: Session, entry: PermitEvent) -> list[Event]:
     return [Event(kind, data, application.agency_id) for kind in kinds]
 
 
-def _announcement_event(session: Session, announcement: Announcement) -> Event:
+def _announcement_event(
+    session: Session, announcement: Announcement, notified_at: dt.datetime
+) -> Event:
     data = {
         "id": announcement.id,
         "agency": _code(session, Agency, announcement.agency_id),
@@ -149,18 +155,20 @@ def _announcement_event(session: Session, announcement: Announcement) -> Event:
         "title": {"id": announcement.title_id, "en": announcement.title_en},
         "publish_at": _iso(announcement.publish_at),
         "version": 1,
-        "occurred_at": _iso(announcement.notified_at),
+        "occurred_at": _iso(notified_at),
         "links": {"public": _link(f"/api/v1/announcements/{announcement.id}")},
     }
     return Event(EventType.ANNOUNCEMENT_PUBLISHED, data, announcement.agency_id)
 
 
-def _just_published(announcement: Announcement) -> bool:
+def _just_published(announcement: Announcement) -> dt.datetime | None:
+    """When this flush published the announcement, or None if it did not."""
     history = inspect(announcement).attrs.notified_at.history
-    return bool(history.added) and history.added[0] is not None and not any(history.deleted)
+    published = bool(history.added) and history.added[0] is not None and not any(history.deleted)
+    return history.added[0] if published else None
 
 
-def _write_outbox(session: Session, flush_context) -> None:
+def _write_outbox(session: Session, _flush_context: UOWTransaction) -> None:
     # After the flush, `new` and `dirty` still list what it wrote and attribute histories still
     # show the change: the ids and row versions are the ones just written.
     events: list[Event] = []
@@ -170,10 +178,10 @@ def _write_outbox(session: Session, flush_context) -> None:
         elif isinstance(row, PermitEvent):
             events += _permit_events(session, row)
         elif isinstance(row, Announcement) and row.notified_at is not None:
-            events.append(_announcement_event(session, row))
+            events.append(_announcement_event(session, row, row.notified_at))
     for row in session.dirty:
-        if isinstance(row, Announcement) and _just_published(row):
-            events.append(_announcement_event(session, row))
+        if isinstance(row, Announcement) and (published := _just_published(row)):
+            events.append(_announcement_event(session, row, published))
     if events:
         _fan_out(session, events)
 
@@ -185,9 +193,9 @@ def install() -> None:
 
 def _fan_out(session: Session, events: list[Event]) -> None:
     endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.agency_id).where(
-            WebhookEndpoint.status != EndpointStatus.DISABLED
-        )
+        select(
+            col(WebhookEndpoint.id), col(WebhookEndpoint.events), col(WebhookEndpoint.agency_id)
+        ).where(col(WebhookEndpoint.status) != EndpointStatus.DISABLED)
     ).all()
     now = utcnow()
     messages, deliveries = [], []

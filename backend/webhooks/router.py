@@ -11,6 +11,7 @@ from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.pagination import Limit
 from backend.webhooks import service
+from backend.webhooks.models import WebhookEndpoint
 from backend.webhooks.schemas import (
     DeliveryAttemptRead,
     DeliveryRead,
@@ -26,7 +27,7 @@ Manager = Annotated[Principal, Depends(admin_or_client(Scope.WEBHOOKS))]
 ERRORS = error_responses(401, 403, 404, 429)
 
 
-def _with_secret(session: SessionDep, endpoint, secret: str) -> EndpointWithSecret:
+def _with_secret(session: SessionDep, endpoint: WebhookEndpoint, secret: str) -> EndpointWithSecret:
     return EndpointWithSecret(**service.to_read(session, endpoint).model_dump(), secret=secret)
 
 

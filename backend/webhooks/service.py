@@ -6,13 +6,13 @@ Functions flush but never commit: the router owns the transaction.
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import Select, select, update
+from sqlmodel import Session, col
 
 from backend.changes import publish
 from backend.clients.dependencies import Principal
 from backend.config import Settings
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.errors import Conflict, NotFound, Unprocessable, bilingual
 from backend.region.models import Agency
 from backend.webhooks import signing
@@ -57,11 +57,13 @@ def endpoint_not_found() -> NotFound:
     return NotFound(bilingual("Webhook tidak ditemukan.", "There is no such webhook."))
 
 
-def _owned(principal: Principal):
+def _owned(principal: Principal) -> Select[WebhookEndpoint]:
     """The endpoints this principal manages: a client its own, an admin every one."""
     statement = select(WebhookEndpoint)
     if principal.client is not None:
-        statement = statement.where(WebhookEndpoint.owner_client_pk == principal.client.client.id)
+        statement = statement.where(
+            col(WebhookEndpoint.owner_client_pk) == principal.client.client.id
+        )
     return statement
 
 
@@ -86,11 +88,11 @@ def create_endpoint(
 
 
 def list_endpoints(session: Session, *, principal: Principal) -> list[WebhookEndpoint]:
-    return list(session.scalars(_owned(principal).order_by(WebhookEndpoint.id)))
+    return list(session.scalars(_owned(principal).order_by(col(WebhookEndpoint.id))))
 
 
 def get_endpoint(session: Session, *, principal: Principal, public_id: str) -> WebhookEndpoint:
-    endpoint = session.scalar(_owned(principal).where(WebhookEndpoint.public_id == public_id))
+    endpoint = session.scalar(_owned(principal).where(col(WebhookEndpoint.public_id) == public_id))
     if endpoint is None:
         raise endpoint_not_found()
     return endpoint
@@ -117,12 +119,14 @@ def update_endpoint(
 
 
 def delete_endpoint(session: Session, *, endpoint: WebhookEndpoint) -> None:
-    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
-    session.execute(
-        WebhookAttempt.__table__.delete().where(WebhookAttempt.delivery_id.in_(deliveries))
+    deliveries = select(col(WebhookDelivery.id)).where(
+        col(WebhookDelivery.endpoint_id) == endpoint.id
     )
     session.execute(
-        WebhookDelivery.__table__.delete().where(WebhookDelivery.endpoint_id == endpoint.id)
+        table_of(WebhookAttempt).delete().where(col(WebhookAttempt.delivery_id).in_(deliveries))
+    )
+    session.execute(
+        table_of(WebhookDelivery).delete().where(col(WebhookDelivery.endpoint_id) == endpoint.id)
     )
     session.delete(endpoint)
     session.flush()
@@ -159,11 +163,11 @@ def attempts(
 ) -> list[DeliveryAttemptRead]:
     """The endpoint's latest attempts, newest first."""
     rows = session.execute(
-        select(WebhookAttempt, WebhookDelivery, WebhookMessage.event_type)
-        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
-        .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
-        .where(WebhookDelivery.endpoint_id == endpoint.id)
-        .order_by(WebhookAttempt.id.desc())
+        select(WebhookAttempt, WebhookDelivery, col(WebhookMessage.event_type))
+        .join(WebhookDelivery, col(WebhookDelivery.id) == col(WebhookAttempt.delivery_id))
+        .join(WebhookMessage, col(WebhookMessage.id) == col(WebhookDelivery.message_id))
+        .where(col(WebhookDelivery.endpoint_id) == endpoint.id)
+        .order_by(col(WebhookAttempt.id).desc())
         .limit(limit)
     ).all()
     numbers: dict[int, int] = {}
@@ -203,13 +207,13 @@ def resend(session: Session, *, endpoint: WebhookEndpoint, delivery_id: int) -> 
         )
     session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id)
+        .where(col(WebhookDelivery.id) == delivery.id)
         .values(state=DeliveryState.PENDING, next_attempt_at=utcnow())
     )
     publish(session, DELIVERIES_DUE)
     session.flush()
     session.refresh(delivery)
-    message = session.get(WebhookMessage, delivery.message_id)
+    message = session.get_one(WebhookMessage, delivery.message_id)
     return DeliveryRead(
         id=delivery.id,
         message_id=delivery.message_id,

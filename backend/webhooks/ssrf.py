@@ -81,7 +81,7 @@ def resolve_public(host: str, port: int, *, allow_private: bool) -> str:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as error:
             raise UnsafeUrl(f"{host!r} does not resolve: {error}") from None
-        candidates = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        candidates = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not allow_private:
         unsafe = [str(a) for a in candidates if not is_public(a)]
         if unsafe:

@@ -6,21 +6,24 @@ and lists of choices); `clean_answer` returns the JSON value the API expects.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from mobile.core.i18n import Translator
+from shared.limits import DEFAULT_TEXT_MAX_LENGTH
 from shared.validators import InvalidValue, normalize_phone, validate_coordinates, validate_nik
 
-# Server-side caps for text answers when the pack sets no max_length.
-DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 5000}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_Checked = TypeVar("_Checked")
 
 
 class AnswerInvalid(Exception):
     """A bad answer; the reason is a catalogue key (with parameters) or a shared validator's."""
 
-    def __init__(self, key: str | None = None, *, shared: InvalidValue | None = None, **params):
+    def __init__(
+        self, key: str | None = None, *, shared: InvalidValue | None = None, **params: Any
+    ) -> None:
         super().__init__(key or str(shared))
         self.key = key
         self.shared = shared
@@ -44,15 +47,15 @@ def _number(raw: str, integer: bool) -> float | int:
         raise AnswerInvalid("whole_number" if integer else "number") from None
 
 
-def _check_range(rules: dict, value: float) -> None:
+def _check_range(rules: dict[str, Any], value: float) -> None:
     if rules.get("min_value") is not None and value < rules["min_value"]:
         raise AnswerInvalid("min_value", limit=f"{rules['min_value']:g}")
     if rules.get("max_value") is not None and value > rules["max_value"]:
         raise AnswerInvalid("max_value", limit=f"{rules['max_value']:g}")
 
 
-def _check_length(rules: dict, kind: str, length: int, unit: str) -> None:
-    maximum = rules.get("max_length") or DEFAULT_MAX_LENGTH.get(kind)
+def _check_length(rules: dict[str, Any], kind: str, length: int, unit: str) -> None:
+    maximum = rules.get("max_length") or DEFAULT_TEXT_MAX_LENGTH.get(kind)
     if rules.get("min_length") is not None and length < rules["min_length"]:
         raise AnswerInvalid(f"min_{unit}", limit=rules["min_length"])
     if maximum is not None and length > maximum:
@@ -69,14 +72,14 @@ def _date(raw: str) -> str:
         raise AnswerInvalid("date_missing") from None
 
 
-def _shared(check, *args):
+def _shared(check: Callable[..., _Checked], *args: Any) -> _Checked:
     try:
         return check(*args)
     except InvalidValue as exc:
         raise AnswerInvalid(shared=exc) from None
 
 
-def clean_answer(field: dict, raw: Any) -> Any:
+def clean_answer(field: dict[str, Any], raw: Any) -> Any:
     """The JSON value for one answered field, or `AnswerInvalid`."""
     kind = field["type"]
     rules = field.get("validation") or {}
@@ -116,12 +119,14 @@ def clean_answer(field: dict, raw: Any) -> Any:
     raise ValueError(f"unknown field type {kind!r}")
 
 
-def clean_answers(fields: list[dict], raw: dict[str, Any]) -> tuple[dict, dict[str, AnswerInvalid]]:
+def clean_answers(
+    fields: list[dict[str, Any]], raw: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, AnswerInvalid]]:
     """Cleaned answers for the answered fields, and the problem of each bad or missing one."""
     cleaned: dict[str, Any] = {}
     problems: dict[str, AnswerInvalid] = {}
     for field in fields:
-        value = raw.get(field["code"])
+        value: Any = raw.get(field["code"])
         if is_unanswered(value) or (field["type"] == "coordinates" and not any(value)):
             if field.get("required"):
                 problems[field["code"]] = AnswerInvalid("required")

@@ -81,7 +81,7 @@ class ApiError(Exception):
             retry_after=int(wait) if wait.isdigit() else None,
         )
 
-    def as_problem(self) -> dict:
+    def as_problem(self) -> dict[str, Any]:
         """As JSON, to keep with an outbox item the server refused."""
         return {
             "status": self.status,
@@ -92,7 +92,7 @@ class ApiError(Exception):
         }
 
     @classmethod
-    def from_problem(cls, problem: dict) -> ApiError:
+    def from_problem(cls, problem: dict[str, Any]) -> ApiError:
         errors = [FieldProblem(**e) for e in problem["errors"]]
         return cls(problem["status"], problem["code"], problem["title"], problem["detail"], errors)
 
@@ -146,7 +146,7 @@ class ApiClient:
         self.tokens = tokens
         self.cache = cache
         self.language = language
-        self._client_options = {
+        self._client_options: dict[str, Any] = {
             "base_url": base_url.rstrip("/"),
             "transport": transport,
             "timeout": timeout,
@@ -173,7 +173,9 @@ class ApiClient:
 
     # --- the one place requests are sent ---
 
-    async def _send(self, method: str, path: str, *, token: str | None, **kwargs) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, *, token: str | None, **kwargs: Any
+    ) -> httpx.Response:
         import httpx  # on first use, like the client (see `_http`)
 
         headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
@@ -185,7 +187,7 @@ class ApiClient:
             raise Offline(str(exc) or type(exc).__name__) from exc
 
     async def request(
-        self, method: str, path: str, *, auth: bool = True, **kwargs
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
     ) -> httpx.Response:
         """Send a request; return the response if it succeeded (2xx or 304), else raise."""
         session = self.tokens.session if auth else None
@@ -279,7 +281,7 @@ class ApiClient:
         method: str,
         path: str,
         *,
-        body: dict | None,
+        body: dict[str, Any] | None,
         uploads: Sequence[Upload] = (),
         part: str = "files",
         idempotency_key: str | None = None,
@@ -342,7 +344,7 @@ class ApiClient:
         phone: str | None = None,
         nik: str | None = None,
         language: str = "id",
-    ) -> dict:
+    ) -> dict[str, Any]:
         body = {
             "full_name": full_name,
             "password": password,
@@ -357,7 +359,7 @@ class ApiClient:
     async def me(self) -> Fetched:
         return await self.get("/me", auth=True)
 
-    async def update_me(self, **changes: Any) -> dict:
+    async def update_me(self, **changes: Any) -> dict[str, Any]:
         response = await self.request("PATCH", "/me", json=changes)
         return response.json()
 
@@ -400,7 +402,9 @@ class ApiClient:
         query = f"?bbox={','.join(f'{edge:.6f}' for edge in bbox)}" if bbox else ""
         return await self.get(f"/public/complaints/map{query}")
 
-    async def nearby_complaints(self, category: str, latitude: float, longitude: float) -> dict:
+    async def nearby_complaints(
+        self, category: str, latitude: float, longitude: float
+    ) -> dict[str, Any]:
         """Open complaints of the category close by: likely duplicates, checked before filing.
         Signed in, so each says whether it is the resident's own or already supported."""
         response = await self.request(
@@ -411,12 +415,12 @@ class ApiClient:
         )
         return response.json()
 
-    async def support_complaint(self, complaint_id: int) -> dict:
+    async def support_complaint(self, complaint_id: int) -> dict[str, Any]:
         return await self.send("PUT", f"/complaints/{complaint_id}/support", body=None)
 
     async def complaint_action(
-        self, complaint_id: int, action: str, body: dict, *, version: int
-    ) -> dict:
+        self, complaint_id: int, action: str, body: dict[str, Any], *, version: int
+    ) -> dict[str, Any]:
         """Take a workflow action (`COMPLAINT_MACHINE` name, e.g. `start_work`) or comment."""
         path = (
             f"/complaints/{complaint_id}/comments"
@@ -428,8 +432,8 @@ class ApiClient:
     # --- permits ---
 
     async def create_permit_application(
-        self, permit_type: str, answers: dict, *, idempotency_key: str
-    ) -> dict:
+        self, permit_type: str, answers: dict[str, Any], *, idempotency_key: str
+    ) -> dict[str, Any]:
         """A draft application; the same key returns the same draft when a retry comes."""
         return await self.send(
             "POST",
@@ -446,13 +450,17 @@ class ApiClient:
     async def permit_application(self, application_id: int) -> Fetched:
         return await self.get(f"/permits/applications/{application_id}", auth=True)
 
-    async def update_permit_answers(self, application_id: int, answers: dict) -> dict:
+    async def update_permit_answers(
+        self, application_id: int, answers: dict[str, Any]
+    ) -> dict[str, Any]:
         """Change answers of a draft, or the ones the reviewer asked about."""
         return await self.send(
             "PATCH", f"/permits/applications/{application_id}", body={"answers": answers}
         )
 
-    async def upload_permit_document(self, application_id: int, kind: str, path: Path) -> dict:
+    async def upload_permit_document(
+        self, application_id: int, kind: str, path: Path
+    ) -> dict[str, Any]:
         """Upload (or replace) the application's document of one kind, as the part `file`."""
         return await self.send(
             "POST",
@@ -466,11 +474,11 @@ class ApiClient:
         self,
         application_id: int,
         action: str,
-        body: dict | None = None,
+        body: dict[str, Any] | None = None,
         *,
         idempotency_key: str | None = None,
         version: int | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Take an action of the permits API (`submit`, `claim`, `request_info`, ...);
         `version` is the application's version on screen, so a stale screen gets a 409."""
         path = f"/permits/applications/{application_id}/actions/{action.replace('_', '-')}"
@@ -478,7 +486,9 @@ class ApiClient:
             "POST", path, body=body, idempotency_key=idempotency_key, version=version
         )
 
-    async def permit_comment(self, application_id: int, text: str, *, internal: bool) -> dict:
+    async def permit_comment(
+        self, application_id: int, text: str, *, internal: bool
+    ) -> dict[str, Any]:
         return await self.send(
             "POST",
             f"/permits/applications/{application_id}/comments",
@@ -506,7 +516,7 @@ class ApiClient:
             f"/permits/applications/{application_id}/documents/{document_id}"
         )
 
-    async def verify_permit(self, code: str) -> dict:
+    async def verify_permit(self, code: str) -> dict[str, Any]:
         """The public verification of a permit's code, as anyone scanning its QR code sees it."""
         response = await self.request("GET", f"/verifications/{code}", auth=False)
         return response.json()
@@ -521,7 +531,7 @@ class ApiClient:
         response = await self.request("GET", "/notifications/unread-count")
         return response.json()["unread"]
 
-    async def mark_read(self, notification_id: int) -> dict:
+    async def mark_read(self, notification_id: int) -> dict[str, Any]:
         return await self.send("POST", f"/notifications/{notification_id}/read", body=None)
 
     async def mark_all_read(self, up_to_id: int | None = None) -> int:

@@ -78,6 +78,7 @@ ID = {
     "action.rate": "Beri penilaian",
     "action.comment": "Beri komentar",
     "action.confirm": "Ya, {action}",
+    "action.confirm_title": "{action}?",
     "action.cannot_undo": "Tindakan ini mengakhiri penanganan dan tidak dapat dibatalkan.",
     "action.done": "Tersimpan: {action}",
     "action.claim": "Ambil untuk ditangani",
@@ -208,8 +209,9 @@ ID = {
     "permit_action.revoke_reason": "Alasan pencabutan",
     "permit_action.comment": "Pesan",
     "permit_action.internal": "Catatan internal (tidak terlihat pemohon)",
-    "permit_action.withdraw_question": "Tarik permohonan ini? Tindakan ini tidak dapat dibatalkan.",
-    "permit_action.withdraw_confirm": "Ya, tarik permohonan ini",
+    "permit_action.withdraw_warning": (
+        "Permohonan ini tidak akan diproses lagi. Tindakan ini tidak dapat dibatalkan."
+    ),
     "categories.title": "Kategori pengaduan",
     "categories.deadlines": "Verifikasi {verify} hari kerja, tindak lanjut {follow_up} hari kerja",
     "categories.handled_by": "Ditangani oleh {agency}",
@@ -265,6 +267,7 @@ ID = {
     "answer.date_missing": "Tanggal itu tidak ada.",
     "answer.email": "Alamat email tidak valid.",
     "common.cancel": "Batal",
+    "common.close": "Tutup",
     "common.send": "Kirim",
     "common.no": "Tidak",
     "tile.my_complaints": "Pengaduan saya",
@@ -397,6 +400,7 @@ ID = {
     "queue.assigned.all": "Semua",
     "queue.assigned.me": "Saya",
     "queue.assigned.unassigned": "Belum ditangani",
+    "queue.more_filters": "Saringan lain",
     "outbox.kind.complaint": "Pengaduan: {title}",
     "outbox.kind.complaint_photos": "Foto untuk pengaduan: {title}",
     # Inbox, announcements, services, search, Life Room
@@ -549,6 +553,7 @@ EN = {
     "action.rate": "Rate",
     "action.comment": "Comment",
     "action.confirm": "Yes: {action}",
+    "action.confirm_title": "{action}?",
     "action.cannot_undo": "This ends the case and cannot be undone.",
     "action.done": "Done: {action}",
     "action.claim": "Claim",
@@ -683,8 +688,9 @@ EN = {
     "permit_action.revoke_reason": "Reason for revoking",
     "permit_action.comment": "Message",
     "permit_action.internal": "Internal note (the applicant does not see it)",
-    "permit_action.withdraw_question": "Withdraw this application? This cannot be undone.",
-    "permit_action.withdraw_confirm": "Yes, withdraw this application",
+    "permit_action.withdraw_warning": (
+        "This application will not be processed any further. This cannot be undone."
+    ),
     "categories.title": "Complaint categories",
     "categories.deadlines": "Verified within {verify} working days, followed up within {follow_up}",
     "categories.handled_by": "Handled by {agency}",
@@ -742,6 +748,7 @@ EN = {
     "answer.date_format": "Dates are written YYYY-MM-DD.",
     "answer.date_missing": "That date does not exist.",
     "answer.email": "Not a valid email address.",
+    "common.close": "Close",
     "common.cancel": "Cancel",
     "common.send": "Send",
     "common.no": "No",
@@ -874,6 +881,7 @@ EN = {
     "queue.assigned.all": "All",
     "queue.assigned.me": "Mine",
     "queue.assigned.unassigned": "Unassigned",
+    "queue.more_filters": "More filters",
     "outbox.kind.complaint": "Complaint: {title}",
     "outbox.kind.complaint_photos": "Photos for the complaint: {title}",
     # Inbox, announcements, services, search, Life Room

@@ -7,19 +7,23 @@ created. One path for both cases means "waiting to send" is simply what has not 
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
 from shared.complaints import COMPLAINT_MACHINE
+from shared.limits import MAX_PHOTOS_PER_SIDE
+from shared.roles import Role
 
-MAX_PHOTOS = 5  # the API takes five photos from the reporter
 COMPLAINT = "complaint"  # outbox kinds
 COMPLAINT_PHOTOS = "complaint_photos"
 
 
-def queue_complaint(outbox: Outbox, complaint: dict, photos: Sequence[Path] = ()) -> OutboxItem:
+def queue_complaint(
+    outbox: Outbox, complaint: dict[str, Any], photos: Sequence[Path] = ()
+) -> OutboxItem:
     """Queue a complaint (the API's `ComplaintCreate` body) and its photos; return the first."""
-    if len(photos) > MAX_PHOTOS:
-        raise ValueError(f"at most {MAX_PHOTOS} photos")
+    if len(photos) > MAX_PHOTOS_PER_SIDE:
+        raise ValueError(f"at most {MAX_PHOTOS_PER_SIDE} photos")
     title = complaint["title"]
     filed = outbox.add("POST", "/complaints", complaint, kind=COMPLAINT, title=title)
     if photos:
@@ -44,7 +48,7 @@ def waiting_complaints(outbox: Outbox) -> list[OutboxItem]:
 _BADGE_FLAGS = (("overdue", "overdue"), ("paused", "clock_paused"), ("due_soon", "due_soon"))
 
 
-def deadline_badge(deadline: dict) -> str | None:
+def deadline_badge(deadline: dict[str, Any]) -> str | None:
     """`overdue`, `paused` (waiting on the reporter), `due_soon` or None, for a list badge.
 
     The server works these out with the region's holidays, which the app does not know.
@@ -54,10 +58,10 @@ def deadline_badge(deadline: dict) -> str | None:
 
 def visible_actions(status: str, role: str) -> list[str]:
     """The buttons `role` sees on a complaint in `status`, in the shared machine's order."""
-    return COMPLAINT_MACHINE.allowed_actions(status, role)
+    return COMPLAINT_MACHINE.allowed_actions(status, Role(role))
 
 
-def inside_region(region: dict, latitude: float, longitude: float) -> bool:
+def inside_region(region: dict[str, Any], latitude: float, longitude: float) -> bool:
     """Whether a place is in the region's service area, as the server checks it on filing."""
     box = region["bounding_box"]
     return (
@@ -66,7 +70,7 @@ def inside_region(region: dict, latitude: float, longitude: float) -> bool:
     )
 
 
-def region_centre(region: dict) -> tuple[float, float]:
+def region_centre(region: dict[str, Any]) -> tuple[float, float]:
     """The middle of the region's bounding box: where a map starts without a better place."""
     box = region["bounding_box"]
     return (

@@ -50,7 +50,7 @@ class Translator:
         """A catalogue text in every language, shaped like the API's texts (for `FormView`)."""
         return {language: CATALOGUES[language][key] for language in LANGUAGES}
 
-    def pick(self, texts: dict | None) -> str:
+    def pick(self, texts: dict[str, str] | None) -> str:
         """One language out of a `{"id": ..., "en": ...}` text from the API."""
         if not texts:
             return ""

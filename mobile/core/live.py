@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from mobile.core.api import ApiClient, ApiError, Offline
 
@@ -21,7 +22,7 @@ BACKOFF_SECONDS = (1, 2, 5, 10, 30)  # pauses between failed attempts; the last 
 
 logger = logging.getLogger("warga.live")
 
-Observer = Callable[[dict], None]
+Observer = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -62,7 +63,7 @@ class LiveInbox:
         self.last_event_id: int | None = None  # the newest entry received (or seen at start)
         self.connected = asyncio.Event()  # set while a stream is open
         self._observers: list[Observer] = []
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def subscribe(self, observer: Observer) -> None:
         self._observers.append(observer)
@@ -119,7 +120,7 @@ class LiveInbox:
                 if event is not None and event.event == "notification":
                     self._publish(json.loads("\n".join(event.data)))
 
-    def _publish(self, entry: dict) -> None:
+    def _publish(self, entry: dict[str, Any]) -> None:
         self.last_event_id = entry["id"]
         for observer in list(self._observers):
             observer(entry)

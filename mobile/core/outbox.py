@@ -58,13 +58,13 @@ class OutboxItem:
     id: int
     method: str
     path: str
-    body: dict
+    body: dict[str, Any]
     files: list[str]
     idempotency_key: str
     status: OutboxStatus
     created_at: float
     attempts: int
-    problem: dict | None
+    problem: dict[str, Any] | None
     response: Any
     after_id: int | None  # the item whose answer fills in `path`; sent first
     kind: str  # what it is for the user (`outbox.kind.<kind>`), e.g. "complaint"
@@ -129,7 +129,7 @@ class Outbox:
         self,
         method: str,
         path: str,
-        body: dict | None,
+        body: dict[str, Any] | None,
         files: Sequence[str | Path] = (),
         *,
         after: OutboxItem | None = None,
@@ -169,6 +169,7 @@ class Outbox:
                 self.account,
             ),
         )
+        assert cursor.lastrowid is not None  # an INSERT always sets it
         return self.get(cursor.lastrowid)
 
     def adopt(self) -> None:
@@ -246,7 +247,7 @@ class Outbox:
         item: OutboxItem,
         status: OutboxStatus,
         *,
-        problem: dict | None = None,
+        problem: dict[str, Any] | None = None,
         response: Any = None,
     ) -> None:
         self._db.execute(

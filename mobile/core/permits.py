@@ -9,6 +9,7 @@ The API names each problem of an incomplete application `answers.<field>` or
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mobile.core.api import PERMIT_DOCUMENT_PART, ApiError, FieldProblem, Offline
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
@@ -27,6 +28,7 @@ DOCUMENTS = "documents."
 # `approve` is one endpoint for both: a middle step's approval and the last step's decision.
 _STAFF_ACTIONS = {
     "claim": "claim",
+    "take_over": "take_over",
     "approve": "approve_step",
     "request_info": "request_info",
     "reject": "reject",
@@ -45,8 +47,8 @@ def queue_submission(
     *,
     permit_type: str,
     title: str,
-    application: dict | None,
-    answers: dict,
+    application: dict[str, Any] | None,
+    answers: dict[str, Any],
     documents: Mapping[str, Path],
     action: str = "submit",
 ) -> OutboxItem:
@@ -104,27 +106,37 @@ def problems_under(error: ApiError | Offline | None, prefix: str) -> dict[str, F
     }
 
 
-def staff_actions(application: dict, role: str, user_id: int | None = None) -> list[str]:
+def staff_actions(application: dict[str, Any], role: str, user_id: int | None = None) -> list[str]:
     """The actions an officer or supervisor may take on `application` now, for its buttons.
 
     The shared state machine decides by status and role; on a step under review, the step's
-    own role decides too, and a claim is offered only to someone who does not hold it yet.
+    own role decides too (or holding it after taking it over, for a supervisor). A claim is
+    offered only on a step nobody holds; on a step a colleague holds, a supervisor is offered to
+    take it over instead (a claim would be refused with `step_not_held`, and so would an
+    approval: deciding a step takes holding it).
     """
     status = application["status"]
     step = application["current_step"]
+    holder = application["assignee_id"]
+    held_by_colleague = holder is not None and holder != user_id
+    took_over = role == Role.SUPERVISOR and holder is not None and holder == user_id
     actions = []
     for action, machine_action in _STAFF_ACTIONS.items():
-        if not PERMIT_MACHINE.can(machine_action, status, role):
+        if not PERMIT_MACHINE.can(machine_action, status, Role(role)):
             continue
-        if action in _STEP_ACTIONS and (step is None or step["role"] != role):
+        if action in _STEP_ACTIONS and (step is None or (step["role"] != role and not took_over)):
             continue
-        if action == "claim" and application["assignee_id"] == user_id and user_id is not None:
+        if action == "claim" and holder is not None:
+            continue
+        if action == "approve" and held_by_colleague:
+            continue
+        if action == "take_over" and not held_by_colleague:
             continue
         actions.append(action)
     return actions
 
 
-def resident_actions(application: dict) -> list[str]:
+def resident_actions(application: dict[str, Any]) -> list[str]:
     """What the applicant may do: answer an information request, withdraw, write a message."""
     return [
         action
@@ -133,18 +145,18 @@ def resident_actions(application: dict) -> list[str]:
     ]
 
 
-def is_editable(application: dict) -> bool:
+def is_editable(application: dict[str, Any]) -> bool:
     """A draft, or an application the reviewer sent back with questions."""
     return application["status"] in (PermitStatus.DRAFT, PermitStatus.NEEDS_INFO)
 
 
-def request_note(application: dict) -> str:
+def request_note(application: dict[str, Any]) -> str:
     """What the reviewer wrote when they last asked for information."""
     asked = [event for event in application["timeline"] if event["action"] == "request_info"]
     return asked[-1]["note"] if asked else ""
 
 
-def verification_code(permit: dict) -> str:
+def verification_code(permit: dict[str, Any]) -> str:
     """The code at the end of the permit's public verification URL (`.../verify/{code}`)."""
     return permit["verification_url"].rstrip("/").rsplit("/", 1)[-1]
 
@@ -154,12 +166,12 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
 
 
-def certificate_path(data_dir: Path, permit: dict) -> Path:
+def certificate_path(data_dir: Path, permit: dict[str, Any]) -> Path:
     """Where the app keeps a permit's certificate."""
     return Path(data_dir) / "certificates" / f"{_safe(permit['permit_number'])}.pdf"
 
 
-def document_path(data_dir: Path, application_id: int, document: dict) -> Path:
+def document_path(data_dir: Path, application_id: int, document: dict[str, Any]) -> Path:
     """Where the app keeps a copy of an application's document, opened for reading."""
     name = f"{document['id']}-{_safe(document['file_name'])}"
     return Path(data_dir) / "documents" / str(application_id) / name

@@ -12,6 +12,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Session:
         return str(claims["sub"])
 
     @classmethod
-    def from_token_response(cls, body: dict) -> "Session":
+    def from_token_response(cls, body: dict[str, Any]) -> "Session":
         return cls(
             access_token=body["access_token"],
             refresh_token=body["refresh_token"],

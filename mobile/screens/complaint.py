@@ -19,10 +19,12 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
+    NumericProperty,
     ObjectProperty,
     StringProperty,
 )
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.button import MDRaisedButton
 
@@ -36,9 +38,11 @@ from mobile.photos import PhotoPicker, RemotePhoto
 from mobile.screens.base import WargaScreen
 from mobile.widgets import Card
 from shared.complaints import MAX_RATING, MIN_RATING
+from shared.limits import RATING_COMMENT_MAX_LENGTH, TRACKING_NUMBER_MAX_LENGTH
 from shared.roles import Role
 
-FIRST_ACTION = "claim"
+# Taking the case comes first: nothing else starts before it.
+FIRST_ACTIONS = {"claim", "take_over"}
 DESTRUCTIVE_COLOUR = (0.72, 0.11, 0.11, 1)
 SECONDARY_COLOUR = (0.88, 0.95, 0.94, 1)  # a light teal, the theme's primary faded
 SECONDARY_TEXT = (0.0, 0.35, 0.31, 1)
@@ -109,7 +113,7 @@ ACTION_FORMS = {
                 "help": "complaint.field.original_help",
                 "type": "text",
                 "required": True,
-                "validation": {"max_length": 24},
+                "validation": {"max_length": TRACKING_NUMBER_MAX_LENGTH},
             },
             NOTE,
         ]
@@ -142,7 +146,7 @@ ACTION_FORMS = {
                 "code": "comment",
                 "label": "complaint.field.rating_comment",
                 "type": "textarea",
-                "validation": {"max_length": 1000},
+                "validation": {"max_length": RATING_COMMENT_MAX_LENGTH},
             },
         ]
     ),
@@ -224,18 +228,47 @@ class ComplaintRow(Card):
         )
 
 
-# Actions that end or discard a case: drawn apart (red) and sent only from a confirmation.
+# Actions that end or discard a case: drawn apart (red) and sent only once the person confirmed
+# them in a dialog.
 DESTRUCTIVE_ACTIONS = {"reject", "mark_duplicate", "close", "withdraw", "revoke"}
+# What the confirmation says, where it is more than "this ends the case".
+WARNINGS = {"withdraw": "permit_action.withdraw_warning"}
+
+
+def ask_to_confirm(action: str, then: Callable[[], None]) -> None:
+    """A dialog: "Reject?", what it means, Cancel and a red "Yes, Reject" that calls `then`."""
+    from kivymd.uix.button import MDFlatButton
+    from kivymd.uix.dialog import MDDialog  # on first use: start-up memory
+
+    name = translator.t(f"action.{action}")
+    cancel = MDFlatButton(text=translator.t("common.cancel"))
+    yes = MDRaisedButton(
+        text=translator.t("action.confirm", action=name), md_bg_color=DESTRUCTIVE_COLOUR
+    )
+    dialog = MDDialog(
+        title=translator.t("action.confirm_title", action=name),
+        text=translator.t(WARNINGS.get(action, "action.cannot_undo")),
+        buttons=[cancel, yes],
+        auto_dismiss=False,
+    )
+
+    def confirmed(_button) -> None:
+        dialog.dismiss()
+        then()
+
+    cancel.bind(on_release=lambda _button: dialog.dismiss())
+    yes.bind(on_release=confirmed)
+    dialog.open()
 
 
 class ActionPanel(MDBoxLayout):
-    """The inputs of the action being taken, with Send and Cancel; for a destructive action the
-    panel is its confirmation (a warning, a red "Yes, ..." button)."""
+    """The inputs of the action being taken, with Send (red, named after the action, for one
+    that ends the case) and Cancel."""
 
     action = StringProperty()
     destructive = BooleanProperty(False)
 
-    def __init__(self, action: str, form: ActionForm, detail: "ComplaintDetail", **kwargs):
+    def __init__(self, action: str, form: ActionForm, detail: "ActionButtons", **kwargs):
         super().__init__(action=action, destructive=action in DESTRUCTIVE_ACTIONS, **kwargs)
         self.form_spec = form
         self.detail = detail
@@ -253,21 +286,35 @@ class ActionPanel(MDBoxLayout):
     def send(self) -> None:
         answers = self.form.validate()
         if answers is not None:
-            body = self.form_spec.body(answers)
-            App.get_running_app().spawn(self.detail.take(self.action, body))
+            self.detail.send(self.action, self.form_spec.body(answers))
+
+
+class BarPanel(ScrollView):
+    """The open action's inputs in the bar under the page: as tall as they need, up to half the
+    window (a long form scrolls inside, the page above keeps some room)."""
+
+    content_height = NumericProperty(0)
+
+    def __init__(self, panel: ActionPanel, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if panel.parent is not None:  # the bar was drawn again: the panel moves along
+            panel.parent.remove_widget(panel)
+        self.add_widget(panel)
+        panel.bind(height=self.setter("content_height"))
+        self.content_height = panel.height
 
 
 class ActionButtons:
     """For a detail view: a button per action the caller may take, and the open action's panel.
 
-    The view provides `available_actions()`, `start(action)`, `render()`, `panel` and the
-    catalogue key of the section title, `actions_title`.
+    The view provides `available_actions()`, `form_for(action)`, `take(action, body)`,
+    `render()`, `panel` and the catalogue key of the section title, `actions_title`.
     """
 
     actions_title = "complaint.actions"
 
     # Where the buttons go: a bar outside the scrolled detail, so the main action is always in
-    # view (the complaint screens set it); None puts them at the end of the detail.
+    # view (the screens set it); None puts them at the end of the detail.
     action_bar = None
 
     def _render_actions(self) -> None:
@@ -280,11 +327,11 @@ class ActionButtons:
         if self.action_bar is None:
             bar.add_widget(Factory.SectionTitle(text=translator.t(self.actions_title)))
         if self.panel is not None:
-            bar.add_widget(self.panel)
+            bar.add_widget(BarPanel(self.panel) if self.action_bar is not None else self.panel)
         buttons = Factory.ButtonRow()
         # The first action is the main one (claiming first: nothing else starts before it);
         # destructive ones come last, in red.
-        ordered = sorted(actions, key=lambda a: (a in DESTRUCTIVE_ACTIONS) - (a == FIRST_ACTION))
+        ordered = sorted(actions, key=lambda a: (a in DESTRUCTIVE_ACTIONS) - (a in FIRST_ACTIONS))
         for index, action in enumerate(ordered):
             button = MDRaisedButton(
                 text=translator.t(f"action.{action}"),
@@ -298,6 +345,29 @@ class ActionButtons:
                 button.text_color = SECONDARY_TEXT
             buttons.add_widget(button)
         bar.add_widget(buttons)
+
+    def start(self, action: str) -> None:
+        """Show the inputs `action` needs; an action without any is sent at once (after the
+        confirmation, for one that ends the case)."""
+        form = self.form_for(action)
+        if not form.fields:
+            self.send(action, form.body({}))
+            return
+        self.panel = ActionPanel(action, form, self)
+        self.prepare(self.panel)
+        self.render()
+
+    def prepare(self, panel: ActionPanel) -> None:
+        """Fill in what the view knows already of a new panel's inputs."""
+
+    def send(self, action: str, body: dict | None) -> None:
+        def take() -> None:
+            App.get_running_app().spawn(self.take(action, body))
+
+        if action in DESTRUCTIVE_ACTIONS:
+            ask_to_confirm(action, take)
+        else:
+            take()
 
     def cancel(self) -> None:
         self.panel = None
@@ -463,15 +533,6 @@ class ComplaintDetail(ActionButtons, MDBoxLayout):
             ]
             return ActionForm([{**form.fields[0], "choices": choices}, *form.fields[1:]])
         return form
-
-    def start(self, action: str) -> None:
-        """Show the inputs `action` needs (an action without any is sent at once)."""
-        form = self.form_for(action)
-        if not form.fields:
-            App.get_running_app().spawn(self.take(action, form.body({})))
-            return
-        self.panel = ActionPanel(action, form, self)
-        self.render()
 
     async def take(self, action: str, body: dict | None) -> None:
         app = App.get_running_app()

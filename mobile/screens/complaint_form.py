@@ -18,8 +18,16 @@ from mobile.core.outbox import OutboxStatus
 from mobile.forms import FormView, described
 from mobile.maps import SpotMap, as_feature
 from mobile.screens.base import WargaScreen
+from shared.limits import (
+    COMPLAINT_ADDRESS_MAX_LENGTH,
+    COMPLAINT_DESCRIPTION_MAX_LENGTH,
+    COMPLAINT_DESCRIPTION_MIN_LENGTH,
+    COMPLAINT_TITLE_MAX_LENGTH,
+    COMPLAINT_TITLE_MIN_LENGTH,
+)
 
-# The questions every complaint has (limits as the API's `ComplaintCreate`); codes are its names.
+# The questions every complaint has (limits shared with the API's `ComplaintCreate`); codes are
+# its names.
 FIELDS = [
     {
         "code": "title",
@@ -27,14 +35,20 @@ FIELDS = [
         "help": "complaint_form.what_help",
         "type": "text",
         "required": True,
-        "validation": {"min_length": 5, "max_length": 120},
+        "validation": {
+            "min_length": COMPLAINT_TITLE_MIN_LENGTH,
+            "max_length": COMPLAINT_TITLE_MAX_LENGTH,
+        },
     },
     {
         "code": "description",
         "label": "complaint_form.description",
         "type": "textarea",
         "required": True,
-        "validation": {"min_length": 10, "max_length": 5000},
+        "validation": {
+            "min_length": COMPLAINT_DESCRIPTION_MIN_LENGTH,
+            "max_length": COMPLAINT_DESCRIPTION_MAX_LENGTH,
+        },
     },
     {
         "code": "location",
@@ -47,7 +61,7 @@ FIELDS = [
         "code": "address",
         "label": "complaint_form.address",
         "type": "text",
-        "validation": {"max_length": 300},
+        "validation": {"max_length": COMPLAINT_ADDRESS_MAX_LENGTH},
     },
     {
         "code": "anonymous",

@@ -1,9 +1,11 @@
-"""The agency's complaint queue for officers and supervisors: one bar of filters, deadline
-badges, new complaints arriving live, and the chosen complaint beside the list on wide windows
-(highlighted in the list, its actions in a bar that stays in view; on a phone it opens as its
-own screen)."""
+"""The agency's complaint queue for officers and supervisors: one bar of filters (the status,
+and a sheet for the rest), deadline badges, new complaints arriving live or when the list is
+pulled down, and the chosen complaint beside the list on wide windows (highlighted in the list,
+its actions in a bar that stays in view; on a phone it opens as its own screen)."""
 
+from kivy.factory import Factory
 from kivy.properties import DictProperty, NumericProperty
+from kivy.uix.modalview import ModalView
 
 from mobile import screens
 from mobile.core.i18n import translator
@@ -23,6 +25,34 @@ FILTERS = {
     "due": ["", "overdue", "due_soon"],
     "assigned": ["", "me", "unassigned"],
 }
+# The status is chosen most often: its chip is in the bar; the others wait in the sheet.
+SHEET_FILTERS = ("due", "assigned")
+
+
+class FilterSheet(ModalView):
+    """The queue's other filters, over the bottom of the window: each value a chip, the chosen
+    one marked; picking one applies it and closes the sheet."""
+
+    def __init__(self, queue: "ComplaintQueueScreen", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.queue = queue
+        for name in SHEET_FILTERS:
+            self.ids.groups.add_widget(Factory.SectionTitle(text=translator.t(f"queue.{name}")))
+            choices = Factory.ButtonRow()
+            for value in FILTERS[name]:
+                chosen = value == queue.filters[name]
+                chip = Factory.FilterChip(
+                    text=translator.t(f"queue.{name}.{value or 'all'}"),
+                    icon="radiobox-marked" if chosen else "radiobox-blank",
+                    active=chosen,
+                )
+                chip.bind(on_release=lambda _chip, name=name, value=value: self.pick(name, value))
+                choices.add_widget(chip)
+            self.ids.groups.add_widget(choices)
+
+    def pick(self, name: str, value: str) -> None:
+        self.dismiss()
+        self.queue.set_filter(name, value)
 
 
 class ComplaintQueueScreen(WargaScreen):
@@ -84,39 +114,44 @@ class ComplaintQueueScreen(WargaScreen):
     async def settled(self) -> None:
         await self.ids.detail.photos_loaded()
 
-    # --- filters: one bar; each chip opens its choices ---
+    # --- filters: one bar; the status chip opens its choices, "More filters" the sheet ---
 
     def _render_filters(self) -> None:
-        for name in FILTERS:
-            value = self.filters[name]
-            chip = self.ids[f"filter_{name}"]
-            label = translator.t(f"queue.{name}")
-            chosen = translator.t(f"queue.{name}.{value or 'all'}")
-            chip.text = f"{label}: {chosen}"
-            chip.active = bool(value)
+        value = self.filters["status"]
+        chip = self.ids.filter_status
+        chosen = translator.t(f"queue.status.{value or 'all'}")
+        chip.text = f"{translator.t('queue.status')}: {chosen}"
+        chip.active = bool(value)
+        more = self.ids.filter_more
+        count = sum(1 for name in SHEET_FILTERS if self.filters[name])
+        more.text = translator.t("queue.more_filters") + (f" ({count})" if count else "")
+        more.active = bool(count)
 
-    def open_filter(self, name: str) -> None:
+    def open_status(self) -> None:
         from kivymd.uix.menu import MDDropdownMenu  # on first use: the queue opens without it
 
         if self._menu is not None:
             self._menu.dismiss()
         items = [
             {
-                "text": translator.t(f"queue.{name}.{value or 'all'}"),
+                "text": translator.t(f"queue.status.{value or 'all'}"),
                 "viewclass": "OneLineListItem",
                 "height": 48,
-                "on_release": lambda value=value: self._pick(name, value),
+                "on_release": lambda value=value: self._pick_status(value),
             }
-            for value in FILTERS[name]
+            for value in FILTERS["status"]
         ]
-        self._menu = MDDropdownMenu(caller=self.ids[f"filter_{name}"], items=items, width_mult=4)
+        self._menu = MDDropdownMenu(caller=self.ids.filter_status, items=items, width_mult=4)
         self._menu.open()
 
-    def _pick(self, name: str, value: str) -> None:
+    def _pick_status(self, value: str) -> None:
         if self._menu is not None:
             self._menu.dismiss()
             self._menu = None
-        self.set_filter(name, value)
+        self.set_filter("status", value)
+
+    def open_sheet(self) -> None:
+        FilterSheet(self).open()
 
     def set_filter(self, name: str, value: str) -> None:
         self.filters[name] = value
@@ -142,6 +177,11 @@ class ComplaintQueueScreen(WargaScreen):
     def _inbox_entry(self, _notifier, entry: dict) -> None:
         if entry.get("subject_type") == "complaint" and self.ready.is_set():  # opened before
             self.app.spawn(self._refresh_list())
+
+    def pulled(self) -> None:
+        """Pulled down: the list as it is now (new complaints arrive live too, while the inbox
+        stream is connected)."""
+        self.app.spawn(self._refresh_list())
 
     def notice_pressed(self) -> None:
         """After a conflict: the shown complaint and the list as they are now."""

@@ -37,6 +37,7 @@ from mobile.screens.complaint import (
     local_time,
 )
 from mobile.widgets import Card
+from shared.limits import RECEIPT_NUMBER_MAX_LENGTH
 from shared.roles import Role
 
 screens.ensure_loaded("complaint")  # the rules of ActionPanel, StatusBadge and ButtonRow
@@ -76,7 +77,7 @@ ACTION_FORMS = {
                 "label": "permit_action.receipt",
                 "type": "text",
                 "required": True,
-                "validation": {"max_length": 64},
+                "validation": {"max_length": RECEIPT_NUMBER_MAX_LENGTH},
             },
             {
                 "code": "amount",
@@ -110,19 +111,8 @@ ACTION_FORMS = {
             }
         ]
     ),
-    # Withdrawing cannot be undone: ticking the one choice confirms it.
-    "withdraw": ActionForm(
-        [
-            {
-                "code": "confirm",
-                "label": "permit_action.withdraw_question",
-                "type": "choice",
-                "required": True,
-                "choices": [{"value": "yes", "label": "permit_action.withdraw_confirm"}],
-            }
-        ],
-        body=lambda _answers: None,
-    ),
+    "withdraw": ActionForm(body=lambda _answers: None),  # confirmed in a dialog: it ends the case
+    "take_over": ActionForm(body=lambda _answers: None),
     "comment": ActionForm(
         [{"code": "text", "label": "permit_action.comment", "type": "textarea", "required": True}],
         body=_comment_body,
@@ -211,6 +201,7 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
     user_id = NumericProperty(0)  # the viewer's account: no "claim" for what they hold
     # Called with the application after an action changed it (the queue refreshes its lists).
     on_changed = ObjectProperty(None, allownone=True)
+    action_bar = ObjectProperty(None, allownone=True)  # see ActionButtons
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -261,7 +252,7 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
                     ),
                 )
             )
-        self._render_actions()  # near the top, where a reviewer looks first
+        self._render_actions()  # in the bar under the page, always in view
         if application["permit"]:
             self._render_permit()
         if application["payment"]:
@@ -471,16 +462,9 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
     def _choices(self, key: str) -> list[dict]:
         return [{"value": item["code"], "label": item["label"]} for item in self.permit_type[key]]
 
-    def start(self, action: str) -> None:
-        """Show the inputs `action` needs (an action without any is sent at once)."""
-        form = self.form_for(action)
-        if not form.fields:
-            self.app.spawn(self.take(action, form.body({})))
-            return
-        self.panel = ActionPanel(action, form, self)
-        if action == "record_payment":
-            self.panel.form.fill({"amount": self.application["payment"]["amount"]})
-        self.render()
+    def prepare(self, panel: ActionPanel) -> None:
+        if panel.action == "record_payment":
+            panel.form.fill({"amount": self.application["payment"]["amount"]})
 
     async def take(self, action: str, body: dict | None) -> None:
         screen = self.app.manager.current_screen  # shows progress and the error notice
@@ -519,6 +503,9 @@ async def load_into(screen: WargaScreen, detail: PermitApplicationDetail, applic
     if me is None or application is None:
         return
     permit_type = await screen.fetch(api.permit_type(application["permit_type"]["code"]))
+    shown = detail.application
+    if shown and shown["id"] == application_id and shown["version"] > application["version"]:
+        return  # an action answered while this was on its way: what it shows is newer
     if permit_type is not None:
         detail.user_id = me["id"]
         detail.permit_type = permit_type

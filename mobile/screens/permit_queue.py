@@ -22,6 +22,14 @@ class PermitQueueScreen(WargaScreen):
 
     def on_kv_post(self, base_widget) -> None:
         self.ids.detail.on_changed = self._changed
+        self.ids.detail.bind(application=self._shown)
+        self._shown_id: int | None = None
+
+    def _shown(self, _detail, application: dict | None) -> None:
+        shown_id = application["id"] if application else None
+        if shown_id != self._shown_id:  # another application is read from its top
+            self.ids.detail_page.scroll_y = 1
+        self._shown_id = shown_id
 
     async def load(self) -> None:
         api = self.app.api

@@ -3,6 +3,7 @@ from functools import partial
 from mobile.core.i18n import Translator, translator
 from mobile.forms import FormView, described
 from mobile.screens.base import WargaScreen
+from shared.limits import FULL_NAME_MAX_LENGTH, FULL_NAME_MIN_LENGTH
 
 # The registration form, described like a region pack form so `FormView` draws and checks it.
 # `password` is the one client-only type (masked text). Codes are the API's field names.
@@ -12,7 +13,7 @@ FIELDS = [
         "label": "register.full_name",
         "type": "text",
         "required": True,
-        "validation": {"min_length": 2, "max_length": 120},
+        "validation": {"min_length": FULL_NAME_MIN_LENGTH, "max_length": FULL_NAME_MAX_LENGTH},
     },
     {"code": "email", "label": "register.email", "type": "email"},
     {"code": "phone", "label": "register.phone", "type": "phone"},

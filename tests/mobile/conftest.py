@@ -27,6 +27,7 @@ DRIVER_ACCOUNTS = {
     "officer": ("officer", "dpmptsp"),
     "road_officer": ("officer", "dbmsda"),
     "event_officer": ("officer", "kesbangpol"),  # event recommendations (permits)
+    "event_supervisor": ("supervisor", "kesbangpol"),
     "road_supervisor": ("supervisor", "dbmsda"),  # the Life Room of one agency
 }
 

@@ -202,7 +202,22 @@ def test_step_actions_belong_to_the_role_the_step_names_and_claims_to_who_lacks_
     ]
     held = {**application, "assignee_id": 7}
     assert "claim" not in staff_actions(held, "supervisor", user_id=7)
-    assert "claim" in staff_actions(held, "supervisor", user_id=8)
+    # A step a colleague holds: a claim would be refused; a supervisor may take it over.
+    assert staff_actions(held, "supervisor", user_id=8)[:2] == ["take_over", "request_info"]
+    officer_step = {**application, "current_step": {**step, "role": "officer"}, "assignee_id": 7}
+    officer_actions = ["request_info", "reject", "comment"]
+    assert staff_actions(officer_step, "officer", user_id=8) == officer_actions
+    supervisor_actions = ["take_over", "assign", "comment"]
+    assert staff_actions(officer_step, "supervisor", user_id=8) == supervisor_actions
+    # Taken over, the step is the supervisor's to decide, whatever role it names.
+    taken = {**officer_step, "assignee_id": 8}
+    assert staff_actions(taken, "supervisor", user_id=8) == [
+        "approve",
+        "request_info",
+        "reject",
+        "assign",
+        "comment",
+    ]
     billed = {"status": "awaiting_payment", "current_step": None, "assignee_id": None}
     assert staff_actions(billed, "officer") == ["record_payment", "comment"]
     assert resident_actions({"status": "issued"}) == []

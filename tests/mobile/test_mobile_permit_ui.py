@@ -16,7 +16,7 @@ from mobile.core.api import ApiClient
 from mobile.core.outbox import FlushResult, Outbox
 from mobile.core.tokens import TokenStore
 from tests.live_server import LiveServer
-from tests.mobile.helpers import BILLBOARD_ANSWERS, scans
+from tests.mobile.helpers import BILLBOARD_ANSWERS, EVENT_ANSWERS, scans
 
 EVENT_PERMIT = "rekomendasi-keramaian"
 
@@ -65,6 +65,24 @@ async def send_outbox(app_data: Path, base_url: str) -> FlushResult:
     finally:
         outbox.close()
         await api.aclose()
+
+
+def submit(
+    resident: Account, permit_type: str, answers: dict, documents: dict[str, str], folder: Path
+) -> dict:
+    """An application submitted through the API; `documents` names a scan ("photo" or "pdf")
+    for each kind."""
+    files = scans(folder)
+    draft = resident.post(
+        "/permits/applications", json={"permit_type": permit_type, "answers": answers}
+    )
+    for kind, scan in documents.items():
+        path = files[scan]
+        resident.post(
+            f"/permits/applications/{draft['id']}/documents/{kind}",
+            files={"file": (path.name, path.read_bytes())},
+        )
+    return resident.act(draft["id"], "submit")
 
 
 def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
@@ -136,10 +154,12 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
     assert mine["badge"] == "Perlu dilengkapi"
     assert "Petugas meminta kelengkapan" in answered["detail"]
     assert "• Perkiraan jumlah peserta\n• Proposal acara" in "\n".join(answered["detail"])
-    assert answered["withdraw"] == {  # withdrawing asks first
-        "question": "Tarik permohonan ini? Tindakan ini tidak dapat dibatalkan. (wajib)",
-        "error": "Wajib diisi.",
-    }
+    assert answered["withdraw"] == [  # withdrawing asks first
+        "Tarik permohonan?",
+        "Permohonan ini tidak akan diproses lagi. Tindakan ini tidak dapat dibatalkan.",
+        "Batal",
+        "Ya, Tarik permohonan",
+    ]
     assert answered["editable"] == ["perkiraan_peserta"]
     assert answered["documents_editable"] == ["proposal"]
     assert answered["request"].startswith("Peserta melebihi kapasitas lapangan")
@@ -160,6 +180,8 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
         "Beri komentar",
         "Tolak",  # ends the case: apart, last
     ]
+    bar = approved["bar"]  # under the detail, in view
+    assert bar["drawn"] and bar["on_screen"] and bar["buttons"] == approved["buttons"]
     # Asking for information offers the type's own fields and documents to name.
     choices = approved["request_choices"]
     assert "Perkiraan jumlah peserta" in choices["fields"] and len(choices["fields"]) == 13
@@ -194,12 +216,6 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
 
 
 def test_an_officer_records_the_fee_in_the_app_which_issues_the_permit(staff, drive, tmp_path):
-    resident = staff("resident", None)
-    files = scans(tmp_path)
-    draft = resident.post(
-        "/permits/applications",
-        json={"permit_type": "izin-reklame", "answers": BILLBOARD_ANSWERS},
-    )
     documents = {
         "ktp": "photo",
         "npwp": "photo",
@@ -207,13 +223,7 @@ def test_an_officer_records_the_fee_in_the_app_which_issues_the_permit(staff, dr
         "foto-lokasi": "photo",
         "persetujuan-pemilik-lahan": "pdf",
     }
-    for kind, scan in documents.items():
-        path = files[scan]
-        resident.post(
-            f"/permits/applications/{draft['id']}/documents/{kind}",
-            files={"file": (path.name, path.read_bytes())},
-        )
-    resident.act(draft["id"], "submit")
+    draft = submit(staff("resident", None), "izin-reklame", BILLBOARD_ANSWERS, documents, tmp_path)
     officer, head = staff("officer", "dpmptsp"), staff("supervisor", "dpmptsp")
     for reviewer in (officer, officer, head):  # verification, site survey, decision
         reviewer.act(draft["id"], "claim")
@@ -235,3 +245,55 @@ def test_an_officer_records_the_fee_in_the_app_which_issues_the_permit(staff, dr
     assert "Terbit" in issued and "Nomor izin: " in issued
     assert "Dibayar" in issued and "kuitansi KW-2026-0117" in issued
     assert "Jumlah: Rp 1.500.000" in issued
+
+
+def test_a_supervisor_takes_over_a_step_a_colleague_holds(staff, drive, tmp_path):
+    documents = {"ktp": "photo", "proposal": "pdf", "izin-tempat": "pdf", "surat-pernyataan": "pdf"}
+    application = submit(staff("resident", None), EVENT_PERMIT, EVENT_ANSWERS, documents, tmp_path)
+    staff("officer").act(application["id"], "claim")  # the first step is the officer's now
+
+    seen = drive(
+        "permit_take_over", "--size", "1280x800", "--param", f"application={application['id']}"
+    )
+    bar = seen["bar"]  # the actions under the page, in view
+    assert bar["drawn"] and bar["on_screen"] and bar["buttons"] == seen["buttons"]
+    # Claiming a step a colleague holds would be refused: taking it over is offered instead.
+    assert seen["buttons"][0] == "Ambil alih tahap"
+    assert "Ambil untuk ditangani" not in seen["buttons"] and "Setujui" not in seen["buttons"]
+    assert seen["notice"] == ""
+    assert seen["after"] == [
+        "Setujui",
+        "Minta informasi tambahan",
+        "Tugaskan ke petugas",
+        "Beri komentar",
+        "Tolak",
+    ]
+    assert "Ambil alih tahap" in seen["timeline"]
+    assert seen["reject_dialog"] == [
+        "Tolak?",
+        "Tindakan ini mengakhiri penanganan dan tidak dapat dibatalkan.",
+        "Batal",
+        "Ya, Tolak",
+    ]
+
+
+def test_another_application_in_the_queue_is_read_from_its_top(staff, drive, tmp_path):
+    documents = {"ktp": "photo", "proposal": "pdf", "izin-tempat": "pdf", "surat-pernyataan": "pdf"}
+    resident = staff("resident", None)
+    first, second = (
+        submit(resident, EVENT_PERMIT, EVENT_ANSWERS, documents, tmp_path / str(n))
+        for n in range(2)
+    )
+    seen = drive(
+        "permit_queue_switch",
+        "--size",
+        "1280x800",
+        "--param",
+        f"first={first['id']}",
+        "--param",
+        f"second={second['id']}",
+    )
+    assert seen["scrolled"] < 0  # read to its end: the title is out of sight
+    # The next one starts at the top of the pane: no offset kept, no blank band above it.
+    assert 0 <= seen["switched"] <= 24
+    assert seen["title"] == "Rekomendasi Penyelenggaraan Keramaian"

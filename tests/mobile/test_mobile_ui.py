@@ -119,6 +119,14 @@ def test_back_button_goes_back_and_leaves_from_home(drive):
     assert seen["stopped_from_home"] == 1
 
 
+def test_the_desktop_photo_chooser_is_drawn_on_its_dark_ground(drive):
+    seen = drive("photo_chooser")
+    # Every corner of the chooser is its dark ground (Kivy draws the file names in white).
+    ground = (41, 46, 51)
+    for corner in seen["corners"]:
+        assert max(abs(a - b) for a, b in zip(corner, ground, strict=True)) <= 3, seen["corners"]
+
+
 def test_screenshot_mode_renders_a_screen_with_its_data(api_server, tmp_path):
     out = tmp_path / "permit_type.png"
     completed = subprocess.run(

@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
 
@@ -39,6 +40,15 @@ async def until(predicate, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"waited {timeout} s for {predicate.__doc__ or predicate}")
         await asyncio.sleep(0.02)
+
+
+async def within(predicate, timeout: float = 5.0) -> bool:
+    """Whether `predicate` comes true within `timeout` seconds."""
+    try:
+        await until(predicate, timeout)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def frames(count: int = 2) -> None:
@@ -101,13 +111,14 @@ def overlay_texts() -> list[str]:
 
 def overlay_button(text: str):
     from kivy.core.window import Window
-    from kivymd.uix.button import MDFlatButton, MDRaisedButton
+    from kivymd.uix.button import MDFlatButton, MDRaisedButton, MDRectangleFlatIconButton
 
     return next(
         w
         for child in Window.children[:-1]
         for w in child.walk(restrict=True)
-        if isinstance(w, MDFlatButton | MDRaisedButton) and w.text == text
+        if isinstance(w, MDFlatButton | MDRaisedButton | MDRectangleFlatIconButton)
+        and w.text == text
     )
 
 
@@ -421,6 +432,19 @@ def detail_buttons(detail) -> list[str]:
     return [w.text for w in bar.walk(restrict=True) if isinstance(w, MDRaisedButton)]
 
 
+def bar_seen(bar) -> dict:
+    """Whether a detail's action bar is drawn, whole, inside the window, and its buttons."""
+    from kivy.core.window import Window
+    from kivymd.uix.button import MDRaisedButton
+
+    bottom = bar.to_window(bar.x, bar.y)[1]
+    return {
+        "drawn": is_drawn(bar),
+        "on_screen": bottom >= 0 and bottom + bar.height <= Window.height,
+        "buttons": [w.text for w in bar.walk(restrict=True) if isinstance(w, MDRaisedButton)],
+    }
+
+
 async def file_through_the_form(
     app, title: str, category: str, latitude: float, answers: dict, *, then_mine: bool = True
 ):
@@ -706,8 +730,9 @@ async def officer_resolves(app, accounts):
 @scenario
 async def officer_tablet(app, accounts):
     """The queue on a 1280x800 tablet: how many complaints fit, which one is chosen, where its
-    actions are; a complaint filed meanwhile arrives by itself; rejecting asks first."""
-    from kivy.core.window import Window
+    actions are; a complaint filed meanwhile arrives by itself, or when the list is pulled
+    down; rejecting asks first."""
+    from kivy.metrics import dp
 
     from mobile.core.api import ApiClient
     from mobile.core.tokens import TokenStore
@@ -718,10 +743,10 @@ async def officer_tablet(app, accounts):
 
     async def file(title: str) -> dict:
         body = {**POTHOLE, "title": title}
-        return await resident.send("POST", "/complaints", body=body, idempotency_key=title)
+        return await resident.send("POST", "/complaints", body=body, idempotency_key=uuid4().hex)
 
-    for number in range(9):
-        await file(f"Lubang nomor {number + 1} di Jl. Kenanga")
+    titles = [f"Lubang nomor {number} di Jl. Kenanga" for number in range(1, 10)]
+    await asyncio.gather(*map(file, titles))  # nine at once: the list needs more than it shows
     await login_as(app, accounts["road_officer"])
     queue = await open_screen(app, "complaint_queue")
     await until(lambda: queue.ids.detail.complaint is not None)
@@ -747,21 +772,65 @@ async def officer_tablet(app, accounts):
     shown = queue.ids.detail.complaint["id"]
     result["selected"] = [row.complaint["id"] == shown for row in rows_drawn if row.selected]
     bar = queue.ids.actions
-    result["bar"] = {
-        "drawn": is_drawn(bar),
-        "on_screen": bar.to_window(bar.x, bar.y)[1] >= 0 and bar.top <= Window.height,
-        "buttons": detail_buttons(queue.ids.detail),
-    }
+    result["bar"] = bar_seen(bar)
 
     arriving = await file("Lubang baru saat antrean terbuka")
     await until(lambda: arriving["id"] in [c["id"] for c in queue.complaints], timeout=15)
     await frames()
     result["arrived"] = arriving["title"] in [r.headline for r in queue_rows(queue)]
+
+    # The stream is down (a network hiccup): what is filed now shows once the list is pulled.
+    app.notifier.stop()
+    pulled = await file("Lubang yang muncul setelah ditarik")
+    await asyncio.sleep(0.3)
+
+    def listed() -> bool:
+        return pulled["title"] in [r.headline for r in queue_rows(queue)]
+
+    result["before_pull"] = listed()
+    x, y = page.to_window(page.center_x, page.top - dp(16))
+    touch(x, y, to=(x, y - dp(160)))
+    result["after_pull"] = await within(listed)
     await resident.aclose()
 
-    queue.ids.detail.start("reject")
+    # Rejecting: the reason first, then a dialog asks; cancelled, nothing is sent.
+    detail = queue.ids.detail
+    rejected = detail.complaint["id"]
+    detail.start("reject")
     await frames()
+    detail.panel.form.fill({"reason": "spam", "note": "Iklan, bukan pengaduan."})
     result["reject_panel"] = drawn_texts(bar)
+    press(detail.panel.ids.send)
+    await until(lambda: "Ya, Tolak" in overlay_texts())
+    result["reject_dialog"] = overlay_texts()
+    press(overlay_button("Batal"))
+    await until(lambda: not overlay_texts())
+    await asyncio.sleep(0.3)  # long enough for a request to come back, had one been sent
+    result["after_cancel"] = detail.complaint["status"]
+    press(detail.panel.ids.send)
+    await until(lambda: "Ya, Tolak" in overlay_texts())
+    press(overlay_button("Ya, Tolak"))
+    await until(lambda: detail.complaint["status"] != "submitted" or queue.notice_is_error)
+    found = await app.api.complaint(rejected)
+    result["after_yes"] = found.data["status"]
+
+    # The other filters are in a sheet: "Overdue" leaves none of these new complaints.
+    from kivy.core.window import Window
+
+    from mobile.screens.complaint_queue import FilterSheet
+
+    def sheet():
+        return next((w for w in Window.children if isinstance(w, FilterSheet)), None)
+
+    press(queue.ids.filter_more)
+    await until(lambda: sheet() and "Tutup" in drawn_texts(sheet()))
+    await frames(3)
+    result["sheet"] = drawn_texts(sheet())
+    press(overlay_button("Terlambat"))
+    await until(lambda: sheet() is None and not queue_rows(queue))
+    await frames()
+    result["overdue"] = {"rows": len(queue_rows(queue)), "drawn": drawn_texts(queue.ids.list_page)}
+    result["filters_after"] = drawn_texts(queue.ids.filters)
 
 
 @scenario
@@ -871,8 +940,13 @@ def button(widget, text: str):
     from kivy.app import App
     from kivymd.uix.button import MDRaisedButton
 
+    places = [widget, getattr(widget, "action_bar", None)]  # a detail's own bar, if it has one
     found = [
-        w for w in widget.walk(restrict=True) if isinstance(w, MDRaisedButton) and w.text == text
+        w
+        for place in places
+        if place is not None
+        for w in place.walk(restrict=True)
+        if isinstance(w, MDRaisedButton) and w.text == text
     ]
     notice = App.get_running_app().manager.current_screen.notice
     assert len(found) == 1, f"{text!r} among {detail_buttons(widget)}, notice {notice!r}"
@@ -1007,13 +1081,11 @@ async def permit_answer_request(app, accounts):
     result["mine"] = application_rows(mine)
     detail = await open_application(app, mine, application_id)
     result["detail"] = visible_texts(detail)
-    press(button(detail, translated("action.withdraw")))  # sent unconfirmed: refused, cancel
-    press(detail.panel.ids.send)
-    result["withdraw"] = {
-        "question": detail.panel.form.inputs["confirm"].caption,
-        "error": detail.panel.form.inputs["confirm"].error,
-    }
-    detail.cancel()
+    press(button(detail, translated("action.withdraw")))  # a dialog asks first: cancel
+    await until(lambda: "Batal" in overlay_texts())
+    result["withdraw"] = overlay_texts()
+    press(overlay_button("Batal"))
+    await until(lambda: not overlay_texts())
 
     press(button(detail, "Lengkapi permohonan"))
     apply = app.screen("permit_apply")
@@ -1047,6 +1119,7 @@ async def permit_officer_approves(app, accounts):
     result["screen"] = app.manager.current
     result["detail"] = visible_texts(detail)
     result["buttons"] = detail_buttons(detail)
+    result["bar"] = bar_seen(queue.ids.actions)
     press(button(detail, translated("action.request_info")))  # look at its inputs, then cancel
     asked = detail.panel.form.inputs
     result["request_choices"] = {
@@ -1066,6 +1139,83 @@ async def permit_officer_approves(app, accounts):
     await until(lambda: application_id not in [a["id"] for a in queue.applications])
     await frames()
     result["queue_after"] = application_rows(queue)
+
+
+@scenario
+async def permit_take_over(app, accounts):
+    """A supervisor opens an application whose step an officer holds (as from the inbox): the
+    bar offers to take the step over, not to claim it; then the step's decisions are theirs,
+    and rejecting asks in a dialog."""
+    application_id = int(params["application"])
+    await login_as(app, accounts["event_supervisor"])
+    screen = await open_screen(app, "permit_application", id=application_id)
+    detail = screen.ids.detail
+    result["bar"] = bar_seen(screen.ids.actions)
+    result["buttons"] = detail_buttons(detail)
+    press(button(detail, translated("action.take_over")))
+    await until(lambda: detail.application["assignee_id"] == detail.user_id)
+    await frames()
+    result["notice"] = screen.notice
+    result["after"] = detail_buttons(detail)
+    result["timeline"] = visible_texts(detail)[-1]
+    press(button(detail, translated("action.reject")))
+    detail.panel.form.fill({"reasons": "Lokasi acara tidak sesuai peruntukan."})
+    press(detail.panel.ids.send)
+    await until(lambda: "Batal" in overlay_texts())
+    result["reject_dialog"] = overlay_texts()
+
+
+def title_gap(page, detail) -> float:
+    """How far below the top of the scrolled `page` the detail's first text starts, in dp:
+    negative when it is scrolled out of sight, large when a blank band is above it."""
+    from kivy.metrics import dp
+    from kivy.uix.label import Label
+
+    first = next(w for w in detail.walk(restrict=True) if isinstance(w, Label) and w.text)
+    page_top = page.to_window(0, page.top)[1]
+    return (page_top - first.to_window(0, first.top)[1]) / dp(1)
+
+
+@scenario
+async def permit_queue_switch(app, accounts):
+    """Read one application down to its end, then choose another beside the list: it shows
+    from its top."""
+    await login_as(app, accounts["event_officer"])
+    queue = await open_screen(app, "permit_queue")
+    page = queue.ids.detail_page
+    detail = await open_application(app, queue, int(params["first"]))
+    page.scroll_y = 0
+    await frames()
+    result["scrolled"] = title_gap(page, detail)
+    detail = await open_application(app, queue, int(params["second"]))
+    result["switched"] = title_gap(page, detail)
+    result["title"] = drawn_texts(detail)[0]
+
+
+@scenario
+async def photo_chooser(app, accounts):
+    """The desktop's file chooser over the complaint form: the corners of the chooser, as
+    drawn (pixels of a screenshot)."""
+    from kivy.core.window import Window
+    from PIL import Image
+
+    from mobile.photos import FileChooserPopup
+    from mobile.screenshot import save_png
+
+    await login_as(app, accounts["resident"])
+    form_screen = await open_screen(app, "complaint_form", category="jalan-rusak")
+    form_screen.ids.photos.open_chooser()
+    await until(lambda: any(isinstance(w, FileChooserPopup) for w in Window.children))
+    [popup] = [w for w in Window.children if isinstance(w, FileChooserPopup)]
+    await asyncio.sleep(0.3)  # the popup's opening animation
+    chooser = popup.ids.chooser
+    image = Image.open(await save_png(app.data_dir / "chooser.png")).convert("RGB")
+    left, bottom = chooser.to_window(chooser.x, chooser.y)
+    right, top = chooser.to_window(chooser.right, chooser.top)
+    corners = [(left + 4, bottom + 4), (right - 4, bottom + 4), (left + 4, top - 4)]
+    corners.append((right - 4, top - 4))
+    # Window coordinates count from the bottom, the image's rows from the top.
+    result["corners"] = [image.getpixel((int(x), image.height - 1 - int(y))) for x, y in corners]
 
 
 @scenario

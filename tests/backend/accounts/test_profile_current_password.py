@@ -48,3 +48,39 @@ async def test_name_language_and_unchanged_contacts_need_no_password(client, dem
     )
     assert response.status_code == 200, response.text
     assert response.json()["full_name"] == "Siti R."
+
+
+async def test_guessing_the_current_password_locks_the_confirmation_not_the_login(
+    client, demo, settings
+):
+    """A stolen access token must not become a way to guess the password: wrong current
+    passwords, through either form, count toward a lock like failed logins do."""
+    headers = await login(client, demo.resident.username, demo.resident.password)
+    for attempt in range(settings.login_max_failures):
+        if attempt % 2:
+            wrong = await client.post(
+                "/api/v1/me/password",
+                json={"current_password": f"tebakan-{attempt}", "new_password": "teh-tarik-9"},
+                headers=headers,
+            )
+            assert wrong.status_code == 401
+        else:
+            wrong = await client.patch(
+                "/api/v1/me",
+                json={"email": "pencuri@example.com", "current_password": f"tebakan-{attempt}"},
+                headers=headers,
+            )
+            assert wrong.status_code == 403
+
+    locked = await client.patch(
+        "/api/v1/me",
+        json={"email": "pencuri@example.com", "current_password": demo.resident.password},
+        headers=headers,
+    )
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    assert locked.headers["content-type"] == "application/problem+json"
+    assert (await client.get("/api/v1/me", headers=headers)).json()[
+        "email"
+    ] == demo.resident.username
+    # The owner can still sign in: the lock is on confirming, not on the account.
+    assert await login(client, demo.resident.username, demo.resident.password)

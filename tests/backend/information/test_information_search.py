@@ -182,7 +182,7 @@ async def test_english_queries_match_across_word_forms(client, callers):
 
 async def test_reindexing_restems_every_entry(session, announcements):
     from backend.information.models import SearchEntry
-    from backend.information.service import reindex_search
+    from backend.information.search import reindex_search
 
     entries = list(session.exec(select(SearchEntry)))
     for entry in entries:  # as an older stemmer left them: no stems at all

@@ -31,7 +31,7 @@ async def _subscribe(client, headers, events: list[str]) -> dict:
 
 def _messages(session) -> list[WebhookMessage]:
     session.expire_all()
-    return list(session.exec(select(WebhookMessage)))
+    return list(session.exec(select(WebhookMessage).order_by(WebhookMessage.id)))
 
 
 async def test_permit_events_from_submission_to_revocation(client, demo, session):

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.db import utcnow
-from backend.information.service import notify_due_announcements
+from backend.information.announcements import notify_due_announcements
 from backend.notifications.service import Message, notify, notify_agency_staff
 from tests.backend.helpers import login
 

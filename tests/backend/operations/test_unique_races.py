@@ -20,7 +20,7 @@ from sqlmodel import select
 from backend.accounts.models import User
 from backend.complaints import service as complaints_service
 from backend.complaints.models import Complaint, ComplaintSupporter
-from backend.information import service as information_service
+from backend.information import announcements
 from backend.information.models import AgencyFollow
 from backend.region.models import Agency
 from tests.backend.complaints.complaint_helpers import file_complaint
@@ -173,7 +173,7 @@ def test_following_an_agency_that_is_not_there_is_an_error_not_a_no_op(session, 
     resident = session.exec(select(User).where(User.email == demo.resident.username)).one()
     gone = Agency(id=999_999, code="hilang")  # never saved
     with pytest.raises(IntegrityError):
-        information_service.follow(session, user=resident, agency=gone, now=resident.created_at)
+        announcements.follow(session, user=resident, agency=gone, now=resident.created_at)
         session.flush()
 
 

@@ -20,7 +20,7 @@ import backend.config
 from backend.cli import main as warga
 from backend.config import Settings
 from backend.notifications.models import Notification
-from backend.permits import service
+from backend.permits import scheduled
 from backend.permits.certificates import JWS_MARKER
 from backend.permits.models import PermitApplication, PermitVerification
 from backend.permits.signing import city_key
@@ -229,7 +229,7 @@ async def test_daily_job_reminds_30_and_7_days_ahead_once_and_expires(permits, s
     set_last_valid_day(session, one_off, last_day)
 
     def run(day: dt.date) -> tuple[int, int]:
-        report = service.run_daily(session, now=at(day))
+        report = scheduled.run_daily(session, now=at(day))
         session.commit()
         return report.expired, report.reminded
 
@@ -261,8 +261,8 @@ async def test_daily_job_reminds_30_and_7_days_ahead_once_and_expires(permits, s
 async def test_a_late_daily_run_sends_only_the_nearer_reminder(permits, session):
     application = await permits.issued("izin-reklame")
     last_day = dt.date.fromisoformat(application["permit"]["valid_until"])
-    assert service.run_daily(session, now=at(last_day - dt.timedelta(days=5))).reminded == 1
-    assert service.run_daily(session, now=at(last_day - dt.timedelta(days=4))).reminded == 0
+    assert scheduled.run_daily(session, now=at(last_day - dt.timedelta(days=5))).reminded == 1
+    assert scheduled.run_daily(session, now=at(last_day - dt.timedelta(days=4))).reminded == 0
 
 
 def test_the_cli_runs_the_daily_job(monkeypatch, settings, demo, capsys):

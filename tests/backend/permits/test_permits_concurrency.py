@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
-from backend.permits import service
+from backend.permits import drafting
 from backend.permits.models import PermitEvent
 from tests.backend.permits.conftest import ANSWERS, first_writes_held_until_both_arrive
 
@@ -69,7 +69,7 @@ def test_registration_numbers_stay_unique_when_created_at_once(engine, demo):
     def create(_) -> str:
         with Session(engine, expire_on_commit=False) as session:
             barrier.wait(timeout=20)
-            application = service.create_draft(
+            application = drafting.create_draft(
                 session,
                 applicant=resident,
                 permit_type_code="pbg",

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from backend.accounts.models import User
-from backend.permits import service
+from backend.permits import drafting, queries, workflow
 from backend.permits.views import ApplicationViews
 from backend.uploads import Document
 from tests.backend.permits.conftest import ANSWERS
@@ -34,7 +34,7 @@ def people(session, demo):
 
 
 def submitted_billboard(session, resident: User, when: dt.datetime):
-    application = service.create_draft(
+    application = drafting.create_draft(
         session,
         applicant=resident,
         permit_type_code="izin-reklame",
@@ -42,9 +42,9 @@ def submitted_billboard(session, resident: User, when: dt.datetime):
         language="en",
         now=when,
     )
-    permit_type = service.permit_type_of(session, application)
+    permit_type = queries.permit_type_of(session, application)
     for kind in permit_type.document_kinds():
-        service.save_document(
+        drafting.save_document(
             session,
             application=application,
             kind=kind.code,
@@ -53,7 +53,7 @@ def submitted_billboard(session, resident: User, when: dt.datetime):
             file_name=f"{kind.code}.pdf",
             now=when,
         )
-    return service.submit(session, application=application, user=resident, language="en", now=when)
+    return workflow.submit(session, application=application, user=resident, language="en", now=when)
 
 
 def test_the_due_date_moves_by_the_paused_working_days_across_a_holiday_and_a_weekend(
@@ -64,8 +64,8 @@ def test_the_due_date_moves_by_the_paused_working_days_across_a_holiday_and_a_we
     # 7 working days: 24, 25, (26 is the anniversary), 27, 30 Nov, 1, 2, 3 Dec.
     assert application.due_on == dt.date(2026, 12, 3)
 
-    service.claim(session, application=application, user=officer, now=at("2026-11-24"))
-    service.request_information(
+    workflow.claim(session, application=application, user=officer, now=at("2026-11-24"))
+    workflow.request_information(
         session,
         application=application,
         user=officer,
@@ -79,7 +79,7 @@ def test_the_due_date_moves_by_the_paused_working_days_across_a_holiday_and_a_we
     assert waiting.deadline.paused and not waiting.deadline.overdue
     assert waiting.deadline.pauses[0].paused_on == dt.date(2026, 11, 25)
 
-    service.resubmit(
+    workflow.resubmit(
         session, application=application, user=resident, language="en", now=at("2026-11-30")
     )
     # Paused working days: 27 and 30 November (26 is a holiday, 28-29 the weekend).
@@ -99,8 +99,8 @@ def test_the_due_date_moves_by_the_paused_working_days_across_a_holiday_and_a_we
 def test_a_pause_over_a_weekend_only_costs_no_working_day(session, people):
     resident, officer = people
     application = submitted_billboard(session, resident, at("2026-11-23"))
-    service.claim(session, application=application, user=officer, now=at("2026-11-24"))
-    service.request_information(
+    workflow.claim(session, application=application, user=officer, now=at("2026-11-24"))
+    workflow.request_information(
         session,
         application=application,
         user=officer,
@@ -109,7 +109,7 @@ def test_a_pause_over_a_weekend_only_costs_no_working_day(session, people):
         documents=[],
         now=at("2026-11-27", "15:00"),  # Friday afternoon
     )
-    service.resubmit(
+    workflow.resubmit(
         session,
         application=application,
         user=resident,
@@ -144,5 +144,5 @@ def test_the_queue_puts_the_most_urgent_first(session, people):
     resident, officer = people
     later = submitted_billboard(session, resident, at("2026-11-25"))
     sooner = submitted_billboard(session, resident, at("2026-11-23"))
-    queue, _ = service.review_queue(session, user=officer, cursor=None, limit=10)
+    queue, _ = queries.review_queue(session, user=officer, cursor=None, limit=10)
     assert [a.id for a in queue] == [sooner.id, later.id]

@@ -192,7 +192,9 @@ async def test_information_request_loop_lets_the_applicant_change_only_what_was_
     await permits.call("PATCH", url, resident, json={"answers": {"lebar_m": 5}}, expect=409)
 
     siti = session.exec(select(User.id).where(User.email == resident.username)).one()
-    kinds = session.exec(select(Notification.kind).where(Notification.user_id == siti)).all()
+    kinds = session.exec(
+        select(Notification.kind).where(Notification.user_id == siti).order_by(Notification.id)
+    ).all()
     assert kinds == ["permit.start_review", "permit.request_info"]
 
 
@@ -421,7 +423,9 @@ async def test_a_supervisor_hands_the_step_to_a_colleague_who_can_take_it(permit
     )
     assert assigned["assignee_id"] == user_id(officer)
     told = session.exec(
-        select(Notification.kind).where(Notification.user_id == user_id(officer))
+        select(Notification.kind)
+        .where(Notification.user_id == user_id(officer))
+        .order_by(Notification.id)
     ).all()
     assert told == ["permit.routed", "permit.assigned"]
     timeline = (await permits.get(application))["timeline"]

@@ -1,5 +1,6 @@
 """The Life Room on a known fixture: counts, on-time share, working-day median and p90."""
 
+import datetime as dt
 import random
 from collections import Counter
 
@@ -27,7 +28,8 @@ def february(seeder):
                 status="closed",
                 rating=5,
             ),
-            # 3 working days, a day late.
+            # 3 working days, a day late; its reopen window long past, so it reads as closed
+            # although `close-expired` has not recorded that yet.
             c(
                 road,
                 created="2026-02-03T02:00",
@@ -80,9 +82,8 @@ async def test_admin_sees_the_whole_city(client, demo, february):
     total = data["total"]
     assert total["received"] == 7
     assert total["by_status"] == {
-        "closed": 3,
+        "closed": 4,
         "in_progress": 1,
-        "resolved": 1,
         "submitted": 1,
         "waiting_reporter": 1,
     }
@@ -249,3 +250,42 @@ async def test_density_from_the_tally_agrees_with_counting_complaints(client, de
             factor = 2 ** (15 - zoom)
             merged[(row // factor, column // factor)] += count
         assert await grid(zoom) == dict(merged)
+
+
+async def test_a_resolved_complaint_reads_closed_once_its_reopen_window_passes(
+    client, demo, seeder
+):
+    """The Life Room agrees with the complaint's own detail: resolved while the reporter may
+    still reopen it, closed after, whether or not `close-expired` has run."""
+    now = dt.datetime.now(dt.UTC)
+    at = lambda delta: (now - delta).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    due = (now + dt.timedelta(days=30)).date().isoformat()
+    c = seeder.complaint_values
+    recent, old = seeder.complaints(
+        [
+            c(
+                "jalan-rusak",
+                created=at(dt.timedelta(days=20)),
+                resolved=at(dt.timedelta(days=1)),
+                due=due,
+                status="resolved",
+            ),
+            c(
+                "jalan-rusak",
+                created=at(dt.timedelta(days=20)),
+                resolved=at(dt.timedelta(days=8)),
+                due=due,
+                status="resolved",
+            ),
+        ]
+    )
+    admin = await login(client, demo.admin.username, demo.admin.password)
+    today = now.date()
+    period = {"since": (today - dt.timedelta(days=25)).isoformat(), "until": today.isoformat()}
+    data = (await client.get("/api/v1/dashboard", params=period, headers=admin)).json()
+    assert data["total"]["by_status"] == {"closed": 1, "resolved": 1}
+    assert data["total"]["resolved"] == 2  # both were resolved, however they read now
+    reporter = await login(client, demo.resident.username, demo.resident.password)
+    for complaint_id, status in ((recent, "resolved"), (old, "closed")):
+        detail = await client.get(f"/api/v1/complaints/{complaint_id}", headers=reporter)
+        assert detail.json()["status"] == status
