@@ -4,7 +4,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,6 +47,21 @@ class EngineOptions:
             "max_overflow": self.max_overflow,
             "pool_timeout": self.pool_timeout,
         }
+
+    def shared_with_reads(self) -> "tuple[EngineOptions, EngineOptions] | None":
+        """(write pool, read pool) that together open no more connections than this one, so a
+        process keeps to its share of the connection budget (`share_connection_budget`). None
+        when there are too few to split: reads then share the write pool."""
+        total = self.pool_size + self.max_overflow
+        if total < 2:
+            return None
+        read_size = max(1, self.pool_size // 2)  # a pool_size of 0 would mean "no limit"
+        write_size = max(1, self.pool_size - read_size)
+        spare = total - read_size - write_size
+        return (
+            replace(self, pool_size=write_size, max_overflow=spare - spare // 2),
+            replace(self, pool_size=read_size, max_overflow=spare // 2),
+        )
 
     def postgresql_connect_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {}

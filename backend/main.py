@@ -27,7 +27,7 @@ from backend.clients.router import router as clients_router
 from backend.complaints.public import router as public_complaints_router
 from backend.complaints.router import router as complaints_router
 from backend.config import Settings, get_settings
-from backend.database import open_engine, open_read_engine
+from backend.database import open_engines
 from backend.edge import RequestBodyLimit, body_limits, refuse_unstorable_input
 from backend.errors import (
     Unavailable,
@@ -178,8 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.settings = settings
-    app.state.engine = open_engine(settings.database_url, options=settings.engine_options())
-    app.state.read_engine = open_read_engine(
+    app.state.engine, app.state.read_engine = open_engines(
         settings.database_url, options=settings.engine_options()
     )
     # Made here so that it listens where the settings say (its users find it by database URL).

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as OrmSession
@@ -48,10 +49,10 @@ class Reads:
         in flight would empty the pool, and on SQLite the next checkout would block the loop.
         """
         if self._sync is not None:
-            try:
-                return work(self._sync)
-            finally:
-                self._sync.close()
+            if self._sync.get_bind().dialect.name != "sqlite":
+                # PostgreSQL with too few connections for a read pool: one hop instead.
+                return await run_in_threadpool(_run_and_close, self._sync, work)
+            return _run_and_close(self._sync, work)
         assert self._async is not None
         # Its sync session is a SQLModel `Session` (`sync_session_class` above).
         in_greenlet = cast(Callable[[OrmSession], T], work)
@@ -66,6 +67,13 @@ class Reads:
             return await self._async.run_sync(in_greenlet)
         finally:
             await self._async.close()
+
+
+def _run_and_close(session: Session, work: Callable[[Session], T]) -> T:
+    try:
+        return work(session)
+    finally:
+        session.close()
 
 
 async def get_reads(request: Request) -> Reads:
