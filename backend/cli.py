@@ -285,7 +285,7 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = open_engine(settings.database_url, options=settings.engine_options())
     try:
-        outcomes = run_jobs(engine)
+        outcomes = run_jobs(engine, settings=settings)
     finally:
         engine.dispose()
     for outcome in outcomes:

@@ -4,7 +4,8 @@ Each job claims the items it handles with ``SELECT ... FOR UPDATE SKIP LOCKED`` 
 process serialises them on SQLite), so when cron fires on every host at the same minute, or
 every worker runs them itself (``WARGA_JOBS_INTERVAL_SECONDS``), each item is handled by
 exactly one run and the others skip it. Each job runs in its own transaction: one that fails is
-logged and rolled back alone, never taking the others' work with it.
+logged and rolled back alone, never taking the others' work with it. (The certificates job
+commits its claims before it renders, so it holds no lock while it works.)
 
 ``warga jobs run`` runs them all once (for cron); adding a job means adding it to ``JOBS``.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from backend.config import Settings
 from backend.db import utcnow
 
 logger = logging.getLogger("warga.jobs")
@@ -28,32 +30,44 @@ logger = logging.getLogger("warga.jobs")
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[Session, dt.datetime], str]  # does the work, returns a line for the log
+    # Does the work, returns a line for the log.
+    run: Callable[[Session, dt.datetime, Settings], str]
 
 
-def _announcements(session: Session, now: dt.datetime) -> str:
+def _announcements(session: Session, now: dt.datetime, _settings: Settings) -> str:
     from backend.information.announcements import notify_due_announcements
 
     return f"told followers about {notify_due_announcements(session, now=now)} announcements"
 
 
-def _complaints(session: Session, now: dt.datetime) -> str:
+def _complaints(session: Session, now: dt.datetime, _settings: Settings) -> str:
     from backend.complaints.service import close_expired
 
     return f"closed {close_expired(session, now=now)} complaints whose reopen window ended"
 
 
-def _permits(session: Session, now: dt.datetime) -> str:
+def _permits(session: Session, now: dt.datetime, _settings: Settings) -> str:
     from backend.permits.scheduled import run_daily
 
     report = run_daily(session, now=now)
     return f"expired {report.expired} permits, sent {report.reminded} expiry reminders"
 
 
+def _certificates(session: Session, now: dt.datetime, settings: Settings) -> str:
+    from backend.permits.certificates import CertificateIssuer
+    from backend.permits.issuing import produce_pending_certificates
+    from backend.region.service import get_region
+
+    issuer = CertificateIssuer.configured(settings, region_code=get_region(session).code)
+    produced = produce_pending_certificates(session, issuer=issuer, now=now)
+    return f"produced {produced} certificates of issued permits"
+
+
 JOBS = (
     Job("announcements.notify-due", _announcements),
     Job("complaints.close-expired", _complaints),
     Job("permits.daily", _permits),
+    Job("permits.certificates", _certificates),
 )
 
 
@@ -64,14 +78,16 @@ class Outcome:
     report: str
 
 
-def run_jobs(engine: Engine, *, now: dt.datetime | None = None) -> list[Outcome]:
+def run_jobs(
+    engine: Engine, *, settings: Settings, now: dt.datetime | None = None
+) -> list[Outcome]:
     """Run every job once, each in its own transaction."""
     now = now or utcnow()
     outcomes = []
     for job in JOBS:
         with Session(engine, expire_on_commit=False) as session:
             try:
-                report = job.run(session, now)
+                report = job.run(session, now, settings)
                 session.commit()
             except (StaleDataError, DBAPIError) as error:
                 # Another run or a request changed an item under this one, or the database
@@ -85,11 +101,11 @@ def run_jobs(engine: Engine, *, now: dt.datetime | None = None) -> list[Outcome]
     return outcomes
 
 
-async def run_jobs_every(engine: Engine, seconds: float) -> None:
+async def run_jobs_every(engine: Engine, settings: Settings) -> None:
     """The server's own scheduler (``WARGA_JOBS_INTERVAL_SECONDS``): run the jobs, wait, repeat."""
     while True:
         try:
-            await asyncio.to_thread(run_jobs, engine)
+            await asyncio.to_thread(run_jobs, engine, settings=settings)
         except Exception:  # never let one bad run stop the scheduler
             logger.exception("periodic jobs failed")
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(settings.jobs_interval_seconds)

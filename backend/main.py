@@ -148,9 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs = None
         if settings.jobs_interval_seconds:
-            jobs = asyncio.create_task(
-                run_jobs_every(app.state.engine, settings.jobs_interval_seconds)
-            )
+            jobs = asyncio.create_task(run_jobs_every(app.state.engine, settings))
         # Every server process delivers webhooks; the claims keep each attempt to one of them.
         delivery = asyncio.create_task(
             deliver_webhooks(app.state.engine, app.state.settings, app.state.changes)

@@ -18,6 +18,7 @@ from kivymd.uix.textfield import MDTextField
 
 from mobile.core.answers import clean_answers
 from mobile.core.api import ApiError, FieldProblem, Offline
+from mobile.core.complaints import describe_place
 from mobile.core.i18n import Translator, translator
 
 Builder.load_file(str(Path(__file__).with_name("forms.kv")))
@@ -96,6 +97,7 @@ class LocationInput(FieldInput):
     latitude = ObjectProperty(None, allownone=True)
     longitude = ObjectProperty(None, allownone=True)
     place_text = StringProperty()
+    near: str | None = None  # the named place nearest to the pin, from the region pack
 
     def build_input(self) -> None:
         self.bind(latitude=self._describe, longitude=self._describe)
@@ -109,7 +111,7 @@ class LocationInput(FieldInput):
         if self.latitude is None or self.longitude is None:
             self.place_text = translator.t("form.location_unset")
         else:
-            self.place_text = f"{self.latitude:.5f}, {self.longitude:.5f}"
+            self.place_text = describe_place(self.near, self.latitude, self.longitude)
 
     def choose_on_map(self) -> None:
         """Open the map at the chosen place (or the picker's own start); come back with it."""
@@ -118,8 +120,10 @@ class LocationInput(FieldInput):
         start = None if self.latitude is None else (self.latitude, self.longitude)
         App.get_running_app().show("location_picker", start=start, on_chosen=self.choose)
 
-    def choose(self, latitude: float, longitude: float) -> None:
+    def choose(self, latitude: float, longitude: float, near: str | None) -> None:
+        self.near = near
         self.latitude, self.longitude = latitude, longitude
+        self._describe()
         self.error = ""
 
     def raw(self) -> tuple[str, str]:
@@ -129,6 +133,7 @@ class LocationInput(FieldInput):
 
     def show(self, value) -> None:
         value = value or {}
+        self.near = None
         self.latitude, self.longitude = value.get("latitude"), value.get("longitude")
 
 

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     PRECONDITION_REQUIRED = "precondition_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     APPLICATION_INCOMPLETE = "application_incomplete"
+    CERTIFICATE_NOT_READY = "certificate_not_ready"
     INVALID_CURSOR = "invalid_cursor"
     # Uploads.
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
@@ -156,6 +157,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.APPLICATION_INCOMPLETE: (
         "Permohonan belum lengkap",
         "Application incomplete",
+    ),
+    ErrorCode.CERTIFICATE_NOT_READY: (
+        "Sertifikat sedang disiapkan, coba lagi sebentar lagi",
+        "The certificate is being prepared, try again shortly",
     ),
     ErrorCode.INVALID_CURSOR: ("Penanda halaman tidak valid", "Invalid page cursor"),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: ("Jenis berkas tidak didukung", "Unsupported media type"),

@@ -1,17 +1,23 @@
-"""Who may touch which complaint, decided here and nowhere else.
+"""The loaders of the complaints API: which complaint a caller may read or act on.
 
 * A resident sees and acts on their own complaints only; anyone else's is a 404.
 * Officers and supervisors see and act on complaints routed to their agency; another agency's
   is a 404.
 * Calling an action of the other side (a resident verifying, an officer rating) is a 403.
-* The public sees what `queries.is_publicly_visible` allows, without logging in.
+* The public sees what `access.public` allows, without logging in.
+
+Each loader fetches the complaint through a rule of `access.py`, the rules the lists use too.
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Security
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import ColumnElement, bindparam
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
@@ -22,12 +28,12 @@ from backend.auth.dependencies import (
     oauth2_scheme,
     require_roles,
 )
+from backend.callers import RoleOnly, parameters
 from backend.clients.dependencies import Principal, get_principal, get_read_principal
 from backend.clients.models import ApiClient
 from backend.clients.scopes import Scope
-from backend.complaints import service
+from backend.complaints import access, service
 from backend.complaints.models import Complaint
-from backend.complaints.queries import is_publicly_visible
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
 from backend.errors import Forbidden, bilingual
@@ -105,12 +111,14 @@ def optional_user(
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def may_read(complaint: Complaint, user: User | None) -> bool:
-    if user is None:
-        return False
-    if user.role in STAFF_ROLES:
-        return complaint.agency_id == user.agency_id
-    return service.is_reporter(complaint, user)
+def _load(session: Session, complaint_id: int, readable: ColumnElement[bool]) -> Complaint:
+    """The complaint, if the access rule lets the caller read it; a 404 otherwise, whether it
+    exists or not."""
+    statement = select(Complaint).where(Complaint.id == complaint_id, readable)
+    complaint = session.exec(statement).first()
+    if complaint is None:
+        raise service.complaint_not_found()
+    return complaint
 
 
 def _check_version(complaint: Complaint, if_match: str | None) -> None:
@@ -124,10 +132,21 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
     )
 
 
+@cache
+def _private_statement(role: Role) -> SelectOfScalar[Complaint]:
+    """`access.private_to` for a caller of `role`, built once; the complaint's id and the
+    caller (`parameters`) are bound when it runs."""
+    return select(Complaint).where(
+        Complaint.id == bindparam("complaint_id"), access.private_to(RoleOnly(role))
+    )
+
+
 async def readable_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> Complaint:
     """Loaded in the request's `Reads` session, where its detail is read next."""
-    complaint = await reads.run(lambda session: session.get(Complaint, complaint_id))
-    if complaint is None or not may_read(complaint, user):
+    statement = _private_statement(user.role)
+    values = parameters(user) | {"complaint_id": complaint_id}
+    complaint = await reads.run(lambda session: session.exec(statement, params=values).first())
+    if complaint is None:
         raise service.complaint_not_found()
     return complaint
 
@@ -135,9 +154,7 @@ async def readable_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep)
 def staff_complaint(
     complaint_id: RowId, user: StaffUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or complaint.agency_id != user.agency_id:
-        raise service.complaint_not_found()
+    complaint = _load(session, complaint_id, access.handled_by(user))
     _check_version(complaint, if_match)
     return complaint
 
@@ -145,9 +162,7 @@ def staff_complaint(
 def reporter_complaint(
     complaint_id: RowId, user: ResidentUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not service.is_reporter(complaint, user):
-        raise service.complaint_not_found()
+    complaint = _load(session, complaint_id, access.reported_by(user))
     _check_version(complaint, if_match)
     return complaint
 
@@ -156,38 +171,25 @@ def participant_complaint(
     complaint_id: RowId, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
     """For what both sides do (comments, photos): the reporter or the agency's staff."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not may_read(complaint, user):
-        raise service.complaint_not_found()
+    complaint = _load(session, complaint_id, access.private_to(user))
     _check_version(complaint, if_match)
     return complaint
 
 
 def public_complaint(complaint_id: RowId, session: SessionDep) -> Complaint:
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not is_publicly_visible(complaint):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.public())
 
 
 def photo_complaint(complaint_id: RowId, user: OptionalUser, session: SessionDep) -> Complaint:
     """Photos follow their complaint: public ones for all, others for reporter and staff."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not (is_publicly_visible(complaint) or may_read(complaint, user)):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.visible_to(user))
 
 
 def supportable_complaint(
     complaint_id: RowId, user: ResidentUser, session: SessionDep
 ) -> Complaint:
     """A resident may say "me too" on any public complaint (and reach their own)."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None or not (
-        is_publicly_visible(complaint) or service.is_reporter(complaint, user)
-    ):
-        raise service.complaint_not_found()
-    return complaint
+    return _load(session, complaint_id, access.visible_to(user))
 
 
 ComplaintFiler = Annotated[Filer, Depends(complaint_filer)]

@@ -163,23 +163,24 @@ def list_nearby_complaints(
     """
     found = queries.nearby_open(
         session,
+        caller=user,
         category=category,
         latitude=latitude,
         longitude=longitude,
         radius_m=radius_m,
         now=utcnow(),
     )
-    complaints = [complaint for complaint, _ in found]
+    complaints = [complaint for complaint, _, _ in found]
     supported = service.supported_by(session, user=user, complaint_ids=[c.id for c in complaints])
     return NearbyList(
         items=[
             NearbyComplaint(
                 **item.model_dump(),
                 distance_m=round(distance, 1),
-                yours=service.is_reporter(complaint, user),
+                yours=yours,
                 supported=complaint.id in supported,
             )
-            for item, (complaint, distance) in zip(
+            for item, (complaint, distance, yours) in zip(
                 views.public_items(session, complaints), found, strict=True
             )
         ]

@@ -11,18 +11,20 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Row, Select, bindparam, exists
+from sqlalchemy import Row, Select, bindparam, exists
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
-from backend.complaints import service
+from backend.callers import RoleOnly, caller_id, parameters
+from backend.complaints import access, service
 from backend.complaints.deadlines import RegionClock, status_as_read
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
 from backend.db import table_of, utcnow
 from backend.pagination import after_bound, after_cursor, bound_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
+from shared.roles import Role
 from shared.validators import BoundingBox, haversine_m
 
 DueFilter = Literal["overdue", "due_soon"]
@@ -66,8 +68,9 @@ class QueueFilters:
     assignee: AssigneeFilter | None = None
 
 
-# The lists' statements are built once per shape of filter (a few dozen at most) with every
-# value bound at execution: building one costs more than running it against an index.
+# The lists' statements are built once per role and shape of filter (a few dozen at most) from
+# the access rules, with the caller (`parameters`) and every other value bound at execution:
+# building one costs more than running it against an index.
 _QUEUE_ORDER = (_c.due_date, _c.id)
 _MINE_ORDER = (_c.id,)
 
@@ -75,13 +78,15 @@ _MINE_ORDER = (_c.id,)
 @cache
 def _queue_statement(
     *,
+    role: Role,
     status: bool,
     category: bool,
     due: DueFilter | None,
     assignee: AssigneeFilter | None,
     after: bool,
 ) -> Select[Any]:
-    statement = sa.select(*SUMMARY_COLUMNS).where(_c.agency_id == bindparam("agency_id"))
+    caller = RoleOnly(role)
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.handled_by(caller))
     if status:
         statement = statement.where(
             status_as_read(bindparam("reopen_ended")) == bindparam("status")
@@ -99,7 +104,7 @@ def _queue_statement(
                 _c.due_date >= bindparam("today"), _c.due_date <= bindparam("due_soon_limit")
             )
     if assignee == "me":
-        statement = statement.where(_c.assignee_id == bindparam("staff_id"))
+        statement = statement.where(_c.assignee_id == caller_id(caller))
     elif assignee == "unassigned":
         statement = statement.where(_c.assignee_id.is_(None))
     if after:
@@ -120,59 +125,47 @@ def agency_queue(
     """The staff member's agency's complaints, by deadline and then age: one query walking the
     (agency, due date, id) index from the cursor."""
     statement = _queue_statement(
+        role=staff.role,
         status=filters.status is not None,
         category=filters.category is not None,
         due=filters.due,
         assignee=filters.assignee,
         after=bool(cursor),
     )
-    values: dict[str, Any] = {"agency_id": staff.agency_id, "rows": limit + 1}
+    values: dict[str, Any] = parameters(staff) | {"rows": limit + 1}
     if filters.status is not None:
         values |= {"status": filters.status, "reopen_ended": now - clock.reopen_window}
     if filters.category is not None:
         values["category_id"] = _category_id(session, filters.category)
     if filters.due is not None:
         values |= {"today": clock.local_date(now), "due_soon_limit": clock.due_soon_limit(now)}
-    if filters.assignee == "me":
-        values["staff_id"] = staff.id
     if cursor:
         values |= bound_cursor(_QUEUE_ORDER, cursor)
     rows = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.due_date.isoformat(), c.id))
 
 
-_MINE = sa.select(*SUMMARY_COLUMNS).where(_c.reporter_id == bindparam("reporter_id"))
-_MINE_FIRST = _MINE.order_by(_c.id.desc()).limit(bindparam("rows"))
-_MINE_AFTER = _MINE.where(after_bound(_MINE_ORDER, descending=True)).order_by(_c.id.desc())
-_MINE_AFTER = _MINE_AFTER.limit(bindparam("rows"))
+@cache
+def _mine_statement(*, role: Role, after: bool) -> Select[Any]:
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.reported_by(RoleOnly(role)))
+    if after:
+        statement = statement.where(after_bound(_MINE_ORDER, descending=True))
+    return statement.order_by(_c.id.desc()).limit(bindparam("rows"))
 
 
 def reporters_complaints(
     session: Session, *, reporter: User, cursor: str | None, limit: int
 ) -> tuple[list[Row[Any]], str | None]:
     """A reporter's own complaints, newest first."""
-    values: dict[str, Any] = {"reporter_id": reporter.id, "rows": limit + 1}
+    values: dict[str, Any] = parameters(reporter) | {"rows": limit + 1}
     if cursor:
         values |= bound_cursor(_MINE_ORDER, cursor)
-    statement = _MINE_AFTER if cursor else _MINE_FIRST
+    statement = _mine_statement(role=reporter.role, after=bool(cursor))
     rows: list[Row[Any]] = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.id,))
 
 
 # --- Public ---
-
-
-def publicly_visible() -> tuple[ColumnElement[bool], ...]:
-    """Conditions for what the public may see: never confidential, never a rejected report
-    (spam and out-of-scope reports may hold abuse or personal data)."""
-    return (
-        col(Complaint.confidential).is_(False),
-        col(Complaint.status) != ComplaintStatus.REJECTED,
-    )
-
-
-def is_publicly_visible(complaint: Complaint) -> bool:
-    return not complaint.confidential and complaint.status != ComplaintStatus.REJECTED
 
 
 @dataclass(frozen=True)
@@ -187,7 +180,7 @@ class PublicFilters:
 def _public_statement(
     session: Session, filters: PublicFilters, time_zone: str
 ) -> SelectOfScalar[Complaint]:
-    statement = select(Complaint).where(*publicly_visible())
+    statement = select(Complaint).where(access.public())
     if filters.bbox is not None:
         box = filters.bbox
         statement = statement.where(
@@ -233,31 +226,33 @@ def public_map(
 def nearby_open(
     session: Session,
     *,
+    caller: User | None,
     category: str,
     latitude: float,
     longitude: float,
     radius_m: float,
     now: dt.datetime,
     limit: int = 20,
-) -> list[tuple[Complaint, float]]:
-    """Likely duplicates: open public complaints of the category within `radius_m`, nearest first.
+) -> list[tuple[Complaint, float, bool]]:
+    """Likely duplicates: open public complaints of the category within `radius_m`, nearest
+    first, each with its distance and whether `caller` reported it.
 
     A bounding box around the point narrows the candidates on the indexed coordinate columns;
     the exact great-circle distance then decides.
     """
     lat_margin = radius_m / METRES_PER_DEGREE
     lon_margin = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 1e-6))
-    statement = select(Complaint).where(
-        *publicly_visible(),
+    statement = select(Complaint, access.reported_by(caller).label("yours")).where(
+        access.public(),
         Complaint.category_id == _category_id(session, category),
         col(Complaint.status).in_(OPEN_STATUSES),
         col(Complaint.created_at) >= now - dt.timedelta(days=NEARBY_DAYS),
         col(Complaint.latitude).between(latitude - lat_margin, latitude + lat_margin),
         col(Complaint.longitude).between(longitude - lon_margin, longitude + lon_margin),
     )
-    candidates = [
-        (complaint, haversine_m(latitude, longitude, complaint.latitude, complaint.longitude))
-        for complaint in session.exec(statement)
-    ]
-    within = sorted((pair for pair in candidates if pair[1] <= radius_m), key=lambda p: p[1])
+    candidates = []
+    for complaint, yours in session.exec(statement):
+        distance = haversine_m(latitude, longitude, complaint.latitude, complaint.longitude)
+        candidates.append((complaint, distance, bool(yours)))
+    within = sorted((found for found in candidates if found[1] <= radius_m), key=lambda f: f[1])
     return within[:limit]

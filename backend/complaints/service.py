@@ -55,7 +55,7 @@ from shared.complaints import (
 )
 from shared.errors import ErrorCode
 from shared.limits import MAX_PHOTOS_PER_SIDE
-from shared.roles import STAFF_ROLES, SYSTEM, Role
+from shared.roles import STAFF_ROLES, SYSTEM
 from shared.statemachine import TransitionNotAllowed
 from shared.workdays import to_local_date
 
@@ -869,7 +869,3 @@ def get_photo(session: Session, *, complaint: Complaint, photo_id: int) -> Compl
     if photo is None or photo.complaint_id != complaint.id:
         raise NotFound(bilingual("Foto tidak ditemukan.", "There is no such photo."))
     return photo
-
-
-def is_reporter(complaint: Complaint, user: User | None) -> bool:
-    return user is not None and user.role == Role.RESIDENT and complaint.reporter_id == user.id

@@ -11,7 +11,7 @@ from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
-from backend.complaints import service
+from backend.complaints import access, service
 from backend.complaints.deadlines import RegionClock
 from backend.complaints.models import Complaint, ComplaintEvent, ComplaintPause, ComplaintPhoto
 from backend.complaints.schemas import (
@@ -275,12 +275,10 @@ def detail(
     events = list(
         session.exec(
             select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == complaint.id)
+            .where(ComplaintEvent.complaint_id == complaint.id, access.timeline_visible_to(viewer))
             .order_by(col(ComplaintEvent.id))
         )
     )
-    if not is_staff:
-        events = [e for e in events if e.public or e.actor_id == viewer.id]
     if just_filed:
         people, pauses, photos, supporters = {viewer.id: viewer}, [], [], 0
     else:
@@ -362,7 +360,7 @@ def public_detail(session: Session, complaint: Complaint) -> PublicComplaintDeta
     (fields,) = _public_fields(session, [complaint])
     events = session.exec(
         select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id, col(ComplaintEvent.public))
+        .where(ComplaintEvent.complaint_id == complaint.id, access.timeline_visible_to(None))
         .order_by(col(ComplaintEvent.id))
     )
     return PublicComplaintDetail(**fields, timeline=_timeline(list(events), names=None))

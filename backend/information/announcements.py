@@ -7,13 +7,12 @@ public between their publication and expiry, and their publication tells the age
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.db import duplicate_tolerated
 from backend.errors import Forbidden, NotFound, Unprocessable, bilingual
-from backend.information import search
+from backend.information import access, search
 from backend.information.catalogue import agencies_by_id
 from backend.information.models import AgencyFollow, Announcement, AnnouncementCategory, SearchKind
 from backend.information.schemas import (
@@ -34,13 +33,6 @@ from shared.workdays import local_day_start
 # --- Announcements ---
 
 
-def _published(now: dt.datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return (
-        col(Announcement.publish_at) <= now,
-        (col(Announcement.expires_at).is_(None)) | (col(Announcement.expires_at) > now),
-    )
-
-
 def list_announcements(
     session: Session,
     *,
@@ -56,7 +48,7 @@ def list_announcements(
 
     The date filters are days of the region's calendar, both included.
     """
-    statement = select(Announcement).where(*_published(now))
+    statement = select(Announcement).where(access.published(now))
     if agency_code is not None:
         agency = region_service.get_agency_by_code(session, code=agency_code)
         statement = statement.where(Announcement.agency_id == agency.id)
@@ -79,11 +71,17 @@ def list_announcements(
 def get_published_announcement(
     session: Session, *, announcement_id: int, now: dt.datetime
 ) -> Announcement:
-    statement = select(Announcement).where(Announcement.id == announcement_id, *_published(now))
+    statement = select(Announcement).where(
+        Announcement.id == announcement_id, access.published(now)
+    )
     announcement = session.exec(statement).first()
     if announcement is None:
-        raise NotFound(bilingual("Pengumuman tidak ditemukan.", "There is no such announcement."))
+        raise _no_announcement()
     return announcement
+
+
+def _no_announcement() -> NotFound:
+    return NotFound(bilingual("Pengumuman tidak ditemukan.", "There is no such announcement."))
 
 
 def _writable_agency(session: Session, *, user: User, agency_code: str | None) -> Agency:
@@ -109,10 +107,14 @@ def _writable_agency(session: Session, *, user: User, agency_code: str | None) -
 
 def announcement_for_writer(session: Session, *, announcement_id: int, user: User) -> Announcement:
     """An announcement `user` may change: any for an admin, their agency's for a supervisor."""
-    announcement = session.get(Announcement, announcement_id)
-    if announcement is None:
-        raise NotFound(bilingual("Pengumuman tidak ditemukan.", "There is no such announcement."))
-    if user.role != Role.ADMIN and announcement.agency_id != user.agency_id:
+    statement = select(Announcement, access.writable_by(user).label("writable")).where(
+        Announcement.id == announcement_id
+    )
+    found = session.exec(statement).first()
+    if found is None:
+        raise _no_announcement()
+    announcement, writable = found
+    if not writable:
         raise Forbidden(
             bilingual(
                 "Kepala instansi hanya mengubah pengumuman instansinya sendiri.",
@@ -204,7 +206,7 @@ def notify_due_announcements(session: Session, *, now: dt.datetime) -> int:
     # moment skips it instead of telling its followers a second time.
     due = session.exec(
         select(Announcement)
-        .where(*_published(now), col(Announcement.notified_at).is_(None))
+        .where(access.published(now), col(Announcement.notified_at).is_(None))
         .order_by(col(Announcement.id))
         .with_for_update(skip_locked=True)
     ).all()

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnClause, column, func, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
+from backend.information import access
 from backend.information.models import (
     Announcement,
     PublicService,
@@ -211,9 +212,9 @@ def reindex_search(session: Session) -> int:
 
 
 def _described(
-    session: Session, kind: SearchKind, ids: set[int]
+    session: Session, kind: SearchKind, ids: set[int], now: dt.datetime
 ) -> dict[int, tuple[str | None, LocalizedText, LocalizedText]]:
-    """id -> (code, title, body) of found items of one kind."""
+    """id -> (code, title, body) of found items of one kind that readers may see now."""
     if kind == SearchKind.FAQ:
         statement = (
             select(ServiceFaq, PublicService.code)
@@ -222,7 +223,10 @@ def _described(
         )
         return {faq.id: (code, faq.question, faq.answer) for faq, code in session.exec(statement)}
     if kind == SearchKind.ANNOUNCEMENT:
-        announcements = session.exec(select(Announcement).where(col(Announcement.id).in_(ids)))
+        # The entry's visibility window narrowed the search; the announcement's rule decides.
+        announcements = session.exec(
+            select(Announcement).where(col(Announcement.id).in_(ids), access.published(now))
+        )
         return {row.id: (None, row.title, row.body) for row in announcements}
     if kind == SearchKind.AGENCY:
         return _coded_texts(session, Agency, ids)
@@ -247,11 +251,11 @@ def search_hits(
     described: dict[tuple[SearchKind, int], tuple[str | None, LocalizedText, LocalizedText]] = {}
     for kind in {kind for kind, _ in found}:
         ids = {ref_id for found_kind, ref_id in found if found_kind == kind}
-        for ref_id, texts in _described(session, kind, ids).items():
+        for ref_id, texts in _described(session, kind, ids, now).items():
             described[(kind, ref_id)] = texts
     hits = []
     for kind, ref_id in found:
-        if (kind, ref_id) not in described:  # deleted since it was indexed
+        if (kind, ref_id) not in described:  # deleted (or hidden) since it was indexed
             continue
         code, title, body = described[(kind, ref_id)]
         hits.append(

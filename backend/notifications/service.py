@@ -117,8 +117,12 @@ def unread_count(session: Session, *, user: User) -> int:
 def mark_read(
     session: Session, *, user: User, notification_id: int, now: dt.datetime
 ) -> Notification:
-    entry = session.get(Notification, notification_id)
-    if entry is None or entry.user_id != user.id:
+    # Through the inbox's own condition (the user's entries), like every read here.
+    statement = select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user.id
+    )
+    entry = session.exec(statement).first()
+    if entry is None:
         raise NotFound(bilingual("Notifikasi tidak ditemukan.", "There is no such notification."))
     if entry.read_at is None:
         entry.read_at = now

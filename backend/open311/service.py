@@ -4,8 +4,8 @@ Services are the active complaint categories (`service_code` is the category cod
 service's definition lists the category's extra questions; a service request is a complaint.
 A request filed here becomes a complaint like any other (routed, queued, with deadlines), filed
 under the client's channel account with the submitter's contact kept private. Requests read
-here are what the public may see: never a confidential or rejected complaint, never a name or
-contact.
+here are what the public may see (`complaints.access.public`): never a confidential or rejected
+complaint, never a name or contact.
 """
 
 import datetime as dt
@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 from starlette.datastructures import UploadFile
 
 from backend.accounts.models import User
 from backend.clients.models import ApiClient, ComplaintChannel
 from backend.clients.service import record_channel
+from backend.complaints import access
 from backend.complaints import service as complaints
 from backend.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto
 from backend.complaints.schemas import ComplaintCreate
@@ -33,7 +34,7 @@ from backend.errors import Problem
 from backend.region.models import Agency, ComplaintCategory, Region
 from backend.region.pack import FieldType, FormField
 from backend.region.service import current_region, list_categories
-from shared.complaints import OPEN_STATUSES, ComplaintStatus
+from shared.complaints import OPEN_STATUSES
 from shared.roles import STAFF_ROLES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -339,16 +340,12 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _visible() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return (~col(Complaint.confidential), col(Complaint.status) != ComplaintStatus.REJECTED)
-
-
 def find_requests(
     session: Session, *, params: dict[str, str], now: dt.datetime | None = None
 ) -> list[Complaint]:
     """GET requests: by ids (which overrides every other filter), or by service codes, period
     (90 days at most; the last 90 by default) and status, newest first, 1000 at most."""
-    statement = select(Complaint).where(*_visible())
+    statement = select(Complaint).where(access.public())
     if ids := _split(params.get("service_request_id")):
         numbers = [int(i) for i in ids if i.isdigit() and 0 < int(i) <= INTEGER_MAX]
         statement = statement.where(col(Complaint.id).in_(numbers))
@@ -387,7 +384,7 @@ def get_request(session: Session, *, request_id: str) -> Complaint:
     complaint = None
     if request_id.isdigit() and 0 < int(request_id) <= INTEGER_MAX:
         complaint = session.scalar(
-            select(Complaint).where(col(Complaint.id) == int(request_id), *_visible())
+            select(Complaint).where(col(Complaint.id) == int(request_id), access.public())
         )
     if complaint is None:
         raise Open311Error(404, f"service_request_id {request_id!r} was not found")

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -19,9 +20,10 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from backend.permits.signing import CityKey
+from backend.config import Settings
+from backend.permits.signing import CityKey, city_key
 from backend.region.pack import LocalizedText
-from backend.uploads import FileStore
+from backend.uploads import FileStore, file_store
 
 JWS_MARKER = "#jws="
 
@@ -200,6 +202,16 @@ class CertificateIssuer:
     store: FileStore
     base_url: str  # the API's own origin, e.g. "https://warga.example/"
     issuer: str  # the city (region code), the JWS `iss`
+
+    @classmethod
+    def configured(cls, settings: Settings, *, region_code: str) -> "CertificateIssuer":
+        """The issuer the settings describe; the QR code opens the city's public address."""
+        return cls(
+            load_key=partial(city_key, settings),
+            store=file_store(settings),
+            base_url=settings.public_origin,
+            issuer=region_code,
+        )
 
     def produce(self, content: CertificateContent) -> str:
         """Sign, render and store the certificate; return its file key."""

@@ -1,11 +1,10 @@
 """Loaders and typed dependencies of the permits API.
 
-`VisibleApplication` is the one place that decides whether the caller may see an application:
-anything else (another resident's, another agency's, someone's draft) is a 404, never a hint
-that it exists.
+`VisibleApplication` loads an application through the access rule the lists use too
+(`access.readable_by`): anything else (another resident's, another agency's, someone's draft)
+is a 404, never a hint that it exists.
 """
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,8 +12,8 @@ from fastapi import Depends, Request
 from backend.accounts.models import User
 from backend.auth.dependencies import CurrentUser, require_roles
 from backend.db import RowId
-from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version, public_origin
-from backend.errors import NotFound, bilingual, preferred_language
+from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
+from backend.errors import bilingual, preferred_language
 from backend.permits import queries
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
@@ -27,10 +26,7 @@ from shared.roles import Role
 def get_visible_application(
     application_id: RowId, user: CurrentUser, session: SessionDep
 ) -> PermitApplication:
-    application = session.get(PermitApplication, application_id)
-    if application is None or not queries.can_see(user, application):
-        raise NotFound("There is no application with this id.")
-    return application
+    return queries.visible_application(session, application_id=application_id, user=user)
 
 
 def get_application_to_act_on(
@@ -57,19 +53,8 @@ def get_city_key(settings: SettingsDep) -> CityKey:
     return city_key(settings)
 
 
-def get_certificate_issuer(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    store: Annotated[FileStore, Depends(get_file_store)],
-) -> CertificateIssuer:
-    # The QR code opens the city's public address, whatever Host the issuing request named.
-    return CertificateIssuer(
-        load_key=partial(city_key, settings),
-        store=store,
-        base_url=public_origin(request),
-        issuer=get_region(session).code,
-    )
+def get_certificate_issuer(session: SessionDep, settings: SettingsDep) -> CertificateIssuer:
+    return CertificateIssuer.configured(settings, region_code=get_region(session).code)
 
 
 def get_language(request: Request) -> str:

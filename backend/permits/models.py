@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
@@ -40,6 +41,13 @@ class PermitApplication(SQLModel, table=True):
     # The review queue: an agency's applications waiting on one role's step, by due date.
     __table_args__ = (
         Index("ix_permit_application_queue", "agency_id", "step_role", "due_on", "id"),
+        # Issued permits whose certificate is still to be produced (few, and soon none).
+        Index(
+            "ix_permit_application_certificate_pending",
+            "id",
+            sqlite_where=text("permit_number IS NOT NULL AND certificate_key IS NULL"),
+            postgresql_where=text("permit_number IS NOT NULL AND certificate_key IS NULL"),
+        ),
     )
 
     id: int = Field(default=None, primary_key=True)
@@ -81,7 +89,11 @@ class PermitApplication(SQLModel, table=True):
     valid_from: dt.date | None = None
     valid_until: dt.date | None = Field(default=None, index=True)  # last valid day; None: forever
     verification_code: str | None = Field(default=None, max_length=64, unique=True)
-    certificate_key: str | None = Field(default=None, max_length=64)  # FileStore key of the PDF
+    # FileStore key of the PDF: produced after the permit is committed (see `issuing`), so an
+    # issued permit has none for a moment, or until the certificates job makes it.
+    certificate_key: str | None = Field(default=None, max_length=64)
+    # Until when a producer (the issuing request, or a job run) holds the right to make it.
+    certificate_claimed_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revocation_reason: str | None = Field(default=None, sa_type=Text)
     # Expiry reminders sent so far: the smallest "days before expiry" threshold reminded of.

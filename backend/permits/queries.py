@@ -1,8 +1,8 @@
 """Reading permit applications: who may see one, its status as people read it, the lists
 (an applicant's own, an agency's, a reviewer's queue), its documents and audit trail.
 
-Who may see an application is decided by `can_see` (used by the API's loader, which answers
-404 otherwise).
+Who may see an application is decided by `access.readable_by`, which every list here and the
+API's loader (a 404 otherwise) apply.
 """
 
 import datetime as dt
@@ -14,23 +14,14 @@ from backend.accounts.models import User
 from backend.db import utcnow
 from backend.errors import NotFound
 from backend.pagination import after_cursor, page_of
+from backend.permits import access
 from backend.permits.models import PermitApplication, PermitDocument, PermitEvent
 from backend.region import service as region_service
 from backend.region.models import PermitType, Region
 from shared.permits import PermitStatus
-from shared.roles import Role
 from shared.workdays import to_local_date
 
 _S = PermitStatus
-
-
-def can_see(user: User, application: PermitApplication) -> bool:
-    """Residents see their own; staff their agency's and admins all, except drafts."""
-    if user.role == Role.RESIDENT:
-        return application.applicant_id == user.id
-    if application.status == _S.DRAFT:
-        return False
-    return user.role == Role.ADMIN or application.agency_id == user.agency_id
 
 
 def effective_status(application: PermitApplication, today: dt.date) -> PermitStatus:
@@ -59,13 +50,7 @@ def list_applications(
     now: dt.datetime | None = None,
 ) -> tuple[list[PermitApplication], str | None]:
     """A resident's own applications, or the ones staff may see; newest first."""
-    statement = select(PermitApplication)
-    if user.role == Role.RESIDENT:
-        statement = statement.where(PermitApplication.applicant_id == user.id)
-    else:
-        statement = statement.where(PermitApplication.status != _S.DRAFT)
-        if user.role != Role.ADMIN:
-            statement = statement.where(PermitApplication.agency_id == user.agency_id)
+    statement = select(PermitApplication).where(access.readable_by(user))
     if status is not None:
         _, today = local_today(session, now or utcnow())
         statement = statement.where(_effective_status_is(status, today))
@@ -89,7 +74,7 @@ def review_queue(
 ) -> tuple[list[PermitApplication], str | None]:
     """Applications of the user's agency waiting on a step for the user's role, by due date."""
     statement = select(PermitApplication).where(
-        PermitApplication.agency_id == user.agency_id,
+        access.readable_by(user),
         col(PermitApplication.status).in_([_S.SUBMITTED, _S.IN_REVIEW]),
         PermitApplication.step_role == user.role,
     )
@@ -118,12 +103,24 @@ def get_document(
 
 
 def events_of(
-    session: Session, application: PermitApplication, *, public_only: bool
+    session: Session, application: PermitApplication, *, viewer: User
 ) -> list[PermitEvent]:
-    statement = select(PermitEvent).where(PermitEvent.application_id == application.id)
-    if public_only:
-        statement = statement.where(col(PermitEvent.public))
+    """The entries of the application's audit trail `viewer` may read, oldest first."""
+    statement = select(PermitEvent).where(
+        PermitEvent.application_id == application.id, access.timeline_visible_to(viewer)
+    )
     return list(session.exec(statement.order_by(col(PermitEvent.id))))
+
+
+def visible_application(session: Session, *, application_id: int, user: User) -> PermitApplication:
+    """The application, if `user` may read it; a 404 otherwise, whether it exists or not."""
+    statement = select(PermitApplication).where(
+        PermitApplication.id == application_id, access.readable_by(user)
+    )
+    application = session.exec(statement).first()
+    if application is None:
+        raise NotFound("There is no application with this id.")
+    return application
 
 
 def permit_type_of(session: Session, application: PermitApplication) -> PermitType:

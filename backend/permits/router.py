@@ -22,7 +22,8 @@ from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit, Page
-from backend.permits import drafting, payment, queries, workflow
+from backend.permits import drafting, issuing, payment, queries, workflow
+from backend.permits.certificates import CertificateIssuer
 from backend.permits.dependencies import (
     ApplicationToActOn,
     CityKeyDep,
@@ -73,6 +74,23 @@ ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 # Actions that may issue a permit also need the city's signing key (503 when it is missing).
 ISSUING_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
 FILE_CONTENT: dict[str, dict[str, Any]] = {"application/pdf": {}, "image/jpeg": {}}
+# A certificate is produced just after its permit is issued: until then a 503 says when to ask
+# again (in seconds), with the code `certificate_not_ready`.
+CERTIFICATE_ERRORS = {
+    **error_responses(401, 404),
+    503: {
+        **error_responses(503)[503],
+        "description": "`certificate_not_ready`: the permit is issued and its certificate is "
+        "being produced; ask again after `Retry-After` seconds. (Also `service_unavailable` "
+        "while file storage cannot be reached.)",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before asking again",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+}
 
 
 def _detail(
@@ -87,6 +105,21 @@ def _commit_and_show(
     request: Request, session: Session, application: PermitApplication, user: User
 ) -> ApplicationDetail:
     session.commit()
+    return _detail(request, session, application, user)
+
+
+def _commit_issuing_and_show(
+    request: Request,
+    session: Session,
+    application: PermitApplication,
+    user: User,
+    issuer: CertificateIssuer,
+) -> ApplicationDetail:
+    """After an action that may have issued the permit: commit, then produce its certificate
+    here, so the applicant usually finds it ready (`issuing` says what happens otherwise)."""
+    session.commit()
+    if issuing.awaits_certificate(application):
+        issuing.produce_certificate(session, application=application, issuer=issuer)
     return _detail(request, session, application, user)
 
 
@@ -393,7 +426,7 @@ def add_comment(
 @router.get(
     "/applications/{application_id}/certificate",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 404)},
+    responses={200: {"content": {"application/pdf": {}}}, **CERTIFICATE_ERRORS},
 )
 def download_certificate(application: VisibleApplication, store: FileStoreDep) -> Response:
     """The signed certificate PDF of an issued permit."""
@@ -403,7 +436,7 @@ def download_certificate(application: VisibleApplication, store: FileStoreDep) -
 @router.get(
     "/applications/{application_id}/certificate/link",
     response_model=DownloadLink,
-    responses=error_responses(401, 404),
+    responses=CERTIFICATE_ERRORS,
 )
 def link_certificate(
     request: Request,
@@ -414,8 +447,7 @@ def link_certificate(
 ) -> DownloadLink:
     """A link to the certificate PDF that works without the bearer header for ten minutes, for
     a phone's browser or PDF viewer. It stops working when the caller's session ends."""
-    if application.certificate_key is None:
-        raise _no_certificate()
+    _require_certificate(application)
     token, expires_at = auth_service.download_link(
         settings,
         user=caller.user,
@@ -431,7 +463,7 @@ def link_certificate(
 @router.get(
     "/applications/{application_id}/certificate/download",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 404)},
+    responses={200: {"content": {"application/pdf": {}}}, **CERTIFICATE_ERRORS},
 )
 def download_certificate_by_link(
     application_id: RowId,
@@ -451,16 +483,20 @@ def _certificate_resource(application_id: int) -> str:
     return f"permit-certificate:{application_id}"
 
 
-def _no_certificate() -> NotFound:
-    return NotFound("This application has no certificate: no permit was issued.")
+def _require_certificate(application: PermitApplication) -> str:
+    """The certificate's file key: 404 before the permit is issued, 503 until it is produced."""
+    if application.permit_number is None:
+        raise NotFound("This application has no certificate: no permit was issued.")
+    if application.certificate_key is None:
+        raise issuing.CertificateNotReady()
+    return application.certificate_key
 
 
 def _certificate_pdf(application: PermitApplication, store: FileStore) -> Response:
-    if application.certificate_key is None:
-        raise _no_certificate()
+    key = _require_certificate(application)
     file_name = f"{application.registration_number}.pdf"  # permit numbers contain slashes
     return Response(
-        store.read(application.certificate_key),
+        store.read(key),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{file_name}"'},
     )
@@ -548,7 +584,7 @@ def approve_step(
     Only who holds the step (claimed, assigned, or a supervisor who took it over) approves it:
     anyone else gets 409 `step_not_held`. Send `If-Match` with the version you saw."""
     workflow.approve(session, application=application, user=user, note=data.note, issuer=issuer)
-    return _commit_and_show(request, session, application, user)
+    return _commit_issuing_and_show(request, session, application, user, issuer)
 
 
 @router.post(
@@ -614,7 +650,7 @@ def record_payment(
         paid_on=data.paid_on,
         issuer=issuer,
     )
-    return _commit_and_show(request, session, application, user)
+    return _commit_issuing_and_show(request, session, application, user, issuer)
 
 
 @router.post(

@@ -29,7 +29,6 @@ from backend.permits.schemas import (
 from backend.region.models import Agency, PermitType
 from backend.region.pack import DocumentKind
 from shared.permits import BLDS_STATUS, PermitStatus
-from shared.roles import Role
 from shared.workdays import to_local_date
 
 _S = PermitStatus
@@ -118,7 +117,7 @@ class ApplicationViews:
         session = self.session
         permit_type = self.permit_types[application.permit_type_id]
         kinds = {kind.code: kind for kind in permit_type.document_kinds()}
-        events = queries.events_of(session, application, public_only=viewer.role == Role.RESIDENT)
+        events = queries.events_of(session, application, viewer=viewer)
         actor_ids = {event.actor_id for event in events} | {application.applicant_id}
         names = dict(
             session.exec(select(User.id, User.full_name).where(col(User.id).in_(actor_ids))).all()

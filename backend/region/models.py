@@ -65,6 +65,7 @@ class Region(SQLModel, table=True):
     verify_working_days: int
     follow_up_working_days: int
     map_tiles: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    places: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     pack_version: str = Field(max_length=40)
     format_version: int
     loaded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

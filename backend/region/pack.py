@@ -222,6 +222,15 @@ class MapTiles(PackModel):
         return url
 
 
+class Place(PackModel):
+    """A named part of the city (a kecamatan or kelurahan) and its centre: the app names the
+    nearest one under a map pin, since a resident knows "near Serpong" better than numbers."""
+
+    name: str = Field(min_length=1, max_length=80, examples=["Serpong"])
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
 class RegionSpec(PackModel):
     code: Code
     name: LocalizedText
@@ -234,6 +243,7 @@ class RegionSpec(PackModel):
     follow_up_working_days: int = Field(5, ge=1)
     # Without tiles the app's maps draw pins on a plain background.
     map_tiles: MapTiles | None = None
+    places: list[Place] = Field([], max_length=1000, description="Named parts of the city")
 
     @field_validator("time_zone")
     @classmethod
@@ -252,6 +262,17 @@ class RegionSpec(PackModel):
         if len(set(languages)) != len(languages):
             raise ValueError("each language may be listed once")
         return languages
+
+    @model_validator(mode="after")
+    def _places_inside(self) -> "RegionSpec":
+        box = self.bounding_box
+        problems: list[tuple[Loc, str]] = [
+            (("places", index), f"{place.name} lies outside the region's bounding_box")
+            for index, place in enumerate(self.places)
+            if not box.contains(place.latitude, place.longitude)
+        ]
+        _raise_if_any([*problems, *_duplicates(self.places, "name", ("places",))])
+        return self
 
 
 # --- Agencies ---

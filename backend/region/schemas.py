@@ -15,6 +15,7 @@ from backend.region.pack import (
     LocalizedText,
     MapTiles,
     OpeningPeriod,
+    Place,
     ReviewStep,
     Weekday,
 )
@@ -32,6 +33,7 @@ class RegionPublic(BaseModel):
     verify_working_days: int
     follow_up_working_days: int
     map_tiles: MapTiles | None
+    places: list[Place]
     pack_version: str
 
     @classmethod
@@ -46,6 +48,7 @@ class RegionPublic(BaseModel):
             verify_working_days=region.verify_working_days,
             follow_up_working_days=region.follow_up_working_days,
             map_tiles=region.map_tiles,
+            places=region.places or [],
             pack_version=region.pack_version,
         )
 

@@ -131,6 +131,7 @@ def _load_region(session: Session, pack: RegionPack) -> Changes:
         "verify_working_days": spec.verify_working_days,
         "follow_up_working_days": spec.follow_up_working_days,
         "map_tiles": spec.map_tiles.model_dump() if spec.map_tiles else None,
+        "places": [place.model_dump() for place in spec.places],
         "pack_version": pack.pack_version,
         "format_version": pack.format_version,
     }

@@ -55,7 +55,7 @@ class ApiError(Exception):
         self.title = title
         self.detail = detail
         self.errors = list(errors)
-        self.retry_after = retry_after  # seconds to wait, from a 429's `Retry-After`
+        self.retry_after = retry_after  # seconds to wait, from `Retry-After` (a 429 or 503)
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:

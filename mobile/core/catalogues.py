@@ -183,6 +183,8 @@ ID = {
     "application.revoked": "Dicabut: {reason}",
     "application.certificate": "Unduh sertifikat (PDF)",
     "application.saved": "Disimpan di {path}",
+    "application.certificate_preparing": "Sertifikat sedang disiapkan. Coba unduh lagi "
+    "sebentar lagi.",
     "application.open_certificate": "Buka sertifikat",
     "application.payment": "Retribusi",
     "application.fee": "Jumlah: {amount}",
@@ -248,6 +250,7 @@ ID = {
     "picker.help": "Geser pin atau ketuk peta di tempat masalahnya.",
     "picker.my_location": "Lokasi saya",
     "picker.use": "Pakai lokasi ini",
+    "picker.near": "Dekat {place}",
     "picker.outside": "Titik ini di luar wilayah layanan kota. Pilih tempat di dalam kota.",
     "map.title": "Peta laporan",
     "map.help": "Laporan publik di sekitar; ketuk penanda untuk melihatnya.",
@@ -662,6 +665,8 @@ EN = {
     "application.revoked": "Revoked: {reason}",
     "application.certificate": "Download certificate (PDF)",
     "application.saved": "Saved to {path}",
+    "application.certificate_preparing": "The certificate is being prepared. Try downloading "
+    "it again shortly.",
     "application.open_certificate": "Open certificate",
     "application.payment": "Fee",
     "application.fee": "Amount: {amount}",
@@ -728,6 +733,7 @@ EN = {
     "picker.help": "Drag the pin, or tap the map where the problem is.",
     "picker.my_location": "My location",
     "picker.use": "Use this location",
+    "picker.near": "Near {place}",
     "picker.outside": (
         "This spot is outside the city's service area. Choose a place inside the city."
     ),

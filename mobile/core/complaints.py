@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mobile.core.i18n import translator
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
 from shared.complaints import COMPLAINT_MACHINE
 from shared.limits import MAX_PHOTOS_PER_SIDE
 from shared.roles import Role
+from shared.validators import haversine_m
 
 COMPLAINT = "complaint"  # outbox kinds
 COMPLAINT_PHOTOS = "complaint_photos"
@@ -68,6 +70,25 @@ def inside_region(region: dict[str, Any], latitude: float, longitude: float) -> 
         box["min_lat"] <= latitude <= box["max_lat"]
         and box["min_lon"] <= longitude <= box["max_lon"]
     )
+
+
+def nearest_place(region: dict[str, Any] | None, latitude: float, longitude: float) -> str | None:
+    """The name of the region pack's named place (kecamatan, kelurahan) nearest to a pin."""
+    places = (region or {}).get("places") or []
+    if not places:
+        return None
+    nearest = min(
+        places, key=lambda p: haversine_m(latitude, longitude, p["latitude"], p["longitude"])
+    )
+    return str(nearest["name"])
+
+
+def describe_place(near: str | None, latitude: float, longitude: float) -> str:
+    """A pin's place as a resident reads it: "Dekat Serpong · -6.31600, 106.66500"."""
+    coordinates = f"{latitude:.5f}, {longitude:.5f}"
+    if near is None:
+        return coordinates
+    return f"{translator.t('picker.near', place=near)} · {coordinates}"
 
 
 def region_centre(region: dict[str, Any]) -> tuple[float, float]:

@@ -1,18 +1,20 @@
 """Permit applications on the device: sending a submission through the outbox when offline,
-which buttons a role sees, where the server's problems belong, and where an issued permit's
-certificate is kept.
+which buttons a role sees, where the server's problems belong, and downloading an issued
+permit's certificate and where it is kept.
 
 The API names each problem of an incomplete application `answers.<field>` or
 `documents.<kind>`; `problems_under` sorts them so a screen can show each at its place.
 """
 
+import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mobile.core.api import PERMIT_DOCUMENT_PART, ApiError, FieldProblem, Offline
+from mobile.core.api import PERMIT_DOCUMENT_PART, ApiClient, ApiError, FieldProblem, Offline
 from mobile.core.outbox import Outbox, OutboxItem, OutboxStatus
+from shared.errors import ErrorCode
 from shared.permits import PERMIT_MACHINE, PermitStatus
 from shared.roles import Role
 
@@ -164,6 +166,33 @@ def verification_code(permit: dict[str, Any]) -> str:
 def _safe(name: str) -> str:
     """A file name from text that may hold slashes (permit numbers) or odd characters."""
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
+
+
+# The longest the app waits, whatever `Retry-After` says, before asking again for a certificate.
+CERTIFICATE_WAIT_SECONDS = 10
+
+
+async def download_certificate(
+    api: ApiClient,
+    application_id: int,
+    *,
+    waiting: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> bytes | None:
+    """The issued permit's certificate PDF, or None while the server is still preparing it.
+
+    The server produces a certificate just after it issues the permit; asked for in between,
+    it answers 503 `certificate_not_ready` with `Retry-After`. Then this waits that long
+    (through `waiting`, so a screen can say why) and asks once more.
+    """
+    for attempt in range(2):
+        try:
+            return await api.permit_certificate(application_id)
+        except ApiError as error:
+            if error.code != ErrorCode.CERTIFICATE_NOT_READY:
+                raise
+            if attempt == 0:
+                await waiting(min(error.retry_after or 1, CERTIFICATE_WAIT_SECONDS))
+    return None
 
 
 def certificate_path(data_dir: Path, permit: dict[str, Any]) -> Path:

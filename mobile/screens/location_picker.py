@@ -6,7 +6,12 @@ from collections.abc import Callable
 from kivy.properties import StringProperty
 
 from mobile import device
-from mobile.core.complaints import inside_region, region_centre
+from mobile.core.complaints import (
+    describe_place,
+    inside_region,
+    nearest_place,
+    region_centre,
+)
 from mobile.core.i18n import translator
 from mobile.maps import LocationMap
 from mobile.screens.base import WargaScreen
@@ -16,7 +21,8 @@ LAST_LOCATION = "last_location"  # the preference: where the last chosen pin was
 
 class LocationPickerScreen(WargaScreen):
     """`open(start=(latitude, longitude) or None, on_chosen=callback)`; without `start` the pin
-    begins at the last place chosen on this phone, else at the city's centre."""
+    begins at the last place chosen on this phone, else at the city's centre. The callback
+    gets the latitude, the longitude and the name of the nearest named place (or None)."""
 
     place_text = StringProperty()
 
@@ -46,7 +52,8 @@ class LocationPickerScreen(WargaScreen):
         self._moved(latitude, longitude)
 
     def _moved(self, latitude: float, longitude: float) -> None:
-        self.place_text = f"{latitude:.5f}, {longitude:.5f}"
+        near = nearest_place(self.region, latitude, longitude)
+        self.place_text = describe_place(near, latitude, longitude)
         self.notice = ""
 
     def use_gps(self) -> None:
@@ -66,5 +73,5 @@ class LocationPickerScreen(WargaScreen):
             return
         self.app.save_preference(LAST_LOCATION, [latitude, longitude])
         if self.on_chosen:
-            self.on_chosen(latitude, longitude)
+            self.on_chosen(latitude, longitude, nearest_place(self.region, latitude, longitude))
         self.app.back()

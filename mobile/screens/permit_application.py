@@ -7,6 +7,7 @@ applications" and in the queue. Action inputs are `ActionForm`s drawn by the
 complaint screens' `ActionPanel`, so both kinds of case ask for notes the same way.
 """
 
+import asyncio
 import webbrowser
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from mobile.core.i18n import translator
 from mobile.core.permits import (
     certificate_path,
     document_path,
+    download_certificate,
     is_editable,
     request_note,
     resident_actions,
@@ -207,6 +209,7 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
         super().__init__(**kwargs)
         self.panel: ActionPanel | None = None
         self.certificate: Path | None = None  # the downloaded PDF of the permit shown
+        self.certificate_preparing = False  # the server said it is still making the PDF
 
     @property
     def app(self):
@@ -222,6 +225,7 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
         permit = self.application and self.application["permit"]
         saved = certificate_path(self.app.data_dir, permit) if permit else None
         self.certificate = saved if saved and saved.exists() else None
+        self.certificate_preparing = False
         self.render()
 
     def render(self) -> None:
@@ -335,18 +339,32 @@ class PermitApplicationDetail(ActionButtons, MDBoxLayout):
                 )
             )
         self.add_widget(buttons)
-        if self.certificate:
+        if self.certificate_preparing:
+            self.add_widget(Factory.HintText(text=t("application.certificate_preparing")))
+        elif self.certificate:
             self.add_widget(Factory.HintText(text=t("application.saved", path=self.certificate)))
 
     async def download_certificate(self) -> None:
-        """Save the certificate PDF under the app's data directory."""
+        """Save the certificate PDF under the app's data directory. One the server is still
+        preparing is asked for once more after the wait it names, with the reason shown."""
         screen = self.app.manager.current_screen
         application = self.application
-        pdf = await screen.run(self.app.api.permit_certificate(application["id"]))
+
+        async def preparing(seconds: float) -> None:
+            self.certificate_preparing = True
+            self.render()
+            await asyncio.sleep(seconds)
+
+        pdf = await screen.run(
+            download_certificate(self.app.api, application["id"], waiting=preparing)
+        )
+        if self.application is not application:  # another application was opened meanwhile
+            return
+        self.certificate_preparing = pdf is None and screen.last_error is None
         if pdf is not None:
             path = certificate_path(self.app.data_dir, application["permit"])
             self.certificate = save_download(path, pdf)
-            self.render()
+        self.render()
 
     async def open_certificate(self) -> None:
         """In the system's viewer: the saved file on a desktop; on Android, whose viewers cannot

@@ -1,13 +1,19 @@
 """Small helpers the app's tests share."""
 
+import datetime as dt
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
 from PIL import Image
+from sqlalchemy import update
 
+from backend.database import open_engine
+from backend.db import utcnow
+from backend.permits.models import PermitApplication
 from mobile.core.api import ApiClient
 from mobile.core.tokens import TokenStore
+from tests.live_server import LiveServer
 
 
 class RecordingTransport(httpx.AsyncHTTPTransport):
@@ -104,3 +110,80 @@ async def claim_and_verify(officer: ApiClient, complaint_id: int) -> dict:
     )
     note = {"note": "Sudah dicek di lokasi."}
     return await officer.complaint_action(complaint_id, "verify", note, version=claimed["version"])
+
+
+EVENT_PERMIT = "rekomendasi-keramaian"
+# Each required document kind of the event permit, and which scan it gets.
+EVENT_DOCUMENTS = {
+    "ktp": "photo",
+    "proposal": "pdf",
+    "izin-tempat": "pdf",
+    "surat-pernyataan": "pdf",
+}
+
+
+def issue_event_permit(server: LiveServer, folder: Path) -> int:
+    """An event recommendation applied for, reviewed step by step and issued, straight through
+    the API by the resident and Kesbangpol's staff; returns its application id."""
+    clients: dict[str, httpx.Client] = {}
+
+    def as_role(role: str) -> httpx.Client:
+        if role not in clients:
+            account = server.account(role, None if role == "resident" else "kesbangpol")
+            client = clients[role] = httpx.Client(base_url=f"{server.base_url}/api/v1")
+            token = client.post(
+                "/auth/token", data={"username": account.username, "password": account.password}
+            ).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+        return clients[role]
+
+    def post(role: str, path: str, **kwargs) -> dict:
+        response = as_role(role).post(path, **kwargs)
+        assert response.is_success, response.text
+        return response.json()
+
+    try:
+        draft = post(
+            "resident",
+            "/permits/applications",
+            json={"permit_type": EVENT_PERMIT, "answers": EVENT_ANSWERS},
+        )
+        actions = f"/permits/applications/{draft['id']}/actions"
+        files = scans(folder)
+        for kind, scan in EVENT_DOCUMENTS.items():
+            path = files[scan]
+            post(
+                "resident",
+                f"/permits/applications/{draft['id']}/documents/{kind}",
+                files={"file": (path.name, path.read_bytes())},
+            )
+        post("resident", f"{actions}/submit", json={})
+        steps = as_role("resident").get(f"/permit-types/{EVENT_PERMIT}").json()["steps"]
+        for step in steps:
+            post(step["role"], f"{actions}/claim", json={})
+            decided = post(step["role"], f"{actions}/approve", json={"note": None})
+        assert decided["status"] == "issued", decided
+        return draft["id"]
+    finally:
+        for client in clients.values():
+            client.close()
+
+
+def certificate_pending(
+    server: LiveServer, application_id: int, *, claimed_for: dt.timedelta | None = None
+) -> None:
+    """As if the permit's certificate were not produced yet: no file, and a producer's claim on
+    it for `claimed_for` (None: no claim, so the certificates job would produce it)."""
+    engine = open_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(PermitApplication)
+                .where(PermitApplication.id == application_id)
+                .values(
+                    certificate_key=None,
+                    certificate_claimed_until=utcnow() + claimed_for if claimed_for else None,
+                )
+            )
+    finally:
+        engine.dispose()

@@ -9,11 +9,14 @@ from PIL import Image
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.complaints import (
     deadline_badge,
+    describe_place,
+    nearest_place,
     queue_complaint,
     region_centre,
     visible_actions,
     waiting_complaints,
 )
+from mobile.core.i18n import translator
 from mobile.core.outbox import Outbox, OutboxStatus
 from mobile.core.tokens import TokenStore
 
@@ -135,6 +138,20 @@ def test_action_buttons_follow_the_shared_machine_and_the_region_centre_is_the_d
     assert "assign" not in visible_actions("verified", "officer")
     box = {"min_lat": -6.37, "min_lon": 106.63, "max_lat": -6.21, "max_lon": 106.8}
     assert region_centre({"bounding_box": box}) == (-6.29, 106.715)
+
+
+async def test_a_pin_is_named_by_the_nearest_place_the_server_lists(api_server, make_client):
+    """The region the server serves (the demo pack's districts) names a pin's place."""
+    region = (await make_client(api_server.base_url).region()).data
+    assert nearest_place(region, -6.3150, 106.6660) == "Serpong"
+    assert nearest_place(region, -6.3460, 106.7340) == "Pamulang"
+    assert nearest_place({"places": []}, -6.3, 106.7) is None
+    translator.language = "en"
+    try:
+        assert describe_place("Serpong", -6.315, 106.666) == "Near Serpong · -6.31500, 106.66600"
+    finally:
+        translator.language = "id"
+    assert describe_place(None, -6.315, 106.666) == "-6.31500, 106.66600"
 
 
 async def test_queue_filters_actions_with_the_version_seen_and_comments(

@@ -16,8 +16,10 @@ def test_the_location_is_chosen_with_a_pin_and_a_place_outside_the_city_is_refus
     seen = drive("map_picker")
     assert "Belum dipilih" in seen["form_before"]  # no default spot chosen for the resident
     assert "Geser pin atau ketuk peta di tempat masalahnya." in seen["picker"]
-    assert "-6.29000, 106.71500" in seen["picker"]  # the city's centre, nothing chosen before
-    assert seen["dragged"] != "-6.29000, 106.71500"
+    # The city's centre (nothing chosen before), named by the pack's nearest district.
+    assert "Dekat Pondok Aren · -6.29000, 106.71500" in seen["picker"]
+    assert seen["dragged"].startswith("Dekat ")
+    assert not seen["dragged"].endswith("-6.29000, 106.71500")
     assert seen["pin_follows"]
     assert seen["dragged"] in seen["form_after"]
     assert seen["reopened_at"] == seen["dragged"]  # the map opens where the pin was left

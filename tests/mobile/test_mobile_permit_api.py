@@ -2,11 +2,15 @@
 use (which buttons a role sees, where problems belong, where certificates go), without a
 display."""
 
+import datetime as dt
 import uuid
 
 import httpx
 import pytest
 
+from backend.config import Settings
+from backend.database import open_engine
+from backend.jobs import run_jobs
 from mobile.core.api import ApiError
 from mobile.core.outbox import Outbox
 from mobile.core.permits import (
@@ -15,6 +19,7 @@ from mobile.core.permits import (
     PERMIT_SUBMISSION,
     certificate_path,
     document_path,
+    download_certificate,
     problems_under,
     queue_submission,
     resident_actions,
@@ -24,16 +29,15 @@ from mobile.core.permits import (
     waiting_submissions,
 )
 from mobile.core.tokens import TokenStore
-from tests.mobile.helpers import EVENT_ANSWERS, RecordedClient, scans
-
-EVENT_PERMIT = "rekomendasi-keramaian"
-# Each required document kind of the event permit, and which scan it gets.
-EVENT_DOCUMENTS = {
-    "ktp": "photo",
-    "proposal": "pdf",
-    "izin-tempat": "pdf",
-    "surat-pernyataan": "pdf",
-}
+from tests.mobile.helpers import (
+    EVENT_ANSWERS,
+    EVENT_DOCUMENTS,
+    EVENT_PERMIT,
+    RecordedClient,
+    certificate_pending,
+    issue_event_permit,
+    scans,
+)
 
 
 @pytest.fixture
@@ -149,6 +153,41 @@ async def test_from_draft_through_an_information_request_to_a_verified_certifica
     with pytest.raises(ApiError) as unknown:
         await resident.verify_permit("not-a-real-code")
     assert unknown.value.status == 404
+
+
+async def test_a_certificate_still_being_prepared_is_asked_for_once_more_after_the_wait(
+    api_server, sign_in, tmp_path
+):
+    application_id = issue_event_permit(api_server, tmp_path / "scans")
+    certificate_pending(api_server, application_id)  # as if its producer had died
+    resident = await sign_in("resident")
+    path = f"/api/v1/permits/applications/{application_id}/certificate"
+    server_settings = Settings(
+        **{k.removeprefix("WARGA_").lower(): v for k, v in api_server.environment.items()}
+    )
+    waits: list[float] = []
+
+    async def the_job_runs_meanwhile(seconds: float) -> None:
+        waits.append(seconds)
+        engine = open_engine(api_server.database_url)
+        try:
+            run_jobs(engine, settings=server_settings)  # as cron would on the server's host
+        finally:
+            engine.dispose()
+
+    pdf = await download_certificate(resident, application_id, waiting=the_job_runs_meanwhile)
+    assert pdf is not None and pdf.startswith(b"%PDF-")
+    assert waits == [2] and resident.transport.count(path) == 2  # the server's Retry-After
+
+    certificate_pending(api_server, application_id, claimed_for=dt.timedelta(minutes=1))
+    waits.clear()
+
+    async def nothing_happens_meanwhile(seconds: float) -> None:
+        waits.append(seconds)
+
+    still = await download_certificate(resident, application_id, waiting=nothing_happens_meanwhile)
+    assert still is None
+    assert waits == [2] and resident.transport.count(path) == 4  # asked once more, no more
 
 
 async def test_a_submission_made_offline_is_created_once_after_a_restart(

@@ -7,6 +7,7 @@ The staff steps the app does not need to show (the first reviewer's request, the
 decision) go straight through the API."""
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import httpx
@@ -16,9 +17,14 @@ from mobile.core.api import ApiClient
 from mobile.core.outbox import FlushResult, Outbox
 from mobile.core.tokens import TokenStore
 from tests.live_server import LiveServer
-from tests.mobile.helpers import BILLBOARD_ANSWERS, EVENT_ANSWERS, scans
-
-EVENT_PERMIT = "rekomendasi-keramaian"
+from tests.mobile.helpers import (
+    BILLBOARD_ANSWERS,
+    EVENT_ANSWERS,
+    EVENT_PERMIT,
+    certificate_pending,
+    issue_event_permit,
+    scans,
+)
 
 
 class Account:
@@ -213,6 +219,17 @@ def test_apply_answer_a_request_approve_in_the_app_and_see_the_permit_issued(
     with open(issued["certificate"], "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     assert "Buka sertifikat" in "\n".join(issued["after_download"])
+
+
+def test_a_certificate_still_being_prepared_is_explained_on_the_permit(drive, api_server, tmp_path):
+    application_id = issue_event_permit(api_server, tmp_path / "scans")
+    # Its producer is still at work for longer than the app waits.
+    certificate_pending(api_server, application_id, claimed_for=dt.timedelta(minutes=1))
+    seen = drive("permit_certificate_preparing", "--param", f"application={application_id}")
+    detail = "\n".join(seen["detail"])
+    assert "Sertifikat sedang disiapkan. Coba unduh lagi sebentar lagi." in seen["detail"]
+    assert "Nomor izin: 503/" in detail  # the permit itself is there
+    assert not seen["saved"] and "Disimpan di" not in detail
 
 
 def test_an_officer_records_the_fee_in_the_app_which_issues_the_permit(staff, drive, tmp_path):

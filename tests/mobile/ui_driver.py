@@ -1234,6 +1234,19 @@ async def permit_issued(app, accounts):
 
 
 @scenario
+async def permit_certificate_preparing(app, accounts):
+    """The resident downloads a certificate the server is still preparing."""
+    application_id = int(params["application"])
+    await login_as(app, accounts["resident"])
+    mine = await open_screen(app, "my_permits")
+    detail = await open_application(app, mine, application_id)
+    await detail.download_certificate()  # asks, waits the Retry-After, asks once more
+    await frames()
+    result["detail"] = visible_texts(detail)
+    result["saved"] = detail.certificate is not None
+
+
+@scenario
 async def permit_officer_records_payment(app, accounts):
     """An approved billboard permit waits for its fee: a wrong amount is refused at its field,
     the right one issues the permit."""

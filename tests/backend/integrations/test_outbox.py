@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from backend.webhooks.models import WebhookDelivery, WebhookMessage
 from tests.backend.complaints.complaint_helpers import complaint_body
-from tests.backend.helpers import login
+from tests.backend.helpers import client_credentials, login
 from tests.backend.permits.conftest import PermitsDriver
 
 PERMIT_EVENTS = ["permit.submitted", "permit.status_changed", "permit.issued", "permit.revoked"]
@@ -31,7 +31,7 @@ async def _subscribe(client, headers, events: list[str]) -> dict:
 
 def _messages(session) -> list[WebhookMessage]:
     session.expire_all()
-    return list(session.exec(select(WebhookMessage).order_by(WebhookMessage.id)))
+    return list(session.exec(select(WebhookMessage).order_by(WebhookMessage.created_at)))
 
 
 async def test_permit_events_from_submission_to_revocation(client, demo, session):
@@ -86,21 +86,7 @@ async def test_announcements_and_rolled_back_changes(client, demo, session):
 
 async def test_a_forward_tells_the_receiving_agencys_endpoints(client, demo, session):
     admin = await login(client, demo.admin.username, demo.admin.password)
-    created = await client.post(
-        "/api/v1/admin/clients",
-        json={"name": "GIS DLH", "scopes": ["webhooks"], "agency": "dlh"},
-        headers=admin,
-    )
-    credentials = created.json()
-    token = await client.post(
-        "/api/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-        },
-    )
-    environment = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    environment = await client_credentials(client, admin, scopes="webhooks", agency="dlh")
     endpoint = await _subscribe(client, environment, ["complaint.status_changed"])
     resident = await login(client, demo.resident.username, demo.resident.password)
     filed = await client.post("/api/v1/complaints", json=complaint_body(), headers=resident)

@@ -5,17 +5,16 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import event, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
@@ -27,13 +26,17 @@ from backend.jobs import run_jobs
 from backend.notifications.models import Notification
 from backend.region.models import Agency
 from tests.backend.complaints.complaint_helpers import act, file_complaint
-from tests.backend.helpers import login
+from tests.backend.helpers import claims_made_at_the_same_moment, login
 from tests.live_server import REPO_ROOT, live_server
 
 ON_POSTGRESQL = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
+
+
+# What the jobs' claiming statements look for: due announcements, complaints to close.
+DUE_ITEMS = ("announcement.notified_at IS NULL", "complaint.resolved_at <")
 
 
 @dataclass(frozen=True)
@@ -114,14 +117,14 @@ def _assert_each_item_handled_once(session: Session, work: DueWork) -> None:
     assert closings == {complaint_id: 1 for complaint_id in work.complaint_ids}
 
 
-def test_a_second_run_finds_nothing_left_to_do(engine, session, due_work):
-    first = run_jobs(engine)
+def test_a_second_run_finds_nothing_left_to_do(engine, settings, session, due_work):
+    first = run_jobs(engine, settings=settings)
     assert all(outcome.ok for outcome in first)
     assert [o.report for o in first][:2] == [
         "told followers about 20 announcements",
         "closed 3 complaints whose reopen window ended",
     ]
-    second = run_jobs(engine)
+    second = run_jobs(engine, settings=settings)
     assert [o.report for o in second][:2] == [
         "told followers about 0 announcements",
         "closed 0 complaints whose reopen window ended",
@@ -129,38 +132,16 @@ def test_a_second_run_finds_nothing_left_to_do(engine, session, due_work):
     _assert_each_item_handled_once(session, due_work)
 
 
-@contextmanager
-def claims_made_at_the_same_moment(engines):
-    """Hold each run just before it selects its due items until the other run got there too,
-    so both claim at the same moment, as two hosts' cron would at the top of a minute."""
-    barriers = {"announcement": threading.Barrier(2), "complaint": threading.Barrier(2)}
-    waited: set[tuple[int, str]] = set()
-
-    def meet(conn, cursor, statement, parameters, context, executemany):
-        for kind, marker in (
-            ("announcement", "announcement.notified_at IS NULL"),
-            ("complaint", "complaint.resolved_at <"),
-        ):
-            if marker in statement and (threading.get_ident(), kind) not in waited:
-                waited.add((threading.get_ident(), kind))
-                barriers[kind].wait(timeout=20)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", meet)
-    try:
-        yield
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", meet)
-
-
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.postgres
 def test_two_hosts_running_the_jobs_at_once_handle_each_item_once(settings, session, due_work):
     hosts = [open_engine(settings.database_url) for _ in range(2)]
     try:
-        with claims_made_at_the_same_moment(hosts), ThreadPoolExecutor(max_workers=2) as pool:
-            outcomes = list(pool.map(run_jobs, hosts))
+        with (
+            claims_made_at_the_same_moment(hosts, *DUE_ITEMS),
+            ThreadPoolExecutor(max_workers=2) as pool,
+        ):
+            outcomes = list(pool.map(partial(run_jobs, settings=settings), hosts))
     finally:
         for engine in hosts:
             engine.dispose()

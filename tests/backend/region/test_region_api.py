@@ -29,6 +29,8 @@ async def test_region_is_public_and_cacheable(client, loaded):
         "max_lon": 106.8,
     }
     assert (region["reopen_window_days"], region["verify_working_days"]) == (7, 3)
+    # The districts the app names under a map pin.
+    assert {"name": "Serpong", "latitude": -6.316, "longitude": 106.665} in region["places"]
     # The app's maps: the city's tile server and the credit it requires.
     assert region["map_tiles"] == {
         "url": "https://peta.harapanbaru.example/tiles/{z}/{x}/{y}.png",

@@ -128,6 +128,21 @@ def test_wrong_value_type_and_misspelt_key(tiny_data):
             "region.map_tiles.url",
         ),
         (
+            lambda d: d["region"].update(
+                places=[
+                    {"name": "Serpong", "latitude": -6.316, "longitude": 106.665},
+                    {"name": "Bogor", "latitude": -6.595, "longitude": 106.816},
+                ]
+            ),
+            "region.places[1]",
+        ),
+        (
+            lambda d: d["region"].update(
+                places=[{"name": "Setu", "latitude": -6.342, "longitude": 106.678}] * 2
+            ),
+            "region.places[1].name",
+        ),
+        (
             lambda d: d["agencies"][0]["opening_hours"].update(monday="16:00-08:00"),
             "agencies[0].opening_hours.monday[0]",
         ),
