@@ -20,11 +20,12 @@ registered they hold for every session of the process.
 
 import threading
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend import changes, microcache
 from backend.auth import caller_cache
-from backend.db import EngineOptions, make_engine
+from backend.db import EngineOptions, make_engine, make_read_engine
 from backend.stats import tallies
 from backend.webhooks import outbox
 
@@ -47,3 +48,20 @@ def open_engine(
     """The engine for `database_url`, with every session hook in place."""
     install_session_hooks()
     return make_engine(database_url, echo=echo, options=options)
+
+
+def open_engines(
+    database_url: str, *, options: EngineOptions | None = None
+) -> tuple[Engine, AsyncEngine | None]:
+    """The server's engines: the one every write and most reads use, and on PostgreSQL the
+    async one for hot reads (``backend.reads``). The two share `options`' connections."""
+    options = options or EngineOptions()
+    pools = (
+        None
+        if make_url(database_url).get_backend_name() == "sqlite"
+        else options.shared_with_reads()
+    )
+    if pools is None:
+        return open_engine(database_url, options=options), None
+    writes, reads = pools
+    return open_engine(database_url, options=writes), make_read_engine(database_url, options=reads)

@@ -4,7 +4,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, create_engine
 
@@ -46,6 +47,21 @@ class EngineOptions:
             "max_overflow": self.max_overflow,
             "pool_timeout": self.pool_timeout,
         }
+
+    def shared_with_reads(self) -> "tuple[EngineOptions, EngineOptions] | None":
+        """(write pool, read pool) that together open no more connections than this one, so a
+        process keeps to its share of the connection budget (`share_connection_budget`). None
+        when there are too few to split: reads then share the write pool."""
+        total = self.pool_size + self.max_overflow
+        if total < 2:
+            return None
+        read_size = max(1, self.pool_size // 2)  # a pool_size of 0 would mean "no limit"
+        write_size = max(1, self.pool_size - read_size)
+        spare = total - read_size - write_size
+        return (
+            replace(self, pool_size=write_size, max_overflow=spare - spare // 2),
+            replace(self, pool_size=read_size, max_overflow=spare // 2),
+        )
 
     def postgresql_connect_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -118,6 +134,27 @@ def make_engine(
         postgresql_url(url),
         echo=echo,
         pool_pre_ping=True,
+        connect_args=options.postgresql_connect_args(),
+        **options.pool,
+    )
+
+
+def make_read_engine(
+    database_url: str, *, options: EngineOptions | None = None
+) -> AsyncEngine | None:
+    """The engine `backend.reads` runs hot reads on: psycopg's async driver on PostgreSQL, so a
+    round trip awaits on the event loop instead of holding a thread. None on SQLite, whose
+    reads are library calls made on the loop through the sync engine."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return None
+    options = options or EngineOptions()
+    # Autocommit: no BEGIN and no ROLLBACK round trip around a read. Under PostgreSQL's READ
+    # COMMITTED each statement took its own snapshot anyway. No ping before each use either:
+    # `backend.reads` retries a read once on a connection found dead instead.
+    return create_async_engine(
+        postgresql_url(url),
+        isolation_level="AUTOCOMMIT",
         connect_args=options.postgresql_connect_args(),
         **options.pool,
     )

@@ -40,8 +40,15 @@ def public_origin(request: Request) -> str:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_language(request: Request) -> str:
+    # `async def`: a header read is not worth a thread-pool hop.
+    return preferred_language(request)
+
+
 # The reader's language from Accept-Language: "id" (the default) or "en".
-LanguageDep = Annotated[str, Depends(preferred_language)]
+LanguageDep = Annotated[str, Depends(get_language)]
 
 # Optimistic concurrency for actions on a versioned row (complaints, permit applications).
 IfMatch = Annotated[

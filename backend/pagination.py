@@ -8,7 +8,16 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    bindparam,
+    tuple_,
+)
 from sqlalchemy.sql import Select
 
 from backend.db import BIGINT_MAX, INTEGER_MAX
@@ -107,12 +116,28 @@ def after_cursor(
     and start after the cursor's row."""
     statement = statement.order_by(*(column.desc() if descending else column for column in columns))
     if cursor:
-        values = decode_cursor(cursor, size=len(columns))
+        start = tuple_(*cursor_values(columns, cursor))
         keys = tuple_(*columns)
-        typed = [_typed(column, value) for column, value in zip(columns, values, strict=True)]
-        start = tuple_(*typed)
         statement = statement.where(keys < start if descending else keys > start)
     return statement
+
+
+def cursor_values(columns: Sequence[Any], cursor: str) -> list[Any]:
+    """The cursor's row key, one value per column, checked against the columns' types."""
+    values = decode_cursor(cursor, size=len(columns))
+    return [_typed(column, value) for column, value in zip(columns, values, strict=True)]
+
+
+def after_bound(columns: Sequence[Any], *, descending: bool = False) -> ColumnElement[bool]:
+    """`after_cursor`'s condition for a statement built once: the cursor's values are bound at
+    each execution as ``after_0``, ``after_1`` ... (see `bound_cursor`)."""
+    start = tuple_(*(bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(columns)))
+    keys = tuple_(*columns)
+    return keys < start if descending else keys > start
+
+
+def bound_cursor(columns: Sequence[Any], cursor: str) -> dict[str, Any]:
+    return {f"after_{i}": value for i, value in enumerate(cursor_values(columns, cursor))}
 
 
 def page_of(rows: list[T], *, limit: int, key: Any) -> tuple[list[T], str | None]:

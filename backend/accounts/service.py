@@ -1,6 +1,6 @@
 """Registering residents, creating staff, profiles, passwords and deactivation."""
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -44,16 +44,23 @@ def agency_code_of(session: Session, user: User) -> str | None:
     return agency.code if agency else None
 
 
+# Built once: `/me` asks it on every call for an account without a verified NIK.
+_PENDING_CLAIM = (
+    select(col(NikClaim.nik))
+    .where(
+        col(NikClaim.claimant_id) == bindparam("user_id"),
+        col(NikClaim.status) == NikClaimStatus.PENDING,
+    )
+    .order_by(col(NikClaim.id).desc())
+    .limit(1)
+)
+
+
 def claimed_nik(session: Session, user: User) -> str | None:
     """The NIK the account holds or, failing that, the one it claims while an admin reviews."""
     if user.nik is not None:
         return user.nik
-    return session.scalar(
-        select(col(NikClaim.nik))
-        .where(col(NikClaim.claimant_id) == user.id, col(NikClaim.status) == NikClaimStatus.PENDING)
-        .order_by(col(NikClaim.id).desc())
-        .limit(1)
-    )
+    return session.connection().execute(_PENDING_CLAIM, {"user_id": user.id}).scalar()
 
 
 def to_read(session: Session, user: User) -> UserRead:

@@ -68,10 +68,15 @@ class VerifiedCaller:
         existing = session.identity_map.get(key)
         if existing is not None:
             return existing
+        user = self.detached_user()
+        session.add(user)
+        return user
+
+    def detached_user(self) -> User:
+        """The user as if loaded and then detached: for reads, which change nothing."""
         user = _USER_MAPPER.class_manager.new_instance()
         user.__dict__.update(self.user_values)
         make_transient_to_detached(user)
-        session.add(user)
         return user
 
     @staticmethod

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from fastapi.security.utils import get_authorization_scheme_param
+from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from backend.accounts.models import User
-from backend.auth import service as auth_service
-from backend.auth.dependencies import oauth2_scheme
+from backend.auth.dependencies import get_caller, get_reader, oauth2_scheme
 from backend.auth.tokens import is_client_token
 from backend.clients import service
 from backend.clients.models import ApiClient
@@ -108,7 +109,7 @@ class Principal:
         return self.user
 
 
-def get_principal(
+async def get_principal(
     security_scopes: SecurityScopes,
     request: Request,
     session: SessionDep,
@@ -116,16 +117,40 @@ def get_principal(
     client_token: Annotated[str | None, Depends(client_scheme)],
     user_token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
-    """Operations open to both people and clients; the route checks the person's role."""
+    """Operations open to both people and clients; the route checks the person's role. A
+    person known to the caller cache costs no thread-pool hop (see `get_caller`)."""
     token = client_token or user_token
     if not token:
         raise Unauthorized("Log in or send a client-credentials access token.")
     if is_client_token(token):
-        return Principal(
-            client=_client_caller(request, session, settings, token, security_scopes.scopes)
+        client = await run_in_threadpool(
+            _client_caller, request, session, settings, token, security_scopes.scopes
         )
-    user, _ = auth_service.authenticate(session, settings=settings, access_token=token)
-    return Principal(user=user)
+        return Principal(client=client)
+    return Principal(user=(await get_caller(session, settings, token)).user)
+
+
+async def get_read_principal(
+    security_scopes: SecurityScopes,
+    request: Request,
+    settings: SettingsDep,
+    client_token: Annotated[str | None, Depends(client_scheme)],
+    user_token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """`get_principal` for reads (``backend.reads``): a person known to the caller cache costs
+    no session and no thread-pool hop. A client's use is counted in one hop, in a session of
+    its own that `record_use` commits."""
+    token = client_token or user_token
+    if not token:
+        raise Unauthorized("Log in or send a client-credentials access token.")
+    if not is_client_token(token):
+        return Principal(user=await get_reader(request, settings, token))
+
+    def client_caller() -> ClientCaller:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            return _client_caller(request, session, settings, token, security_scopes.scopes)
+
+    return Principal(client=await run_in_threadpool(client_caller))
 
 
 def admin_or_client(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:

@@ -8,7 +8,7 @@ deadline moves by the working days it lasted.
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, case, literal
 from sqlmodel import Session, col
@@ -72,15 +72,24 @@ class RegionClock:
         return ComplaintStatus(complaint.status)
 
     def status_column(self, now: dt.datetime) -> ColumnElement[str]:
-        expired = reopen_expired(now, self.reopen_window)
-        return case((expired, literal(ComplaintStatus.CLOSED.value)), else_=Complaint.status)
+        return status_as_read(now - self.reopen_window)
+
+
+def status_as_read(reopen_ended: Any) -> ColumnElement[str]:
+    """The status as readers see it: resolved before `reopen_ended` (a moment, or a parameter
+    bound at execution) reads as closed."""
+    closed = literal(ComplaintStatus.CLOSED.value)
+    return case((_resolved_before(reopen_ended), closed), else_=col(Complaint.status))
 
 
 def reopen_expired(now: dt.datetime, reopen_window: dt.timedelta) -> ColumnElement[bool]:
     """Resolved complaints that read as closed: their reopen window has passed."""
+    return _resolved_before(now - reopen_window)
+
+
+def _resolved_before(moment: Any) -> ColumnElement[bool]:
     return and_(
-        col(Complaint.status) == ComplaintStatus.RESOLVED,
-        col(Complaint.resolved_at) < now - reopen_window,
+        col(Complaint.status) == ComplaintStatus.RESOLVED, col(Complaint.resolved_at) < moment
     )
 
 

@@ -10,16 +10,26 @@ Each loader fetches the complaint through a rule of `access.py`, the rules the l
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Security
-from sqlalchemy import ColumnElement
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
-from backend.auth.dependencies import CurrentUser, oauth2_scheme, require_roles
-from backend.clients.dependencies import Principal, get_principal
+from backend.auth.dependencies import (
+    CurrentUser,
+    Reader,
+    get_reader,
+    oauth2_scheme,
+    require_roles,
+)
+from backend.callers import RoleOnly, parameters
+from backend.clients.dependencies import Principal, get_principal, get_read_principal
 from backend.clients.models import ApiClient
 from backend.clients.scopes import Scope
 from backend.complaints import access, service
@@ -27,11 +37,14 @@ from backend.complaints.models import Complaint
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
 from backend.errors import Forbidden, bilingual
+from backend.reads import ReadsDep
 from shared.roles import STAFF_ROLES, Role
 
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
 SupervisorUser = Annotated[User, Depends(require_roles(Role.SUPERVISOR))]
 ResidentUser = Annotated[User, Depends(require_roles(Role.RESIDENT))]
+# For reads (``backend.reads``): the same check on a user attached to no session.
+ResidentReader = Annotated[User, Depends(require_roles(Role.RESIDENT, caller=get_reader))]
 
 
 @dataclass(frozen=True)
@@ -47,20 +60,21 @@ def _refuse_role() -> Forbidden:
     return Forbidden("Your role may not use this endpoint.")
 
 
-def complaint_filer(
+async def complaint_filer(
     principal: Annotated[Principal, Security(get_principal, scopes=[Scope.COMPLAINTS_WRITE])],
     session: SessionDep,
 ) -> Filer:
     if principal.client is not None:
         client = principal.client.client
-        return Filer(reporter=session.get_one(User, client.channel_user_id), client=client)
+        reporter = await run_in_threadpool(session.get_one, User, client.channel_user_id)
+        return Filer(reporter=reporter, client=client)
     if principal.person.role != Role.RESIDENT:
         raise _refuse_role()
     return Filer(reporter=principal.person)
 
 
-def queue_reader(
-    principal: Annotated[Principal, Security(get_principal, scopes=[Scope.COMPLAINTS_READ])],
+async def queue_reader(
+    principal: Annotated[Principal, Security(get_read_principal, scopes=[Scope.COMPLAINTS_READ])],
 ) -> User:
     """Staff, or an agency-bound client (`complaints:read`) reading its agency's queue as a
     read-only member of it; a client bound to no agency has no queue."""
@@ -118,8 +132,23 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
     )
 
 
-def readable_complaint(complaint_id: RowId, user: CurrentUser, session: SessionDep) -> Complaint:
-    return _load(session, complaint_id, access.private_to(user))
+@cache
+def _private_statement(role: Role) -> SelectOfScalar[Complaint]:
+    """`access.private_to` for a caller of `role`, built once; the complaint's id and the
+    caller (`parameters`) are bound when it runs."""
+    return select(Complaint).where(
+        Complaint.id == bindparam("complaint_id"), access.private_to(RoleOnly(role))
+    )
+
+
+async def readable_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> Complaint:
+    """Loaded in the request's `Reads` session, where its detail is read next."""
+    statement = _private_statement(user.role)
+    values = parameters(user) | {"complaint_id": complaint_id}
+    complaint = await reads.run(lambda session: session.exec(statement, params=values).first())
+    if complaint is None:
+        raise service.complaint_not_found()
+    return complaint
 
 
 def staff_complaint(

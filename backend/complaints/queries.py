@@ -6,22 +6,25 @@ Every list is keyset-paginated (or capped) and backed by an index; none scans by
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import Row, exists
+from sqlalchemy import Row, Select, bindparam, exists
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
+from backend.callers import RoleOnly, caller_id, parameters
 from backend.complaints import access, service
-from backend.complaints.deadlines import RegionClock
+from backend.complaints.deadlines import RegionClock, status_as_read
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.views import Catalogue
 from backend.db import table_of, utcnow
-from backend.pagination import after_cursor, page_of
+from backend.pagination import after_bound, after_cursor, bound_cursor, page_of
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
+from shared.roles import Role
 from shared.validators import BoundingBox, haversine_m
 
 DueFilter = Literal["overdue", "due_soon"]
@@ -65,6 +68,50 @@ class QueueFilters:
     assignee: AssigneeFilter | None = None
 
 
+# The lists' statements are built once per role and shape of filter (a few dozen at most) from
+# the access rules, with the caller (`parameters`) and every other value bound at execution:
+# building one costs more than running it against an index.
+_QUEUE_ORDER = (_c.due_date, _c.id)
+_MINE_ORDER = (_c.id,)
+
+
+@cache
+def _queue_statement(
+    *,
+    role: Role,
+    status: bool,
+    category: bool,
+    due: DueFilter | None,
+    assignee: AssigneeFilter | None,
+    after: bool,
+) -> Select[Any]:
+    caller = RoleOnly(role)
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.handled_by(caller))
+    if status:
+        statement = statement.where(
+            status_as_read(bindparam("reopen_ended")) == bindparam("status")
+        )
+    else:
+        statement = statement.where(_c.status.in_(OPEN_STATUSES))
+    if category:
+        statement = statement.where(_c.category_id == bindparam("category_id"))
+    if due is not None:
+        statement = statement.where(_c.status.in_(_RUNNING_CLOCK))
+        if due == "overdue":
+            statement = statement.where(_c.due_date < bindparam("today"))
+        else:
+            statement = statement.where(
+                _c.due_date >= bindparam("today"), _c.due_date <= bindparam("due_soon_limit")
+            )
+    if assignee == "me":
+        statement = statement.where(_c.assignee_id == caller_id(caller))
+    elif assignee == "unassigned":
+        statement = statement.where(_c.assignee_id.is_(None))
+    if after:
+        statement = statement.where(after_bound(_QUEUE_ORDER))
+    return statement.order_by(*_QUEUE_ORDER).limit(bindparam("rows"))
+
+
 def agency_queue(
     session: Session,
     *,
@@ -77,38 +124,44 @@ def agency_queue(
 ) -> tuple[list[Row[Any]], str | None]:
     """The staff member's agency's complaints, by deadline and then age: one query walking the
     (agency, due date, id) index from the cursor."""
-    statement = sa.select(*SUMMARY_COLUMNS).where(access.handled_by(staff))
+    statement = _queue_statement(
+        role=staff.role,
+        status=filters.status is not None,
+        category=filters.category is not None,
+        due=filters.due,
+        assignee=filters.assignee,
+        after=bool(cursor),
+    )
+    values: dict[str, Any] = parameters(staff) | {"rows": limit + 1}
     if filters.status is not None:
-        statement = statement.where(clock.status_column(now) == filters.status)
-    else:
-        statement = statement.where(_c.status.in_(OPEN_STATUSES))
+        values |= {"status": filters.status, "reopen_ended": now - clock.reopen_window}
     if filters.category is not None:
-        statement = statement.where(_c.category_id == _category_id(session, filters.category))
+        values["category_id"] = _category_id(session, filters.category)
     if filters.due is not None:
-        today = clock.local_date(now)
-        statement = statement.where(_c.status.in_(_RUNNING_CLOCK))
-        if filters.due == "overdue":
-            statement = statement.where(_c.due_date < today)
-        else:
-            statement = statement.where(
-                _c.due_date >= today, _c.due_date <= clock.due_soon_limit(now)
-            )
-    if filters.assignee == "me":
-        statement = statement.where(_c.assignee_id == staff.id)
-    elif filters.assignee == "unassigned":
-        statement = statement.where(_c.assignee_id.is_(None))
-    statement = after_cursor(statement, [_c.due_date, _c.id], cursor)
-    rows = list(session.execute(statement.limit(limit + 1)))
+        values |= {"today": clock.local_date(now), "due_soon_limit": clock.due_soon_limit(now)}
+    if cursor:
+        values |= bound_cursor(_QUEUE_ORDER, cursor)
+    rows = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.due_date.isoformat(), c.id))
+
+
+@cache
+def _mine_statement(*, role: Role, after: bool) -> Select[Any]:
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.reported_by(RoleOnly(role)))
+    if after:
+        statement = statement.where(after_bound(_MINE_ORDER, descending=True))
+    return statement.order_by(_c.id.desc()).limit(bindparam("rows"))
 
 
 def reporters_complaints(
     session: Session, *, reporter: User, cursor: str | None, limit: int
 ) -> tuple[list[Row[Any]], str | None]:
     """A reporter's own complaints, newest first."""
-    statement = sa.select(*SUMMARY_COLUMNS).where(access.reported_by(reporter))
-    statement = after_cursor(statement, [_c.id], cursor, descending=True)
-    rows = list(session.execute(statement.limit(limit + 1)))
+    values: dict[str, Any] = parameters(reporter) | {"rows": limit + 1}
+    if cursor:
+        values |= bound_cursor(_MINE_ORDER, cursor)
+    statement = _mine_statement(role=reporter.role, after=bool(cursor))
+    rows: list[Row[Any]] = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda c: (c.id,))
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from backend.accounts.models import User
-from backend.auth.dependencies import CurrentUser
+from backend.auth.dependencies import CurrentUser, Reader
 from backend.clients.service import record_channel
 from backend.complaints import queries, service, views
 from backend.complaints.dependencies import (
@@ -23,6 +23,7 @@ from backend.complaints.dependencies import (
     QueueReader,
     ReadableComplaint,
     ReporterComplaint,
+    ResidentReader,
     ResidentUser,
     StaffComplaint,
     StaffUser,
@@ -36,7 +37,6 @@ from backend.complaints.schemas import (
     CommentInput,
     ComplaintCreate,
     ComplaintDetail,
-    ComplaintSummary,
     DuplicateInput,
     ForwardInput,
     NoteInput,
@@ -51,8 +51,9 @@ from backend.dependencies import SessionDep, SettingsDep
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
-from backend.pagination import Cursor, Limit, Page
+from backend.pagination import Cursor, Limit
 from backend.ratelimit import limit_writes
+from backend.reads import ReadsDep
 from backend.responses import model_response
 from backend.uploads import file_store, process_photo, read_limited
 from shared.complaints import ComplaintStatus
@@ -123,27 +124,30 @@ def file_complaint(
     )
 
 
-SummaryPage = Page[ComplaintSummary]
+SummaryPage = views.SummaryPage
 
 
 @router.get("/mine", response_model=SummaryPage, responses=error_responses(401, 403))
-def list_my_complaints(
-    user: ResidentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+async def list_my_complaints(
+    user: ResidentReader, reads: ReadsDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Response:
     """The caller's own complaints, newest first, each with its status and due date."""
-    now = utcnow()
-    complaints, next_cursor = queries.reporters_complaints(
-        session, reporter=user, cursor=cursor, limit=limit
-    )
-    clock = service.clock_for(session, now=now)
-    items = views.summaries(session, complaints, clock=clock, now=now)
-    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
+
+    def page(session: Session) -> Response:
+        now = utcnow()
+        complaints, next_cursor = queries.reporters_complaints(
+            session, reporter=user, cursor=cursor, limit=limit
+        )
+        clock = service.clock_for(session, now=now)
+        return views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
+
+    return await reads.run(page)
 
 
 @router.get("/queue", response_model=SummaryPage, responses=error_responses(401, 403, 422))
-def list_agency_queue(
+async def list_agency_queue(
     user: QueueReader,
-    session: SessionDep,
+    reads: ReadsDep,
     status_filter: ComplaintStatus | None = Query(None, alias="status"),
     category: str | None = Query(None, max_length=64),
     due: DueFilter | None = None,
@@ -156,23 +160,24 @@ def list_agency_queue(
     Ordered by due date, then age. `due=overdue` or `due=due_soon` (due today or the next
     working day); `assigned=me` or `assigned=unassigned`.
     """
-    now = utcnow()
-    clock = service.clock_for(session, now=now)
     filters = QueueFilters(status=status_filter, category=category, due=due, assignee=assigned)
-    complaints, next_cursor = queries.agency_queue(
-        session, staff=user, filters=filters, clock=clock, now=now, cursor=cursor, limit=limit
-    )
-    items = views.summaries(session, complaints, clock=clock, now=now)
-    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
+
+    def page(session: Session) -> Response:
+        now = utcnow()
+        clock = service.clock_for(session, now=now)
+        complaints, next_cursor = queries.agency_queue(
+            session, staff=user, filters=filters, clock=clock, now=now, cursor=cursor, limit=limit
+        )
+        return views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
+
+    return await reads.run(page)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail, responses=error_responses(401, 404))
-def read_complaint(
-    complaint: ReadableComplaint, user: CurrentUser, session: SessionDep
-) -> ComplaintDetail:
+async def read_complaint(complaint: ReadableComplaint, user: Reader, reads: ReadsDep) -> Response:
     """The whole complaint with its deadline, pauses, photos and timeline, for its reporter and
     the responsible agency's staff."""
-    return _detail(session, complaint, user)
+    return await reads.run(lambda session: model_response(_detail(session, complaint, user)))
 
 
 # --- Photos ---

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from fastapi import Response
 from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
@@ -30,8 +31,10 @@ from backend.complaints.schemas import (
 )
 from backend.db import utcnow
 from backend.microcache import remember
+from backend.pagination import Page
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.pack import LocalizedText
+from backend.responses import model_response
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,
     COMPLAINT_MACHINE,
@@ -209,6 +212,22 @@ def summaries(
         )
         for row in rows
     ]
+
+
+SummaryPage = Page[ComplaintSummary]
+
+
+def summary_page(
+    session: Session,
+    rows: Sequence[Row[Any]],
+    next_cursor: str | None,
+    *,
+    clock: RegionClock,
+    now: dt.datetime,
+) -> Response:
+    """A page of `summaries`, serialised once (the models are right by construction)."""
+    items = summaries(session, rows, clock=clock, now=now)
+    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
 
 
 def _timeline(

@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from backend.auth import service as auth_service
-from backend.auth.dependencies import CurrentCaller, CurrentUser, oauth2_scheme
+from backend.auth.dependencies import CurrentCaller, CurrentUser, Reader, oauth2_scheme
 from backend.auth.tokens import decode_token
 from backend.changes import ChangeChannel, channel_for
 from backend.config import Settings
@@ -43,6 +43,8 @@ from backend.notifications.schemas import (
     UnreadCount,
 )
 from backend.pagination import Cursor, Limit
+from backend.reads import ReadsDep
+from backend.responses import model_response
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -52,28 +54,35 @@ BATCH = 100  # entries read per poll; a longer backlog is sent batch after batch
 
 
 @router.get("", response_model=NotificationPage, responses=error_responses(401, 422))
-def list_notifications(
-    user: CurrentUser,
-    session: SessionDep,
+async def list_notifications(
+    user: Reader,
+    reads: ReadsDep,
     language: LanguageDep,
-    response: Response,
     limit: Limit = 20,
     cursor: Cursor = None,
     unread: Annotated[bool, Query(description="Only entries not yet read")] = False,
-) -> NotificationPage:
+) -> Response:
     """The caller's inbox, newest first."""
-    rows, next_cursor = service.list_inbox(
-        session, user=user, unread_only=unread, cursor=cursor, limit=limit
-    )
-    response.headers["Content-Language"] = language
-    items = [NotificationPublic.from_row(row, language) for row in rows]
-    return NotificationPage(items=items, next_cursor=next_cursor)
+
+    def page(session: Session) -> Response:
+        rows, next_cursor = service.list_inbox(
+            session, user=user, unread_only=unread, cursor=cursor, limit=limit
+        )
+        items = [NotificationPublic.from_row(row, language) for row in rows]
+        return model_response(
+            NotificationPage.model_construct(items=items, next_cursor=next_cursor)
+        )
+
+    answer = await reads.run(page)
+    answer.headers["Content-Language"] = language
+    return answer
 
 
 @router.get("/unread-count", response_model=UnreadCount, responses=error_responses(401))
-def count_unread(user: CurrentUser, session: SessionDep) -> UnreadCount:
+async def count_unread(user: Reader, reads: ReadsDep) -> Response:
     """How many entries the caller has not read (the badge on the bell)."""
-    return UnreadCount(unread=service.unread_count(session, user=user))
+    unread = await reads.run(lambda session: service.unread_count(session, user=user))
+    return model_response(UnreadCount(unread=unread))
 
 
 @router.post(

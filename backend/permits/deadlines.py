@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from backend.region.service import working_calendar
+from backend.microcache import remember
+from backend.region.service import SNAPSHOT_TABLES, working_calendar
 from shared.permits import OPEN_STATUSES, PermitStatus
 from shared.workdays import WorkingCalendar
 
@@ -20,8 +21,15 @@ DUE_SOON_WORKING_DAYS = 2
 
 
 def calendar_around(session: Session, today: dt.date) -> WorkingCalendar:
-    """A calendar covering every date an open application's clock can touch from `today`."""
-    return working_calendar(session, years=range(today.year - 1, today.year + 2))
+    """A calendar covering every date an open application's clock can touch from `today`:
+    built once per year and kept in the microcache until the region or its holidays change
+    (every permit read asks for it)."""
+    return remember(
+        session,
+        ("permits.calendar", today.year),
+        lambda: working_calendar(session, years=range(today.year - 1, today.year + 2)),
+        tables=SNAPSHOT_TABLES,
+    )
 
 
 def due_date(calendar: WorkingCalendar, *, submitted_on: dt.date, working_days: int) -> dt.date:

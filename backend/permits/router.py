@@ -15,7 +15,7 @@ from starlette.datastructures import URL
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
-from backend.auth.dependencies import CurrentCaller, CurrentUser
+from backend.auth.dependencies import CurrentCaller, CurrentUser, Reader
 from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep, public_origin
 from backend.edge import BodyKind, accepts_upload
@@ -59,7 +59,9 @@ from backend.permits.schemas import (
 from backend.permits.verification import PAGE_POLICY, render_page, verify
 from backend.permits.views import ApplicationViews, document_view
 from backend.ratelimit import limit_writes
+from backend.reads import ReadsDep
 from backend.region.service import region_snapshot
+from backend.responses import model_response
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
 
@@ -166,20 +168,29 @@ def create_application(
     response_model=Page[ApplicationSummary],
     responses=error_responses(401, 422),
 )
-def list_applications(
+async def list_applications(
     request: Request,
-    user: CurrentUser,
-    session: SessionDep,
+    user: Reader,
+    reads: ReadsDep,
     status_filter: Annotated[PermitStatus | None, Query(alias="status")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[ApplicationSummary]:
+) -> Response:
     """Residents: their own applications. Staff: their agency's. Newest first."""
-    applications, next_cursor = queries.list_applications(
-        session, user=user, status=status_filter, cursor=cursor, limit=limit
-    )
-    views = ApplicationViews(session, base_url=public_origin(request))
-    return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
+    base_url = public_origin(request)
+
+    def page(session: Session) -> Response:
+        applications, next_cursor = queries.list_applications(
+            session, user=user, status=status_filter, cursor=cursor, limit=limit
+        )
+        views = ApplicationViews(session, base_url=base_url)
+        items = [views.summary(a) for a in applications]
+        return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
+
+    return await reads.run(page)
+
+
+SummaryPage = Page[ApplicationSummary]
 
 
 @router.get(

@@ -306,7 +306,8 @@ def _read_only(value: Any) -> Any:
     return value
 
 
-# A pack load writes these; the snapshot is dropped at its commit, here and on other hosts.
+# A pack load writes these; the snapshot (and what is built from it, such as working calendars)
+# is dropped at its commit, here and on other hosts.
 SNAPSHOT_TABLES = frozenset({"region", "holiday_override"})
 
 

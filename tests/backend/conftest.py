@@ -190,12 +190,20 @@ def demo(engine: Engine, demo_snapshot: DemoSnapshot) -> DemoAccounts:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine):
+async def app(settings: Settings, engine: Engine):
     app = create_app(settings)
     yield app
-    # httpx's ASGI transport runs no lifespan, so the app's pool would otherwise keep its
+    # httpx's ASGI transport runs no lifespan, so the app's pools would otherwise keep their
     # connections until garbage collection: on PostgreSQL, a long run then hits max_connections.
+    await close_pools(app)
+
+
+async def close_pools(app) -> None:
+    """Close the app's database connections. The read engine's are psycopg async connections,
+    tied to the event loop of the test that opened them: closed within it."""
     app.state.engine.dispose()
+    if app.state.read_engine is not None:
+        await app.state.read_engine.dispose()
 
 
 @pytest.fixture

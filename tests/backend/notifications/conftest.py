@@ -12,8 +12,14 @@ from backend.config import Settings
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
+    # The webhook worker's own poll (every 2 s by default) is database work too: kept out of
+    # the way of the tests that count an idle stream's queries.
     return settings.model_copy(
-        update={"notification_poll_seconds": 0.05, "notification_heartbeat_seconds": 0.3}
+        update={
+            "notification_poll_seconds": 0.05,
+            "notification_heartbeat_seconds": 0.3,
+            "webhook_poll_seconds": 60,
+        }
     )
 
 

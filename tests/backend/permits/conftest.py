@@ -119,11 +119,15 @@ def _apps() -> dict:
 
 
 @pytest.fixture
-def app(settings, engine, _apps):
-    """One application per database for the whole run: building one costs more than a test."""
+async def app(settings, engine, _apps):
+    """One application per database for the whole run: building one costs more than a test.
+    Its async read connections belong to one test's event loop, so they close with it."""
     if settings.database_url not in _apps:
         _apps[settings.database_url] = create_app(settings)
-    return _apps[settings.database_url]
+    app = _apps[settings.database_url]
+    yield app
+    if app.state.read_engine is not None:
+        await app.state.read_engine.dispose()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from backend.cli import main as warga
 from backend.main import create_app
 from backend.permits.certificates import JWS_MARKER
 from backend.permits.signing import city_key, retired_keys_file, rotate
+from tests.backend.conftest import close_pools
 from tests.backend.permits.test_permits_certificates import certificate_of, qr_payload
 
 
@@ -97,8 +98,8 @@ def settings(settings):
 
 
 @pytest.fixture
-def app(settings, engine):
+async def app(settings, engine):
     """An app of its own, on this test's key (the other permit tests share one app)."""
     app = create_app(settings)
     yield app
-    app.state.engine.dispose()
+    await close_pools(app)
