@@ -56,9 +56,9 @@ def _permits(session: Session, now: dt.datetime, _settings: Settings) -> str:
 def _certificates(session: Session, now: dt.datetime, settings: Settings) -> str:
     from backend.permits.certificates import CertificateIssuer
     from backend.permits.issuing import produce_pending_certificates
-    from backend.region.service import get_region
+    from backend.region.service import region_snapshot
 
-    issuer = CertificateIssuer.configured(settings, region_code=get_region(session).code)
+    issuer = CertificateIssuer.configured(settings, region_code=region_snapshot(session).code)
     produced = produce_pending_certificates(session, issuer=issuer, now=now)
     return f"produced {produced} certificates of issued permits"
 

@@ -7,8 +7,8 @@ Two uses, one mechanism:
   responses in the reader's language, the language ``Accept-Language`` picks. Under load one
   request per key and TTL reads the database; the rest are answered from memory, with the same
   ``ETag``/``304`` handling as before. Only successful responses are kept; errors are not.
-* ``remember`` keeps small reference values (the region row, its working-day calendar, the
-  category and agency names) that many requests read and few change.
+* ``remember`` keeps small immutable reference values (the region snapshot, the working-day
+  calendar, the category and agency names) that many requests read and few change.
 
 **Staleness.** Whenever this process commits a change to a table an entry was built from, the
 entry is dropped at once (a SQLAlchemy session hook records the tables each transaction
@@ -315,9 +315,11 @@ def remember(session: Session, key: Hashable, load: Callable[[], T], *, tables: 
     """A reference value from the cache of the session's database, or `load()` kept there.
 
     The value is shared between requests and threads: give only immutable values (frozen
-    dataclasses, tuples) or ones nobody changes."""
+    dataclasses, tuples) or ones nobody changes. A transaction that has itself written one of
+    `tables` (a region pack load) reads its own writes: `load()`, neither cached nor kept."""
+    tables = frozenset(tables)
     engine = _engine_of(session)
-    if engine is None:
+    if engine is None or _writes_to(session, tables):
         return load()
     cache = for_engine(engine)
     found = cache.get(key)
@@ -327,6 +329,14 @@ def remember(session: Session, key: Hashable, load: Callable[[], T], *, tables: 
     value = load()
     cache.put(key, value, tables=tables, generation=generation)
     return value
+
+
+def _writes_to(session: Session, tables: Iterable[str]) -> bool:
+    """Whether this session's transaction has written (or is about to flush) one of `tables`."""
+    written = set(session.info.get(_WRITTEN, ()))
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        written.update(table.name for table in inspect(instance).mapper.tables)
+    return ANY_TABLE in written or not written.isdisjoint(tables)
 
 
 def _key(request: Request, language: str | None) -> Hashable:

@@ -14,8 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, literal
 from sqlmodel import Session, col
 
 from backend.complaints.models import Complaint
-from backend.region.models import Region
-from backend.region.service import working_calendar
+from backend.region.service import RegionSnapshot, working_calendar
 from shared.complaints import ComplaintStatus
 from shared.workdays import WorkingCalendar, to_local_date
 
@@ -94,7 +93,7 @@ def _resolved_before(moment: Any) -> ColumnElement[bool]:
     )
 
 
-def region_clock(session: Session, *, region: Region, around: dt.datetime) -> RegionClock:
+def region_clock(session: Session, *, region: RegionSnapshot, around: dt.datetime) -> RegionClock:
     # Last year to next year: enough for any pause or deadline around `around`.
     year = to_local_date(around, region.time_zone).year
     calendar = working_calendar(session, years=range(year - 1, year + 2))

@@ -17,7 +17,7 @@ from backend.complaints.deadlines import region_clock
 from backend.complaints.models import Complaint, ComplaintEvent, tracking_number
 from backend.db import utcnow
 from backend.region.models import ComplaintCategory
-from backend.region.service import complaint_deadlines, get_region
+from backend.region.service import complaint_deadlines, region_snapshot
 from backend.stats import tallies
 from shared.complaints import ComplaintStatus
 from shared.roles import Role
@@ -56,7 +56,7 @@ def generate_complaints(
 ) -> None:
     """Insert `count` complaints filed by `reporters` (default: every resident account)."""
     rng = random.Random(seed)
-    region = get_region(session)
+    region = region_snapshot(session)
     now = utcnow()
     clock = region_clock(session, region=region, around=now)
     categories = list(session.exec(select(ComplaintCategory).where(col(ComplaintCategory.active))))

@@ -26,7 +26,7 @@ from backend.errors import Unprocessable, bilingual, error_responses
 from backend.http_cache import NOT_MODIFIED
 from backend.microcache import MicroCachedRoute, cached_public_response
 from backend.pagination import Cursor, Limit, Page
-from backend.region.service import current_region
+from backend.region.service import region_snapshot
 from shared.complaints import ComplaintStatus
 from shared.errors import ErrorCode
 from shared.validators import BoundingBox, InvalidValue
@@ -117,7 +117,7 @@ async def list_public_complaints(
     """Public complaints, newest first (at most 2 s behind changes made elsewhere)."""
 
     def build(session: Session) -> PublicPage:
-        time_zone = current_region(session).time_zone
+        time_zone = region_snapshot(session).time_zone
         complaints, next_cursor = queries.public_feed(
             session, filters=filters, time_zone=time_zone, cursor=cursor, limit=limit
         )
@@ -140,7 +140,7 @@ async def map_public_complaints(
     2 s behind changes made elsewhere)."""
 
     def build(session: Session) -> FeatureCollection:
-        time_zone = current_region(session).time_zone
+        time_zone = region_snapshot(session).time_zone
         complaints = queries.public_map(session, filters=filters, time_zone=time_zone, limit=limit)
         return FeatureCollection(features=views.map_features(session, complaints))
 

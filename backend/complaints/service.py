@@ -39,12 +39,12 @@ from backend.notifications.service import notify, notify_agency_staff
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
-    CALENDAR_TABLES,
+    SNAPSHOT_TABLES,
     ComplaintDeadlines,
     complaint_deadlines,
-    current_region,
     get_agency_by_code,
     get_category_by_code,
+    region_snapshot,
 )
 from backend.uploads import FileStore, Photo
 from shared.complaints import (
@@ -61,12 +61,12 @@ from shared.workdays import to_local_date
 
 
 def clock_for(session: Session, *, now: dt.datetime) -> RegionClock:
-    region = current_region(session)
+    region = region_snapshot(session)
     return remember(
         session,
         ("complaints.clock", to_local_date(now, region.time_zone).year),
         lambda: region_clock(session, region=region, around=now),
-        tables=CALENDAR_TABLES,
+        tables=SNAPSHOT_TABLES,
     )
 
 
@@ -94,7 +94,7 @@ def file_complaint(
 ) -> Complaint:
     """A resident's new complaint, routed to its category's agency with a verify deadline."""
     now = now or utcnow()
-    region = current_region(session)
+    region = region_snapshot(session)
     category = _category_for_filing(session, data.category)
     if not region.bounding_box.contains(data.latitude, data.longitude):
         raise Unprocessable.for_field(
@@ -297,7 +297,7 @@ def paused_working_days(session: Session, *, complaint_id: int) -> int:
 
 def _deadlines(session: Session, complaint: Complaint) -> ComplaintDeadlines:
     category = session.get_one(ComplaintCategory, complaint.category_id)
-    return complaint_deadlines(region=current_region(session), category=category)
+    return complaint_deadlines(region=region_snapshot(session), category=category)
 
 
 def _start_follow_up(

@@ -55,7 +55,7 @@ def list_announcements(
     if category is not None:
         statement = statement.where(Announcement.category == category)
     if since or until:
-        time_zone = region_service.get_region(session).time_zone
+        time_zone = region_service.region_snapshot(session).time_zone
         if since:
             start = local_day_start(since, time_zone)
             statement = statement.where(col(Announcement.publish_at) >= start)

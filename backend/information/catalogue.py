@@ -22,8 +22,9 @@ from backend.information import search
 from backend.information.models import PublicService, SearchKind, ServiceFaq
 from backend.information.schemas import AgencyUpdate, FaqWrite, ServiceCreate, ServiceUpdate
 from backend.region import service as region_service
-from backend.region.models import Agency, ComplaintCategory, InfoPage, PermitType, Region
+from backend.region.models import Agency, ComplaintCategory, InfoPage, PermitType
 from backend.region.pack import LocalizedText
+from backend.region.service import RegionSnapshot
 from shared.errors import ErrorCode
 
 # --- Agency directory ---
@@ -305,7 +306,7 @@ def _permit_service(permit: PermitType, agency: Agency) -> dict[str, Any]:
 
 
 def _complaint_service(
-    category: ComplaintCategory, agency: Agency, region: Region
+    category: ComplaintCategory, agency: Agency, region: RegionSnapshot
 ) -> dict[str, Any]:
     deadlines = region_service.complaint_deadlines(region=region, category=category)
     verify, follow_up = deadlines.verify_working_days, deadlines.follow_up_working_days
@@ -373,9 +374,10 @@ def sync_catalogue(session: Session) -> None:
     re-indexes agencies changed since they were indexed (a region-pack reload changes them).
     The region's tables are small, so this reads them whole.
     """
-    region = session.exec(select(Region)).first()
-    if region is None:
-        return
+    try:
+        region = region_service.region_snapshot(session)
+    except NotFound:
+        return  # no pack loaded yet
     agencies = {agency.id: agency for agency in session.exec(select(Agency))}
     links = session.exec(
         select(PublicService.permit_type_id, PublicService.complaint_category_id)

@@ -31,9 +31,9 @@ from backend.complaints.schemas import ComplaintCreate
 from backend.config import Settings
 from backend.db import INTEGER_MAX, utcnow
 from backend.errors import Problem
-from backend.region.models import Agency, ComplaintCategory, Region
+from backend.region.models import Agency, ComplaintCategory
 from backend.region.pack import FieldType, FormField
-from backend.region.service import current_region, list_categories
+from backend.region.service import RegionSnapshot, list_categories, region_snapshot
 from shared.complaints import OPEN_STATUSES
 from shared.roles import STAFF_ROLES
 
@@ -82,7 +82,7 @@ def check_jurisdiction(session: Session, settings: Settings, jurisdiction_id: st
     if not jurisdiction_id:
         return
     host = urlsplit(settings.public_origin).hostname
-    if jurisdiction_id not in (current_region(session).code, host):
+    if jurisdiction_id not in (region_snapshot(session).code, host):
         raise Open311Error(404, f"jurisdiction_id {jurisdiction_id!r} was not found")
 
 
@@ -90,7 +90,7 @@ def check_jurisdiction(session: Session, settings: Settings, jurisdiction_id: st
 
 
 def discovery(session: Session, settings: Settings) -> dict[str, Any]:
-    region = current_region(session)
+    region = region_snapshot(session)
     changeset = _w3(region.loaded_at, region)
     return {
         "changeset": changeset,
@@ -320,7 +320,7 @@ def file_request(
 # --- Reading requests -------------------------------------------------------------------------
 
 
-def _w3(moment: dt.datetime, region: Region) -> str:
+def _w3(moment: dt.datetime, region: RegionSnapshot) -> str:
     return moment.astimezone(ZoneInfo(region.time_zone)).isoformat(timespec="seconds")
 
 
@@ -430,7 +430,7 @@ def _media_urls(session: Session, ids: list[int], settings: Settings) -> dict[in
 def request_views(
     session: Session, complaints_found: list[Complaint], *, settings: Settings, language: str
 ) -> list[dict[str, Any]]:
-    region = current_region(session)
+    region = region_snapshot(session)
     zone = ZoneInfo(region.time_zone)
     ids = [c.id for c in complaints_found]
     categories = {c.id: c for c in session.scalars(select(ComplaintCategory))}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from backend.microcache import remember
-from backend.region.service import CALENDAR_TABLES, working_calendar
+from backend.region.service import SNAPSHOT_TABLES, working_calendar
 from shared.permits import OPEN_STATUSES, PermitStatus
 from shared.workdays import WorkingCalendar
 
@@ -28,7 +28,7 @@ def calendar_around(session: Session, today: dt.date) -> WorkingCalendar:
         session,
         ("permits.calendar", today.year),
         lambda: working_calendar(session, years=range(today.year - 1, today.year + 2)),
-        tables=CALENDAR_TABLES,
+        tables=SNAPSHOT_TABLES,
     )
 
 

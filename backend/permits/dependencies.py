@@ -18,7 +18,7 @@ from backend.permits import queries
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.models import PermitApplication
 from backend.permits.signing import CityKey, city_key
-from backend.region.service import get_region
+from backend.region.service import region_snapshot
 from backend.uploads import FileStore, file_store
 from shared.roles import Role
 
@@ -54,7 +54,7 @@ def get_city_key(settings: SettingsDep) -> CityKey:
 
 
 def get_certificate_issuer(session: SessionDep, settings: SettingsDep) -> CertificateIssuer:
-    return CertificateIssuer.configured(settings, region_code=get_region(session).code)
+    return CertificateIssuer.configured(settings, region_code=region_snapshot(session).code)
 
 
 def get_language(request: Request) -> str:

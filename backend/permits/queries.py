@@ -16,8 +16,8 @@ from backend.errors import NotFound
 from backend.pagination import after_cursor, page_of
 from backend.permits import access
 from backend.permits.models import PermitApplication, PermitDocument, PermitEvent
-from backend.region import service as region_service
-from backend.region.models import PermitType, Region
+from backend.region.models import PermitType
+from backend.region.service import RegionSnapshot, region_snapshot
 from shared.permits import PermitStatus
 from shared.workdays import to_local_date
 
@@ -35,8 +35,8 @@ def effective_status(application: PermitApplication, today: dt.date) -> PermitSt
     return application.status
 
 
-def local_today(session: Session, now: dt.datetime) -> tuple[Region, dt.date]:
-    region = region_service.get_region(session)
+def local_today(session: Session, now: dt.datetime) -> tuple[RegionSnapshot, dt.date]:
+    region = region_snapshot(session)
     return region, to_local_date(now, region.time_zone)
 
 

@@ -60,7 +60,7 @@ from backend.permits.verification import PAGE_POLICY, render_page, verify
 from backend.permits.views import ApplicationViews, document_view
 from backend.ratelimit import limit_writes
 from backend.reads import ReadsDep
-from backend.region.service import get_region
+from backend.region.service import region_snapshot
 from backend.responses import model_response
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
@@ -697,7 +697,7 @@ def _verify(request: Request, session: Session, code: str, channel: str) -> Veri
 def verification_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
     """The page the certificate's QR code opens: valid, expired, revoked or unknown."""
     view = _verify(request, session, code, "html")
-    page = render_page(view, city_name=get_region(session).name.id)
+    page = render_page(view, city_name=region_snapshot(session).name_id)
     return HTMLResponse(
         page,
         status_code=200 if view else 404,

@@ -30,10 +30,10 @@ from backend.permits.transitions import (
     require_applicant,
     take,
 )
-from backend.region import service as region_service
 from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import PermitType
 from backend.region.pack import LocalizedText
+from backend.region.service import region_snapshot
 from shared.errors import ErrorCode
 from shared.permits import PermitStatus
 from shared.roles import Role
@@ -447,7 +447,7 @@ def resubmit(
     permit_type = permit_type_of(session, application)
     ensure_allowed(application, user, "resubmit")
     _require_complete(session, application=application, permit_type=permit_type, language=language)
-    region = region_service.get_region(session)
+    region = region_snapshot(session)
     paused_on = to_local_date(application.paused_at or now, region.time_zone)
     resumed_on = to_local_date(now, region.time_zone)
     assert application.due_on is not None  # set when it was submitted

@@ -44,7 +44,7 @@ async def _catalogue(request: Request, build: Callable[[Session], BaseModel]) ->
 async def get_region(request: Request) -> Response:
     """The city: names, time zone, service area, complaint deadlines and reopen window."""
     return await _catalogue(
-        request, lambda session: RegionPublic.from_row(service.get_region(session))
+        request, lambda session: RegionPublic.from_snapshot(service.region_snapshot(session))
     )
 
 
@@ -84,7 +84,7 @@ async def list_complaint_categories(request: Request) -> Response:
     """
 
     def build(session: Session) -> ComplaintCategoryList:
-        region = service.get_region(session)
+        region = service.region_snapshot(session)
         categories = [
             ComplaintCategoryPublic.from_row(
                 category, deadlines=service.complaint_deadlines(region=region, category=category)

@@ -6,7 +6,7 @@ language. Nested parts (forms, steps, documents, opening hours) use the pack's o
 
 from pydantic import BaseModel
 
-from backend.region.models import Agency, ComplaintCategory, PermitType, Region
+from backend.region.models import Agency, ComplaintCategory, PermitType
 from backend.region.pack import (
     Contacts,
     DocumentKind,
@@ -19,7 +19,7 @@ from backend.region.pack import (
     ReviewStep,
     Weekday,
 )
-from backend.region.service import ComplaintDeadlines
+from backend.region.service import ComplaintDeadlines, RegionSnapshot
 from shared.validators import BoundingBox
 
 
@@ -37,18 +37,18 @@ class RegionPublic(BaseModel):
     pack_version: str
 
     @classmethod
-    def from_row(cls, region: Region) -> "RegionPublic":
+    def from_snapshot(cls, region: RegionSnapshot) -> "RegionPublic":
         return cls(
             code=region.code,
             name=region.name,
             time_zone=region.time_zone,
-            languages=region.languages,
+            languages=list(region.languages),
             bounding_box=region.bounding_box,
             reopen_window_days=region.reopen_window_days,
             verify_working_days=region.verify_working_days,
             follow_up_working_days=region.follow_up_working_days,
             map_tiles=region.map_tiles,
-            places=region.places or [],
+            places=list(region.places),
             pack_version=region.pack_version,
         )
 

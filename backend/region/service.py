@@ -4,9 +4,10 @@ Functions flush but never commit: the caller (a request, the CLI) owns the trans
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 import holidays
@@ -32,6 +33,7 @@ from backend.region.pack import (
     RegionPack,
     RegionPackError,
 )
+from shared.validators import BoundingBox
 from shared.workdays import WorkingCalendar
 
 # --- Loading a pack ---
@@ -264,26 +266,83 @@ def load_pack(session: Session, *, pack: RegionPack) -> LoadReport:
 # --- Reading the catalogue ---
 
 
-def get_region(session: OrmSession) -> Region:
+@dataclass(frozen=True)
+class RegionSnapshot:
+    """The region as its pack was last loaded, holiday overrides included.
+
+    Every request reads it and only a pack load changes it, so `region_snapshot` keeps one per
+    database engine and shares it between requests and threads: nothing in it can be changed
+    (texts are built afresh on each read; tile settings and places are read-only mappings).
+    """
+
+    code: str
+    name_id: str
+    name_en: str
+    time_zone: str
+    languages: tuple[str, ...]
+    bounding_box: BoundingBox
+    reopen_window_days: int
+    verify_working_days: int
+    follow_up_working_days: int
+    map_tiles: Mapping[str, Any] | None
+    places: tuple[Mapping[str, Any], ...]
+    pack_version: str
+    loaded_at: dt.datetime
+    # The pack's holiday overrides: extra days off, and national holidays worked after all.
+    extra_holidays: frozenset[dt.date]
+    working_holidays: frozenset[dt.date]
+
+    @property
+    def name(self) -> LocalizedText:
+        return LocalizedText(id=self.name_id, en=self.name_en)
+
+
+def _read_only(value: Any) -> Any:
+    """JSON from a column, with every object a read-only mapping and every array a tuple."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_read_only(item) for item in value)
+    return value
+
+
+# A pack load writes these; the snapshot is dropped at its commit, here and on other hosts.
+SNAPSHOT_TABLES = frozenset({"region", "holiday_override"})
+
+
+def region_snapshot(session: OrmSession) -> RegionSnapshot:
+    """The region, read once and kept until a pack load changes it (see `backend.microcache`:
+    dropped at the commit in this process, through the change channel in the others, and read
+    afresh by a transaction that is itself loading a pack). 404 before any pack is loaded."""
+    return remember(
+        session, "region.snapshot", lambda: _read_snapshot(session), tables=SNAPSHOT_TABLES
+    )
+
+
+def _read_snapshot(session: OrmSession) -> RegionSnapshot:
     region = session.scalars(select(Region)).first()
     if region is None:
         raise NotFound("No region pack has been loaded yet.")
-    return region
-
-
-def current_region(session: OrmSession) -> Region:
-    """The region row, shared read-only between requests (detached from any session).
-
-    Every request reads it and only a region pack load changes it: kept in the microcache,
-    dropped at once when this process writes the table, else after its TTL.
-    """
-
-    def load() -> Region:
-        region = get_region(session)
-        session.expunge(region)
-        return region
-
-    return remember(session, "region.current", load, tables={"region"})
+    overrides = session.execute(
+        select(col(HolidayOverride.date), col(HolidayOverride.is_holiday))
+    ).all()
+    return RegionSnapshot(
+        code=region.code,
+        name_id=region.name_id,
+        name_en=region.name_en,
+        time_zone=region.time_zone,
+        languages=tuple(region.languages),
+        bounding_box=region.bounding_box,
+        reopen_window_days=region.reopen_window_days,
+        verify_working_days=region.verify_working_days,
+        follow_up_working_days=region.follow_up_working_days,
+        map_tiles=_read_only(region.map_tiles) if region.map_tiles else None,
+        places=tuple(_read_only(place) for place in region.places or ()),
+        pack_version=region.pack_version,
+        loaded_at=region.loaded_at,
+        extra_holidays=frozenset(day for day, off in overrides if off),
+        working_holidays=frozenset(day for day, off in overrides if not off),
+    )
 
 
 def list_agencies(session: Session) -> list[Agency]:
@@ -344,7 +403,9 @@ class ComplaintDeadlines(NamedTuple):
     follow_up_working_days: int
 
 
-def complaint_deadlines(*, region: Region, category: ComplaintCategory) -> ComplaintDeadlines:
+def complaint_deadlines(
+    *, region: RegionSnapshot, category: ComplaintCategory
+) -> ComplaintDeadlines:
     """The category's own deadlines where it sets them, the region's otherwise."""
     return ComplaintDeadlines(
         verify_working_days=category.verify_working_days or region.verify_working_days,
@@ -363,29 +424,19 @@ def _national_holidays(years: tuple[int, ...]) -> frozenset[dt.date]:
     return frozenset(calendar)
 
 
-# What a working calendar is built from: a cached one is dropped when either is written.
-CALENDAR_TABLES = frozenset({"region", "holiday_override"})
-
-
 def working_calendar(session: Session, *, years: Iterable[int]) -> WorkingCalendar:
     """Indonesia's holidays and collective leave for `years`, adjusted by the region's overrides.
 
     Give every year a deadline may reach (e.g. this year and next): dates outside `years` are
     treated as ordinary days.
     """
-    years = tuple(sorted(set(years)))
+    years = frozenset(years)
     if not years:
         raise ValueError("working_calendar needs at least one year")
-    days = set(_national_holidays(years))
-    statement = select(HolidayOverride).where(
-        col(HolidayOverride.date) >= dt.date(years[0], 1, 1),
-        col(HolidayOverride.date) <= dt.date(years[-1], 12, 31),
+    region = region_snapshot(session)
+    days = _national_holidays(tuple(sorted(years))) | region.extra_holidays
+    return WorkingCalendar(
+        holidays=frozenset(
+            day for day in days if day.year in years and day not in region.working_holidays
+        )
     )
-    for override in session.exec(statement):
-        if override.date.year not in years:
-            continue
-        if override.is_holiday:
-            days.add(override.date)
-        else:
-            days.discard(override.date)
-    return WorkingCalendar(holidays=frozenset(days))

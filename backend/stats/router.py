@@ -43,7 +43,7 @@ AgencyCode = Annotated[
 
 def _period(session: SessionDep, since: Since = None, until: Until = None) -> Period:
     """The days asked for: by default the last 90 up to today, at most 366."""
-    today = to_local_date(utcnow(), region_service.current_region(session).time_zone)
+    today = to_local_date(utcnow(), region_service.region_snapshot(session).time_zone)
     until = until or today
     since = since or until - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if since > until:
@@ -167,7 +167,7 @@ def _export(
     period: Period,
     format: export.Format,
 ) -> Response:
-    region = region_service.current_region(session)
+    region = region_service.region_snapshot(session)
     since = local_day_start(period.start, region.time_zone)
     until = local_day_start(period.end + dt.timedelta(days=1), region.time_zone)
     now = utcnow()

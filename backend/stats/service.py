@@ -23,7 +23,7 @@ from backend.complaints.deadlines import reopen_expired
 from backend.complaints.models import Complaint
 from backend.permits.models import PermitApplication
 from backend.region.models import Agency, ComplaintCategory, PermitType
-from backend.region.service import current_region
+from backend.region.service import region_snapshot
 from backend.stats.grid import cell_degrees, cell_range, sql_grid_cell
 from backend.stats.models import (
     DENSITY_ZOOM,
@@ -138,7 +138,7 @@ def dashboard(
     """The figures of complaints filed in `period` (and of permits issued in it), for one
     agency or, with `agency` None, the whole city. "Overdue now" counts every open complaint
     past its deadline, whenever it was filed."""
-    region = current_region(session)
+    region = region_snapshot(session)
     tallies = _Tallies()
     filed_in_period = col(FiledTally.filed_on).between(period.start, period.end)
     counts = (
@@ -321,7 +321,7 @@ def density(
             *_in_scope(DensityTally, agency),
         )
     else:
-        region = current_region(session)
+        region = region_snapshot(session)
         row, column = sql_grid_cell(Sql(session.get_bind().dialect.name, region.time_zone), zoom)
         row, column = row.label("row"), column.label("column")
         statement = select(row, column, func.count()).where(

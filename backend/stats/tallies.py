@@ -25,7 +25,7 @@ from sqlmodel import SQLModel, col
 from backend.complaints.models import Complaint
 from backend.db import insert_on_conflict, listen_once, table_of
 from backend.microcache import note_written
-from backend.region.service import current_region
+from backend.region.service import region_snapshot
 from backend.stats.grid import grid_cell, sql_grid_cell
 from backend.stats.models import (
     DENSITY_ZOOM,
@@ -153,7 +153,7 @@ def _write_before_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         changes = [change for _, noted in pending for change in noted]
-        apply_changes(session, changes, time_zone=current_region(session).time_zone)
+        apply_changes(session, changes, time_zone=region_snapshot(session).time_zone)
 
 
 def _forget_rolled_back_savepoint(session: Session, rolled_back: SessionTransaction) -> None:
@@ -245,7 +245,7 @@ def _upsert(tally: type[SQLModel], dialect: str) -> Insert:
 
 def rebuild(session: Session) -> None:
     """Recompute every tally from the complaint table, in SQL (a GROUP BY per tally)."""
-    sql = Sql(session.get_bind().dialect.name, current_region(session).time_zone)
+    sql = Sql(session.get_bind().dialect.name, region_snapshot(session).time_zone)
     for tally in TALLIES:
         session.execute(delete(tally))
     filed_on, resolved_on = (

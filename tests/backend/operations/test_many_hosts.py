@@ -13,10 +13,15 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from backend.database import open_engine
+from backend.demo import demo_pack
+from backend.region.service import load_pack
 from tests.backend.complaints.complaint_helpers import complaint_body
 from tests.backend.helpers import login
 from tests.backend.notifications.test_notifications_stream import STREAM, EventReader
+from tests.backend.region.test_region_snapshot import renamed
 from tests.live_server import LiveServer, another_host, live_server
 
 pytestmark = [
@@ -108,6 +113,25 @@ async def test_a_filing_on_host_b_drops_host_as_cached_public_feed_at_once(hosts
         deadline = time.monotonic() + 0.5  # well inside the cache's 2 s
         while not (await on_a.get(FEED)).json()["items"]:
             assert time.monotonic() < deadline, "host A kept its stale feed"
+            await asyncio.sleep(0.02)
+
+
+async def test_a_region_pack_reload_reaches_host_as_region_at_once(hosts, database_url):
+    """`warga region load` on any host: the other hosts drop their region snapshot through the
+    change channel, well before the cache's own 2 s would run out."""
+    host_a, _host_b = hosts
+    async with httpx.AsyncClient(base_url=host_a.base_url, timeout=10) as on_a:
+        assert (await on_a.get("/api/v1/region")).json()["name"]["en"] == "Harapan Baru City"
+        engine = open_engine(database_url)
+        try:
+            with Session(engine) as session:
+                load_pack(session, pack=renamed(demo_pack(), "New Harapan City"))
+                session.commit()
+        finally:
+            engine.dispose()
+        deadline = time.monotonic() + 0.5
+        while (await on_a.get("/api/v1/region")).json()["name"]["en"] != "New Harapan City":
+            assert time.monotonic() < deadline, "host A kept its stale region"
             await asyncio.sleep(0.02)
 
 

@@ -111,16 +111,16 @@ def test_catalogue_reads_follow_pack_order_and_join_agencies(session, demo_pack)
 
 def test_category_deadlines_fall_back_to_the_regions(session, tiny_pack):
     service.load_pack(session, pack=tiny_pack)
-    region = service.get_region(session)
+    region = service.region_snapshot(session)
     road = service.get_category_by_code(session, code="jalan")
     waste = service.get_category_by_code(session, code="sampah")
     assert service.complaint_deadlines(region=region, category=road) == (3, 5)
     assert service.complaint_deadlines(region=region, category=waste) == (3, 2)
 
 
-def test_get_region_before_any_pack_is_not_found(session):
+def test_the_region_before_any_pack_is_not_found(session):
     with pytest.raises(NotFound):
-        service.get_region(session)
+        service.region_snapshot(session)
 
 
 def test_working_calendar_merges_national_holidays_and_the_packs_overrides(session, demo_pack):

@@ -15,7 +15,7 @@ from backend.complaints.deadlines import region_clock
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.permits.models import PermitApplication
 from backend.region.models import Agency, ComplaintCategory, PermitType
-from backend.region.service import get_region
+from backend.region.service import region_snapshot
 from backend.stats import tallies
 from shared.roles import Role
 
@@ -34,7 +34,7 @@ class Seeder:
         self.session = session
         self.reporter_id = session.exec(select(User.id).where(User.role == Role.RESIDENT)).first()
         self.categories = {c.code: c for c in session.exec(select(ComplaintCategory))}
-        region = get_region(session)
+        region = region_snapshot(session)
         self.clock = region_clock(session, region=region, around=utc("2026-02-01T00:00"))
         self.count = 0
 

@@ -6,7 +6,7 @@ import io
 import tracemalloc
 
 from backend.complaints.service import clock_for
-from backend.region.service import get_region
+from backend.region.service import region_snapshot
 from backend.stats import export
 from backend.stats.sql import Sql
 from tests.backend.stats.conftest import utc
@@ -90,7 +90,7 @@ async def test_complaints_and_permits_as_json_and_304(client, seeder):
 
 def _export_peak(engine, session, format: str) -> tuple[int, int]:
     """(bytes written, peak traced memory) of exporting the year."""
-    region = get_region(session)
+    region = region_snapshot(session)
     now = utc("2026-03-01T00:00")
     chunks = export.export(
         engine,
