@@ -95,13 +95,21 @@ def _empty_tables(engine: Engine) -> None:
                 connection.exec_driver_sql(statement)
 
 
+_sequences_by_url: dict[str, list[str]] = {}
+
+
 def _sequences(engine: Engine) -> list[str]:
-    with engine.connect() as connection:
-        return list(
-            connection.scalars(
-                text("SELECT sequence_name FROM information_schema.sequences ORDER BY 1")
+    """The database's sequences, asked once per run: the schema is migrated once, and every
+    test's reset would otherwise pay a catalogue query for the same answer."""
+    url = engine.url.render_as_string(hide_password=False)
+    if url not in _sequences_by_url:
+        with engine.connect() as connection:
+            _sequences_by_url[url] = list(
+                connection.scalars(
+                    text("SELECT sequence_name FROM information_schema.sequences ORDER BY 1")
+                )
             )
-        )
+    return _sequences_by_url[url]
 
 
 @pytest.fixture
