@@ -26,8 +26,11 @@ run: $(INSTALLED)
 	$(BIN)/warga demo
 	WARGA_PORT=$(PORT) $(BIN)/warga serve
 
+# Two workers (pytest-xdist), each with its own PostgreSQL database (tests/backend/conftest.py);
+# worksteal keeps both busy when one draws the long app scenarios.
+TEST_WORKERS ?= 2
 test: $(INSTALLED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 app: $(INSTALLED)
 	$(BIN)/python -m mobile --api http://127.0.0.1:$(PORT)

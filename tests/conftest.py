@@ -1,6 +1,7 @@
 """Settings every test run shares: a test environment and cheap password hashing."""
 
 import os
+import tempfile
 
 os.environ.setdefault("WARGA_ENVIRONMENT", "test")
 os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -10,3 +11,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 # low ones on purpose.
 for _action in ("REGISTRATION", "FILING", "UPLOADS", "COMMENTS", "SUPPORT"):
     os.environ.setdefault(f"WARGA_RATE_LIMIT_{_action}", "100000/hour")
+
+# Uploaded files and the certificate signing key default to the checkout's var/; each test
+# process (pytest-xdist runs two) keeps its own, so workers never share or race on them.
+_files = tempfile.mkdtemp(prefix="warga-test-files-")
+os.environ.setdefault("WARGA_MEDIA_DIR", os.path.join(_files, "media"))
+os.environ.setdefault("WARGA_SIGNING_KEY_FILE", os.path.join(_files, "signing-key.pem"))

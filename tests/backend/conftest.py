@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from backend.accounts.passwords import PasswordHashing
@@ -22,7 +22,26 @@ from backend.migrations import upgrade
 from backend.tables import metadata
 from shared.roles import Role
 
-POSTGRES_URL = os.environ.get("WARGA_TEST_DATABASE_URL", "")
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its own database,
+    `<name>_<worker>`, created on first use: the tests empty tables and drop the schema, so two
+    workers must never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("WARGA_TEST_DATABASE_URL", ""))
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
