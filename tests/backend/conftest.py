@@ -22,6 +22,7 @@ from backend.migrations import upgrade
 from backend.tables import metadata
 from shared.roles import Role
 
+
 def _database_of_this_worker(url: str) -> str:
     """Under pytest-xdist (`make test` runs two workers) each worker gets its own database,
     `<name>_<worker>`, created on first use: the tests empty tables and drop the schema, so two
