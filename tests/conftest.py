@@ -12,8 +12,10 @@ os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 for _action in ("REGISTRATION", "FILING", "UPLOADS", "COMMENTS", "SUPPORT"):
     os.environ.setdefault(f"WARGA_RATE_LIMIT_{_action}", "100000/hour")
 
-# Uploaded files and the certificate signing key default to the checkout's var/; each test
-# process (pytest-xdist runs two) keeps its own, so workers never share or race on them.
+# Uploaded files and the certificate signing key default to the checkout's var/, and Kivy's
+# config and logs to ~/.kivy; each test process (pytest-xdist runs two) keeps its own, so
+# workers never share or race on them. The app processes the UI tests start inherit these.
 _files = tempfile.mkdtemp(prefix="warga-test-files-")
+os.environ.setdefault("KIVY_HOME", os.path.join(_files, "kivy"))
 os.environ.setdefault("WARGA_MEDIA_DIR", os.path.join(_files, "media"))
 os.environ.setdefault("WARGA_SIGNING_KEY_FILE", os.path.join(_files, "signing-key.pem"))
