@@ -17,6 +17,7 @@ from backend.accounts.schemas import (
     StaffCreate,
     UserRead,
 )
+from backend.auth.caller_cache import announce_user_changed
 from backend.auth.service import confirm_password, revoke_user_sessions
 from backend.config import Settings
 from backend.db import insert_on_conflict, table_of, unique_violation, utcnow
@@ -177,6 +178,8 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
     """
     if nik == user.nik:
         return
+    # The claims withdrawn or opened below change what `/me` shows, and they are not the row.
+    announce_user_changed(session, user.id)
     user.nik, user.nik_verified = None, False
     session.add(user)
     session.execute(
@@ -329,6 +332,8 @@ def decide_nik_claim(
         )
     holder = session.scalar(select(User).where(col(User.nik) == claim.nik))
     claimant = session.get_one(User, claim.claimant_id)
+    # Refused, the claimant's `/me` loses the NIK it showed while pending; their row is untouched.
+    announce_user_changed(session, claimant.id)
     if granted:
         if holder is not None and holder.id != claimant.id:
             holder.nik, holder.nik_verified = None, False
