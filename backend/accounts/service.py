@@ -162,7 +162,8 @@ def register_resident(
         language=data.language,
     )
     _save(session, user)
-    set_nik(session, user=user, nik=data.nik)
+    if data.nik is not None:
+        set_nik(session, user=user, nik=data.nik)
     return user
 
 
@@ -176,8 +177,8 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
     registration nor a profile change tells anyone whether a NIK is registered. The NIK the
     account held before is let go either way.
     """
-    if nik == user.nik:
-        return
+    if nik is not None and nik == user.nik:
+        return  # held already; no NIK still lets go of a pending claim below
     # The claims withdrawn or opened below change what `/me` shows, and they are not the row.
     announce_user_changed(session, user.id)
     user.nik, user.nik_verified = None, False
