@@ -217,7 +217,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The busiest first: FastAPI tries each included router's routes in order, so a request
     # for the last one pays for matching against every route before it. Their paths overlap
-    # no other router's. `GET /me`, asked most of all, comes before everything.
+    # no other router's, but for `/me`: its GET, asked most of all, comes before everything,
+    # and a PATCH goes on past it to the accounts router.
     for router in (me_router, public_complaints_router, complaints_router, notifications_router):
         app.include_router(router)
     for router in (auth_router, accounts_router, admin_router, clients_router, region_router):
