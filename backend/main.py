@@ -16,6 +16,7 @@ from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from backend.accounts.me import router as me_router
 from backend.accounts.passwords import PasswordHashing
 from backend.accounts.router import admin_router
 from backend.accounts.router import router as accounts_router
@@ -216,8 +217,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The busiest first: FastAPI tries each included router's routes in order, so a request
     # for the last one pays for matching against every route before it. Their paths overlap
-    # no other router's.
-    for router in (public_complaints_router, complaints_router, notifications_router):
+    # no other router's, but for `/me`: its GET, asked most of all, comes before everything,
+    # and a PATCH goes on past it to the accounts router.
+    for router in (me_router, public_complaints_router, complaints_router, notifications_router):
         app.include_router(router)
     for router in (auth_router, accounts_router, admin_router, clients_router, region_router):
         app.include_router(router)

@@ -11,6 +11,9 @@ from pydantic import BaseModel
 
 
 def model_response(model: BaseModel, *, status_code: int = 200) -> Response:
-    return Response(
-        model.model_dump_json().encode(), status_code=status_code, media_type="application/json"
-    )
+    return json_response(model.model_dump_json().encode(), status_code=status_code)
+
+
+def json_response(body: bytes, *, status_code: int = 200) -> Response:
+    """JSON already serialised (say, kept from an earlier answer), sent as it is."""
+    return Response(body, status_code=status_code, media_type="application/json")

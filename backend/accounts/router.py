@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import Session
 
 from backend.accounts import service
@@ -23,7 +23,6 @@ from backend.auth.dependencies import (
     CurrentCaller,
     CurrentUser,
     HashingDep,
-    Reader,
     require_roles,
 )
 from backend.db import RowId
@@ -31,8 +30,6 @@ from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
 from backend.ratelimit import limit_address
-from backend.reads import ReadsDep
-from backend.responses import model_response
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -64,11 +61,6 @@ def register(data: ResidentRegistration, session: SessionDep, hashing: HashingDe
     user = service.register_resident(session, hashing=hashing, data=data)
     session.commit()
     return service.to_read(session, user)
-
-
-@router.get("/me", response_model=UserRead, responses=error_responses(401))
-async def read_me(user: Reader, reads: ReadsDep) -> Response:
-    return await reads.run(lambda session: model_response(service.to_read(session, user)))
 
 
 @router.patch("/me", response_model=UserRead, responses=error_responses(401, 403, 409, 422))

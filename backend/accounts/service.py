@@ -17,6 +17,7 @@ from backend.accounts.schemas import (
     StaffCreate,
     UserRead,
 )
+from backend.auth.caller_cache import announce_user_changed
 from backend.auth.service import confirm_password, revoke_user_sessions
 from backend.config import Settings
 from backend.db import insert_on_conflict, table_of, unique_violation, utcnow
@@ -161,7 +162,8 @@ def register_resident(
         language=data.language,
     )
     _save(session, user)
-    set_nik(session, user=user, nik=data.nik)
+    if data.nik is not None:
+        set_nik(session, user=user, nik=data.nik)
     return user
 
 
@@ -175,8 +177,10 @@ def set_nik(session: Session, *, user: User, nik: str | None) -> None:
     registration nor a profile change tells anyone whether a NIK is registered. The NIK the
     account held before is let go either way.
     """
-    if nik == user.nik:
-        return
+    if nik is not None and nik == user.nik:
+        return  # held already; no NIK still lets go of a pending claim below
+    # The claims withdrawn or opened below change what `/me` shows, and they are not the row.
+    announce_user_changed(session, user.id)
     user.nik, user.nik_verified = None, False
     session.add(user)
     session.execute(
@@ -329,6 +333,8 @@ def decide_nik_claim(
         )
     holder = session.scalar(select(User).where(col(User.nik) == claim.nik))
     claimant = session.get_one(User, claim.claimant_id)
+    # Refused, the claimant's `/me` loses the NIK it showed while pending; their row is untouched.
+    announce_user_changed(session, claimant.id)
     if granted:
         if holder is not None and holder.id != claimant.id:
             holder.nik, holder.nik_verified = None, False

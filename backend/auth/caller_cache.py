@@ -20,6 +20,11 @@ to the database) and emptied, and it starts empty again when the channel is back
 A lookup that raced with an announcement is not kept (a generation number, as in the
 microcache), and a user's topic is subscribed to *before* their row is read, so no message can
 slip between the read and the keeping.
+
+**The ``/me`` answer.** An entry also keeps the caller's rendered ``/me`` body once it has been
+served (``backend.accounts.me``), under the same generation rule; it goes with the entry. Writes
+that change what ``/me`` shows without changing the user's row (a NIK claim opened, withdrawn or
+decided) announce the user themselves.
 """
 
 import threading
@@ -27,7 +32,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from sqlalchemy.engine import Engine
@@ -61,6 +66,7 @@ class VerifiedCaller:
     session_id: str
     expires_at: float  # the token's own expiry, seconds since the epoch
     user_values: Mapping[str, object]  # the user row's columns as last read
+    me_body: bytes | None = None  # the caller's ``GET /me`` answer, once it has been served
 
     def user_in(self, session: Session) -> User:
         """The user, attached to `session` as if just loaded (changes to it are flushed)."""
@@ -115,6 +121,12 @@ class CallerCache:
     def usable(self) -> bool:
         return self.channel.healthy
 
+    @property
+    def generation(self) -> int:
+        """Moves on with every change announced: what is read after taking it may be kept
+        (`keep_me_body`) only while it has not moved."""
+        return self._generation
+
     def get(self, token: str) -> VerifiedCaller | None:
         if not self.usable:
             return None
@@ -166,6 +178,14 @@ class CallerCache:
                     self._drop(next(iter(self._entries)))
         if user_id is not None:
             self._lookup_done(user_id)
+
+    def keep_me_body(self, token: str, body: bytes, *, generation: int) -> None:
+        """Keep `token`'s ``/me`` answer, rendered from reads made after `generation` was
+        taken, unless a change was announced since (the body may predate it)."""
+        with self._lock:
+            found = self._entries.get(token)
+            if found is not None and generation == self._generation:
+                self._entries[token] = replace(found, me_body=body)
 
     def lookup_failed(self, user_id: int) -> None:
         self._lookup_done(user_id)

@@ -71,6 +71,31 @@ async def fetchable(
     return found
 
 
+def engines_of(app) -> list[Engine]:
+    """The app's engines: the one for writes and, on PostgreSQL, the one for hot reads."""
+    engines = [app.state.engine]
+    if app.state.read_engine is not None:
+        engines.append(app.state.read_engine.sync_engine)
+    return engines
+
+
+@contextmanager
+def statements_on(*engines: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent through `engines` while the block runs."""
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
+
+
 @contextmanager
 def claims_made_at_the_same_moment(engines: list[Engine], *markers: str) -> Iterator[None]:
     """Hold each of two job runs (one per engine) just before its first statement naming each

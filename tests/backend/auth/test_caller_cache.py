@@ -3,36 +3,19 @@ changes still take effect at once here and within a second on another host; whil
 channel is down the cache is not trusted."""
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
 import httpx
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
 
 from backend import changes
 from backend.auth import caller_cache
-from tests.backend.helpers import login
+from tests.backend.helpers import login, statements_on
 from tests.live_server import another_host, live_server
 
 ME = "/api/v1/me"
-
-
-@contextmanager
-def statements_on(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_connection, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 async def _caller_statements(client, app, headers) -> list[str]:
@@ -134,3 +117,20 @@ async def test_while_the_channel_is_down_every_request_reads_the_database(
             await anyio.sleep(0.05)
     await _caller_statements(client, app, headers)
     assert await _caller_statements(client, app, headers) == []  # trusted again
+
+
+def test_an_answer_read_before_a_change_is_not_kept_and_goes_with_its_entry():
+    cache = caller_cache.CallerCache(changes.ChangeChannel("sqlite://"))
+    caller = caller_cache.VerifiedCaller(
+        user_id=1, session_id="s", expires_at=time.time() + 60, user_values={}
+    )
+    cache.end_lookup("token", caller, generation=cache.begin_lookup(1))
+    read_from = cache.generation
+    cache.forget_user(2)  # a change announced while the answer was being read
+    cache.keep_me_body("token", b'{"id": 1}', generation=read_from)
+    assert (found := cache.get("token")) is not None and found.me_body is None
+
+    cache.keep_me_body("token", b'{"id": 1}', generation=cache.generation)
+    assert (found := cache.get("token")) is not None and found.me_body == b'{"id": 1}'
+    cache.forget_user(1)
+    assert cache.get("token") is None
