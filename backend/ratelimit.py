@@ -138,6 +138,22 @@ class DatabaseStorage(Storage):
                 transaction.connection.execute(delete(table).where(expired))
         return hits
 
+    def prefetch(self, keys: list[str]) -> None:
+        """Read the rows of `keys` in one statement, for the calls of this batch that follow
+        (a write checks all its limits before counting one)."""
+        table = table_of(RateLimitCounter)
+        statement = select(table.c.key, table.c.hits, table.c.expires_at)
+        with self._transaction() as transaction:
+            missing = [key for key in keys if key not in transaction.rows]
+            if not missing:
+                return
+            try:
+                rows = transaction.connection.execute(statement.where(table.c.key.in_(missing)))
+            except SQLAlchemyError as error:  # as the `limits` methods report it
+                raise StorageError(error) from error
+            found = {key: (hits, expires_at) for key, hits, expires_at in rows}
+            transaction.rows.update({key: found.get(key) for key in missing})
+
     def _row(self, key: str) -> tuple[int, float] | None:
         table = table_of(RateLimitCounter)
         with self._transaction() as transaction:
@@ -262,6 +278,8 @@ class WriteLimits:
         self, action: str, checks: list[tuple[str, str, RateLimitItem]]
     ) -> LimitState | None:
         """The state of the first limit with no allowance left, or None."""
+        if isinstance(self.storage, DatabaseStorage):
+            self.storage.prefetch([limit.key_for(action, *key) for *key, limit in checks])
         for partition, identifier, limit in checks:
             if not self._limiter.test(limit, action, partition, identifier):
                 return self._state(action, partition, identifier, limit, False)
