@@ -116,8 +116,12 @@ async def measure(url: str, count: int) -> None:
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         for _ in range(20):  # caches, prepared statements and the pools warmed up
             await file(client, headers)
-        with counting(app) as one:
-            await file(client, headers)
+        singles = []
+        for _ in range(5):  # one whose kept snapshots (2 s to live) did not expire meanwhile
+            with counting(app) as single:
+                await file(client, headers)
+            singles.append(single)
+        one = min(singles, key=lambda costs: len(costs.statements))
         with counting(app) as many:
             started = time.process_time()
             for _ in range(count):
@@ -128,7 +132,7 @@ async def measure(url: str, count: int) -> None:
         await app.state.read_engine.dispose()
 
     engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"\nOne filing on {engine}, statement by statement:")
+    print(f"\nOne filing on {engine}, statement by statement (the microcache's snapshots kept):")
     for number, name in enumerate(one.shapes, 1):
         print(f"  {number:2}. {name}")
     print(f"\nPer filing, over {count} filings on {engine}:")
