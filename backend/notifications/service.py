@@ -29,12 +29,19 @@ class Message:
     body_en: str = ""
 
 
-def _texts(message: Message) -> dict[str, str]:
+def _entry(
+    kind: str, message: Message, subject_type: str | None, subject_id: int | None
+) -> dict[str, Any]:
+    """An inbox entry's columns but its owner."""
     return {
+        "kind": kind,
         "title_id": message.title_id[:200],
         "title_en": message.title_en[:200],
         "body_id": message.body_id[:2000],
         "body_en": message.body_en[:2000],
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "created_at": utcnow(),
     }
 
 
@@ -62,13 +69,7 @@ def notify(
     unique = list(dict.fromkeys(user_ids))  # each user once, in order
     if not unique:
         return []
-    common = {
-        "kind": kind,
-        **_texts(message),
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "created_at": utcnow(),
-    }
+    common = _entry(kind, message, subject_type, subject_id)
     rows = [{"user_id": user_id, **common} for user_id in unique]
     return _inserted(session, insert(Notification), rows)
 
@@ -92,13 +93,7 @@ def notify_agency_staff(
     """Tell the active staff of an agency (officers and supervisors unless `roles` narrows it),
     e.g. when an item is routed or forwarded to the agency; `exclude_user_ids` leaves out the
     person who did it. One INSERT ... SELECT over the agency's staff, however many they are."""
-    constants = {
-        "kind": kind,
-        **_texts(message),
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "created_at": utcnow(),
-    }
+    constants = _entry(kind, message, subject_type, subject_id)
     columns = table_of(Notification).c
     staff = select(
         col(User.id),
