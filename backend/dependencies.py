@@ -1,7 +1,7 @@
 """Dependencies every domain uses: the request's database session and the settings."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -26,6 +26,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(session.close)
         else:
             session.close()
+
+
+T = TypeVar("T")
+
+
+async def in_one_hop(session: Session, work: Callable[[], T]) -> T:
+    """Run a write's whole unit of work (load, apply the rule, commit, render the answer) in
+    exactly one thread-pool hop, from an `async def` route; the request's session is closed in
+    that same hop, so handing its connection back costs no hop of its own either."""
+
+    def unit_of_work() -> T:
+        try:
+            return work()
+        finally:
+            session.close()
+
+    return await run_in_threadpool(unit_of_work)
 
 
 async def get_app_settings(request: Request) -> Settings:

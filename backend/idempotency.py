@@ -86,11 +86,14 @@ def run_once(
     payload: Any,
     create: Callable[[], BaseModel | Sequence[BaseModel]],
     status_code: int = 201,
+    before_commit: Callable[[], None] | None = None,
 ) -> JSONResponse:
     """Run ``create`` once per key and commit; replay the stored response for a retry.
 
-    Two concurrent requests with one key: the loser's insert collides on the unique constraint,
-    its work is rolled back and it answers with the winner's response.
+    `before_commit` runs after `create`, in the same transaction, just before the commit (a
+    rate limit's charge): a replay runs neither. Two concurrent requests with one key: the
+    loser's insert collides on the unique constraint, its work is rolled back and it answers
+    with the winner's response.
     """
     fingerprint = request_hash(payload)
     if key is not None:
@@ -109,6 +112,8 @@ def run_once(
                 response_body=body,
             )
         )
+    if before_commit is not None:
+        before_commit()
     try:
         session.commit()
     except IntegrityError:

@@ -6,7 +6,10 @@ otherwise in the database (`DatabaseStorage`, a `limits` storage over one small 
 workers of a host and the hosts of a city count together either way.
 
 A limited route declares ``dependencies=[limit_writes("filing")]`` (per account and per address)
-or ``[limit_address("registration")]`` (no account yet). Over a limit the answer is a 429
+or ``[limit_address("registration")]`` (no account yet); those count in a transaction of their
+own before the route runs. A route that runs its write as one unit of work (complaint filing)
+takes a `RouteLimits` parameter instead (``route_limits("filing")``), checked first and charged
+just before the commit, in the write's own transaction. Over a limit the answer is a 429
 problem with ``Retry-After``; every limited answer carries the IETF ``RateLimit-Policy`` and
 ``RateLimit`` fields (draft-ietf-httpapi-ratelimit-headers) describing the tightest limit.
 """
@@ -28,6 +31,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Float, case, delete, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,8 +105,11 @@ class DatabaseStorage(Storage):
             yield _Transaction(connection)
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        with self._transaction() as transaction:
+    def batch(self, connection: Connection | None = None) -> Iterator[None]:
+        """Run the calls made meanwhile in one transaction: `connection`'s (a write's own, which
+        then commits or rolls back the counts with everything else), or one of their own."""
+        joined = nullcontext(_Transaction(connection)) if connection is not None else None
+        with joined or self._transaction() as transaction:
             self._current.transaction = transaction
             try:
                 yield
@@ -130,6 +137,22 @@ class DatabaseStorage(Storage):
                 self._next_sweep = now + self.SWEEP_EVERY_SECONDS
                 transaction.connection.execute(delete(table).where(expired))
         return hits
+
+    def prefetch(self, keys: list[str]) -> None:
+        """Read the rows of `keys` in one statement, for the calls of this batch that follow
+        (a write checks all its limits before counting one)."""
+        table = table_of(RateLimitCounter)
+        statement = select(table.c.key, table.c.hits, table.c.expires_at)
+        with self._transaction() as transaction:
+            missing = [key for key in keys if key not in transaction.rows]
+            if not missing:
+                return
+            try:
+                rows = transaction.connection.execute(statement.where(table.c.key.in_(missing)))
+            except SQLAlchemyError as error:  # as the `limits` methods report it
+                raise StorageError(error) from error
+            found = {key: (hits, expires_at) for key, hits, expires_at in rows}
+            transaction.rows.update({key: found.get(key) for key in missing})
 
     def _row(self, key: str) -> tuple[int, float] | None:
         table = table_of(RateLimitCounter)
@@ -215,44 +238,54 @@ class WriteLimits:
             return limit
         return type(limit)(limit.amount * factor, limit.multiples, limit.namespace)
 
-    def hit(
+    def counted_against(
         self, action: Action, *, account_id: int | None, address: str | None
-    ) -> LimitState | None:
-        """Count one write; raise 429 when a limit is exceeded. Returns the tightest limit's
-        state (None when the counters cannot be reached: then writes go on, logged)."""
+    ) -> list[tuple[str, str, RateLimitItem]]:
+        """Each (partition, identifier, limit) a write of `action` is counted against."""
         partitions: list[tuple[str, str, int]] = [("address", address or "unknown", 1)]
         if account_id is not None:
             partitions = [
                 ("account", str(account_id), 1),
                 ("address", address or "unknown", self._address_factor),
             ]
-        checks = [
+        return [
             (partition, identifier, self._scaled(configured, factor))
             for partition, identifier, factor in partitions
             for configured in self._limits[action]
         ]
+
+    def hit(
+        self, action: Action, *, account_id: int | None, address: str | None
+    ) -> LimitState | None:
+        """Count one write; raise 429 when a limit is exceeded. Returns the tightest limit's
+        state (None when the counters cannot be reached: then writes go on, logged)."""
+        checks = self.counted_against(action, account_id=account_id, address=address)
         try:
             with self._batch():
-                states = self._count_all(action, checks)
+                # A write refused by one limit is not charged to the others (a resident behind
+                # a busy shared address keeps their own allowance); the hits themselves are
+                # atomic.
+                refused = self.refusal(action, checks)
+                states = [refused] if refused else self.charge(action, checks)
         except StorageError as error:
             # A write limit guards against floods; an unreachable counter store must not stop
             # every resident from filing. Password hashing stays bounded either way.
-            logger.error("rate-limit counters unreachable; %s not counted: %s", action, error)
+            _log_unreachable(action, error)
             return None
-        exceeded = [state for state in states if state.exceeded]
-        if exceeded:
-            worst = max(exceeded, key=lambda state: state.reset_seconds)
-            raise RateLimited(worst)
-        return min(states, key=lambda state: (state.remaining, -state.reset_seconds))
+        return _tightest(states)
 
-    def _count_all(
+    def refusal(
         self, action: str, checks: list[tuple[str, str, RateLimitItem]]
-    ) -> list[LimitState]:
-        # A write refused by one limit is not charged to the others (a resident behind a busy
-        # shared address keeps their own allowance); the hits themselves are atomic.
+    ) -> LimitState | None:
+        """The state of the first limit with no allowance left, or None."""
+        if isinstance(self.storage, DatabaseStorage):
+            self.storage.prefetch([limit.key_for(action, *key) for *key, limit in checks])
         for partition, identifier, limit in checks:
             if not self._limiter.test(limit, action, partition, identifier):
-                return [self._state(action, partition, identifier, limit, False)]
+                return self._state(action, partition, identifier, limit, False)
+        return None
+
+    def charge(self, action: str, checks: list[tuple[str, str, RateLimitItem]]) -> list[LimitState]:
         return [self._count(action, *check) for check in checks]
 
     def _count(
@@ -286,6 +319,70 @@ class RateLimited(TooManyRequests):
         self.headers.update(state.headers())
 
 
+def _tightest(states: list[LimitState]) -> LimitState:
+    """The state to announce; 429 when one of them is exceeded."""
+    exceeded = [state for state in states if state.exceeded]
+    if exceeded:
+        raise RateLimited(max(exceeded, key=lambda state: state.reset_seconds))
+    return min(states, key=lambda state: (state.remaining, -state.reset_seconds))
+
+
+def _log_unreachable(action: str, error: StorageError) -> None:
+    logger.error("rate-limit counters unreachable; %s not counted: %s", action, error)
+
+
+class RouteLimits:
+    """One write's limits, counted inside the write's own unit of work: `check` before it
+    starts, `charge` just before it commits (``run_once(..., before_commit=...)``).
+
+    With the counters in the database both run on the write's connection, so the write costs
+    one transaction, not two, and a write refused at the charge (a concurrent one took the last
+    of the allowance) is rolled back whole: it answers 429 and leaves nothing behind. So only
+    writes that succeed are counted: one that fails (a 404, a 422) or that replays an earlier
+    answer (``Idempotency-Key``) is not, and its answer carries no ``RateLimit`` fields. In
+    Redis the counts are not transactional: a charge stands even if the commit then fails.
+    An API client's writes are counted by its own per-client limit (``backend.clients``).
+    """
+
+    def __init__(
+        self, request: Request, action: Action, checks: list[tuple[str, str, RateLimitItem]]
+    ) -> None:
+        self._request = request
+        self._limits = _limits_of(request)
+        self._action = action
+        self._checks = checks
+
+    @contextmanager
+    def _counting(self, session: Session) -> Iterator[None]:
+        storage = self._limits.storage
+        if isinstance(storage, DatabaseStorage):
+            # On the write's connection; a failure there is the write's failure.
+            with storage.batch(session.connection()):
+                yield
+            return
+        try:
+            yield
+        except StorageError as error:  # as in `WriteLimits.hit`: logged, not counted
+            _log_unreachable(self._action, error)
+
+    def check(self, session: Session) -> None:
+        """429 if a limit has no allowance left; nothing is counted yet."""
+        if not self._checks:
+            return
+        with self._counting(session):
+            refused = self._limits.refusal(self._action, self._checks)
+            if refused is not None:
+                raise RateLimited(refused)
+
+    def charge(self, session: Session) -> None:
+        """Count the write against every limit; 429 if one is now exceeded."""
+        if not self._checks:
+            return
+        with self._counting(session):
+            state = _tightest(self._limits.charge(self._action, self._checks))
+            setattr(self._request.state, STATE_KEY, state)
+
+
 def _client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -316,6 +413,23 @@ def limit_writes(action: Action) -> Any:
         setattr(request.state, STATE_KEY, state)
 
     return Depends(count)
+
+
+def route_limits(action: Action) -> Any:
+    """A route parameter's dependency: the caller's `RouteLimits` for `action`, for a route
+    that counts in its own unit of work (an API client's: none to count)."""
+
+    async def limits(
+        request: Request, user: User | None = Depends(get_person_or_none)
+    ) -> RouteLimits:
+        if user is None:
+            return RouteLimits(request, action, [])
+        checks = _limits_of(request).counted_against(
+            action, account_id=user.id, address=_client_address(request)
+        )
+        return RouteLimits(request, action, checks)
+
+    return Depends(limits)
 
 
 class RateLimitHeaders:

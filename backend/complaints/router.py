@@ -5,7 +5,7 @@ possible in which status by the shared state machine (a 409 `transition_not_allo
 """
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -47,12 +47,12 @@ from backend.complaints.schemas import (
     SupportState,
 )
 from backend.db import RowId, utcnow
-from backend.dependencies import SessionDep, SettingsDep
+from backend.dependencies import SessionDep, SettingsDep, in_one_hop
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
 from backend.pagination import Cursor, Limit
-from backend.ratelimit import limit_writes
+from backend.ratelimit import RouteLimits, limit_writes, route_limits
 from backend.reads import ReadsDep
 from backend.responses import model_response
 from backend.uploads import file_store, process_photo, read_limited
@@ -62,6 +62,7 @@ router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
+FilingLimits = Annotated[RouteLimits, route_limits("filing")]
 JPEG: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/jpeg": {}}, "description": "The photo as JPEG."}
 }
@@ -95,33 +96,42 @@ def _done(session: Session, complaint: Complaint, viewer: User) -> ComplaintDeta
     response_model=ComplaintDetail,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 422, 429),
-    dependencies=[limit_writes("filing")],
 )
-def file_complaint(
-    data: ComplaintCreate, filer: ComplaintFiler, session: SessionDep, key: IdempotencyKey = None
+async def file_complaint(
+    data: ComplaintCreate,
+    filer: ComplaintFiler,
+    limits: FilingLimits,
+    session: SessionDep,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a complaint; it is routed to the category's agency with a verify deadline.
 
     Send an `Idempotency-Key`: a retry with the same key and body returns the first complaint
-    instead of filing a second one. Add photos afterwards with `POST /{id}/photos`. An API
-    client (`complaints:write`) files as its own channel.
+    instead of filing a second one (and is not counted against the filing limit). Add photos
+    afterwards with `POST /{id}/photos`. An API client (`complaints:write`) files as its own
+    channel.
     """
     user = filer.reporter
 
     def create() -> ComplaintDetail:
+        limits.check(session)
         complaint = service.file_complaint(session, reporter=user, data=data)
         if filer.client is not None:
             record_channel(session, complaint=complaint, client=filer.client, via="api")
         return _detail(session, complaint, user, just_filed=True)
 
-    return run_once(
-        session,
-        user_id=user.id,
-        scope="complaints.file",
-        key=key,
-        payload=data.model_dump(mode="json"),
-        create=create,
-    )
+    def file() -> JSONResponse:
+        return run_once(
+            session,
+            user_id=user.id,
+            scope="complaints.file",
+            key=key,
+            payload=data.model_dump(mode="json"),
+            create=create,
+            before_commit=lambda: limits.charge(session),
+        )
+
+    return await in_one_hop(session, file)
 
 
 SummaryPage = views.SummaryPage

@@ -40,10 +40,11 @@ from backend.region.forms import FormAnswersError, validate_form_answers
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.service import (
     SNAPSHOT_TABLES,
+    CategorySnapshot,
     ComplaintDeadlines,
+    category_snapshot,
     complaint_deadlines,
     get_agency_by_code,
-    get_category_by_code,
     region_snapshot,
 )
 from backend.uploads import FileStore, Photo
@@ -78,9 +79,9 @@ def complaint_not_found() -> NotFound:
 # --- Filing ---
 
 
-def _category_for_filing(session: Session, code: str) -> ComplaintCategory:
+def _category_for_filing(session: Session, code: str) -> CategorySnapshot:
     try:
-        return get_category_by_code(session, code=code)
+        return category_snapshot(session, code=code)
     except NotFound:
         raise Unprocessable.for_field(
             "category",
@@ -106,7 +107,7 @@ def file_complaint(
             ),
         )
     try:
-        answers = validate_form_answers(category.question_fields(), data.answers)
+        answers = validate_form_answers(category.questions, data.answers)
     except FormAnswersError as error:
         raise error.to_problem(reporter.language) from None
     clock = clock_for(session, now=now)

@@ -1,15 +1,18 @@
 """The notification inbox. Other domains call ``notify`` (or ``notify_agency_staff``); these
-flush, the caller commits. The inbox functions below serve the owner of the entries."""
+write at once (one statement each), the caller commits. The inbox functions below serve the
+owner of the entries."""
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Insert, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 from backend import changes
 from backend.accounts.models import User
+from backend.db import table_of, utcnow
 from backend.errors import NotFound, bilingual
 from backend.notifications.models import Notification
 from backend.pagination import after_cursor, page_of
@@ -26,6 +29,33 @@ class Message:
     body_en: str = ""
 
 
+def _entry(
+    kind: str, message: Message, subject_type: str | None, subject_id: int | None
+) -> dict[str, Any]:
+    """An inbox entry's columns but its owner."""
+    return {
+        "kind": kind,
+        "title_id": message.title_id[:200],
+        "title_en": message.title_en[:200],
+        "body_id": message.body_id[:2000],
+        "body_en": message.body_en[:2000],
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "created_at": utcnow(),
+    }
+
+
+def _inserted(
+    session: Session, statement: Insert, rows: list[dict[str, Any]] | None = None
+) -> list[Notification]:
+    """Run an INSERT of inbox entries in one statement, RETURNING them; wake their owners'
+    live streams once the transaction commits."""
+    entries = list(session.scalars(statement.returning(Notification), rows))
+    for entry in entries:
+        changes.publish(session, inbox_topic(entry.user_id))
+    return entries
+
+
 def notify(
     session: Session,
     *,
@@ -35,24 +65,13 @@ def notify(
     subject_type: str | None = None,
     subject_id: int | None = None,
 ) -> list[Notification]:
-    entries = [
-        Notification(
-            user_id=user_id,
-            kind=kind,
-            title_id=message.title_id[:200],
-            title_en=message.title_en[:200],
-            body_id=message.body_id[:2000],
-            body_en=message.body_en[:2000],
-            subject_type=subject_type,
-            subject_id=subject_id,
-        )
-        for user_id in dict.fromkeys(user_ids)  # each user once, in order
-    ]
-    session.add_all(entries)
-    session.flush()
-    for entry in entries:  # wakes the users' live streams once the transaction commits
-        changes.publish(session, inbox_topic(entry.user_id))
-    return entries
+    """One entry for each of `user_ids` (each once): one INSERT ... RETURNING."""
+    unique = list(dict.fromkeys(user_ids))  # each user once, in order
+    if not unique:
+        return []
+    common = _entry(kind, message, subject_type, subject_id)
+    rows = [{"user_id": user_id, **common} for user_id in unique]
+    return _inserted(session, insert(Notification), rows)
 
 
 def inbox_topic(user_id: int) -> str:
@@ -73,23 +92,20 @@ def notify_agency_staff(
 ) -> list[Notification]:
     """Tell the active staff of an agency (officers and supervisors unless `roles` narrows it),
     e.g. when an item is routed or forwarded to the agency; `exclude_user_ids` leaves out the
-    person who did it."""
-    staff = session.exec(
-        select(User.id).where(
-            User.agency_id == agency_id,
-            col(User.role).in_(list(roles)),
-            col(User.is_active),
-            col(User.id).not_in(list(exclude_user_ids)),
-        )
-    ).all()
-    return notify(
-        session,
-        user_ids=staff,
-        kind=kind,
-        message=message,
-        subject_type=subject_type,
-        subject_id=subject_id,
+    person who did it. One INSERT ... SELECT over the agency's staff, however many they are."""
+    constants = _entry(kind, message, subject_type, subject_id)
+    columns = table_of(Notification).c
+    staff = select(
+        col(User.id),
+        *(literal(value, columns[name].type).label(name) for name, value in constants.items()),
+    ).where(
+        User.agency_id == agency_id,
+        col(User.role).in_(list(roles)),
+        col(User.is_active),
+        col(User.id).not_in(list(exclude_user_ids)),
     )
+    statement = insert(Notification).from_select(["user_id", *constants], staff)
+    return _inserted(session, statement)
 
 
 # --- The inbox ---

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, SQLModel, col, select
 
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.errors import NotFound
 from backend.microcache import remember
 from backend.region.models import (
@@ -28,6 +28,7 @@ from backend.region.models import (
     Region,
 )
 from backend.region.pack import (
+    FormField,
     LocalizedText,
     PackProblem,
     RegionPack,
@@ -371,14 +372,63 @@ def list_categories(session: Session) -> list[ComplaintCategory]:
     return list(session.exec(statement))
 
 
-def get_category_by_code(session: Session, *, code: str) -> ComplaintCategory:
-    statement = select(ComplaintCategory).where(
-        ComplaintCategory.code == code, col(ComplaintCategory.active)
+@dataclass(frozen=True)
+class CategorySnapshot:
+    """What filing a complaint needs of an active category: kept like the region snapshot, so a
+    filing reads no category row."""
+
+    id: int
+    code: str
+    agency_id: int
+    verify_working_days: int | None
+    follow_up_working_days: int | None
+    questions: tuple[FormField, ...]
+
+
+def category_snapshot(session: OrmSession, *, code: str) -> CategorySnapshot:
+    """The active category with this code (404 if there is none), from the snapshot of all of
+    them, read once and kept until the category table is written."""
+    categories = remember(
+        session,
+        "region.categories",
+        lambda: _read_categories(session),
+        tables={table_of(ComplaintCategory).name},
     )
-    category = session.exec(statement).first()
+    category = categories.get(code)
     if category is None:
         raise NotFound(f"There is no complaint category {code!r}.")
     return category
+
+
+def _read_categories(session: OrmSession) -> Mapping[str, CategorySnapshot]:
+    statement = select(ComplaintCategory).where(col(ComplaintCategory.active))
+    return MappingProxyType(
+        {
+            category.code: CategorySnapshot(
+                id=category.id,
+                code=category.code,
+                agency_id=category.agency_id,
+                verify_working_days=category.verify_working_days,
+                follow_up_working_days=category.follow_up_working_days,
+                questions=tuple(category.question_fields()),
+            )
+            for category in session.scalars(statement)
+        }
+    )
+
+
+def codes(
+    session: OrmSession, model: type[Agency] | type[ComplaintCategory] | type[PermitType]
+) -> Mapping[int, str]:
+    """Every row's code by id, retired rows included (what webhook payloads name things by),
+    kept until the table is written."""
+    table = table_of(model).name
+
+    def read() -> Mapping[int, str]:
+        rows = session.execute(select(col(model.id), col(model.code)))
+        return MappingProxyType({row_id: code for row_id, code in rows})
+
+    return remember(session, ("region.codes", table), read, tables={table})
 
 
 def list_permit_types(session: Session) -> list[PermitType]:
@@ -405,7 +455,7 @@ class ComplaintDeadlines(NamedTuple):
 
 
 def complaint_deadlines(
-    *, region: RegionSnapshot, category: ComplaintCategory
+    *, region: RegionSnapshot, category: ComplaintCategory | CategorySnapshot
 ) -> ComplaintDeadlines:
     """The category's own deadlines where it sets them, the region's otherwise."""
     return ComplaintDeadlines(

@@ -25,6 +25,7 @@ from backend.db import listen_once, utcnow
 from backend.information.models import Announcement
 from backend.permits.models import PermitApplication, PermitEvent
 from backend.region.models import Agency, ComplaintCategory, PermitType
+from backend.region.service import codes
 from backend.webhooks.models import (
     DeliveryState,
     EndpointStatus,
@@ -82,8 +83,8 @@ def _link(path: str) -> str:
 
 
 def _code(session: Session, model: type[_Coded], row_id: int | None) -> str | None:
-    row = session.get(model, row_id) if row_id is not None else None
-    return row.code if row is not None else None
+    # From the kept codes of the table: naming a row costs no query.
+    return codes(session, model).get(row_id) if row_id is not None else None
 
 
 def _complaint_events(session: Session, entry: ComplaintEvent) -> list[Event]:

@@ -9,8 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import redis
+from sqlalchemy import func
+from sqlmodel import select
 
+from backend.complaints.models import Complaint
 from backend.main import create_app
+from backend.notifications.models import Notification
+from backend.ratelimit import WriteLimits
+from backend.stats.models import FiledTally
 from tests.backend.complaints.complaint_helpers import complaint_body, jpeg_bytes
 from tests.backend.helpers import login
 
@@ -210,3 +216,58 @@ async def test_a_concurrent_flood_of_sign_ups_gets_exactly_the_limit(limited, de
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(register, range(12)))
     assert sorted(statuses) == [201] * 5 + [429] * 7, statuses
+
+
+async def test_only_filings_that_succeed_are_counted(limited, demo):
+    """Filing counts in its own transaction (`RouteLimits`): a filing refused by its rule, or a
+    retry answered from its Idempotency-Key, uses none of the allowance and says nothing of it."""
+    app = limited(rate_limit_filing="1/hour", rate_limit_address_factor=10)
+    async with client_for(app) as client:
+        siti = await login(client, demo.resident.username, demo.resident.password)
+        unknown = complaint_body(category="tidak-ada")
+        refused = await client.post("/api/v1/complaints", json=unknown, headers=siti)
+        assert refused.status_code == 422, refused.text
+        assert "RateLimit" not in refused.headers
+
+        once = {**siti, "Idempotency-Key": f"filing-{uuid.uuid4().hex}"}
+        filed = await client.post("/api/v1/complaints", json=complaint_body(), headers=once)
+        assert filed.status_code == 201, filed.text
+        assert filed.headers["RateLimit"].startswith('"filing-account";r=0;')
+        replayed = await client.post("/api/v1/complaints", json=complaint_body(), headers=once)
+        assert replayed.status_code == 201
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+        assert replayed.json() == filed.json()
+        assert "RateLimit" not in replayed.headers
+
+        assert_limited(
+            await client.post("/api/v1/complaints", json=complaint_body(), headers=siti),
+            "filing-account",
+            1,
+        )
+
+
+async def test_a_filing_refused_when_charged_leaves_nothing_behind(
+    limited, demo, session, monkeypatch
+):
+    """A concurrent filing may take the last of the allowance between this one's check and its
+    charge: then this one answers 429 and its whole transaction is rolled back."""
+    app = limited(rate_limit_filing="1/hour", rate_limit_address_factor=10)
+
+    def rows() -> tuple[int, int, int]:
+        """Complaints, inbox entries, and complaints the Life Room counts as filed."""
+        return (
+            session.exec(select(func.count()).select_from(Complaint)).one(),
+            session.exec(select(func.count()).select_from(Notification)).one(),
+            session.exec(select(func.coalesce(func.sum(FiledTally.complaints), 0))).one(),
+        )
+
+    async with client_for(app) as client:
+        siti = await login(client, demo.resident.username, demo.resident.password)
+        filed = await client.post("/api/v1/complaints", json=complaint_body(), headers=siti)
+        assert filed.status_code == 201, filed.text
+        before = rows()
+        # The check finds allowance left, as if the other filing had not committed yet.
+        monkeypatch.setattr(WriteLimits, "refusal", lambda *_args: None)
+        late = await client.post("/api/v1/complaints", json=complaint_body(), headers=siti)
+        assert_limited(late, "filing-account", 1)
+    assert rows() == before

@@ -70,7 +70,7 @@ def test_reload_without_an_agency_deactivates_it_and_keeps_the_row(session, tiny
     with pytest.raises(NotFound):
         service.get_agency_by_code(session, code="dlh")
     with pytest.raises(NotFound):
-        service.get_category_by_code(session, code="sampah")
+        service.category_snapshot(session, code="sampah")
 
     # Putting it back in the pack brings the same row back.
     report = service.load_pack(session, pack=parse_pack(tiny_data))
@@ -112,8 +112,8 @@ def test_catalogue_reads_follow_pack_order_and_join_agencies(session, demo_pack)
 def test_category_deadlines_fall_back_to_the_regions(session, tiny_pack):
     service.load_pack(session, pack=tiny_pack)
     region = service.region_snapshot(session)
-    road = service.get_category_by_code(session, code="jalan")
-    waste = service.get_category_by_code(session, code="sampah")
+    road = service.category_snapshot(session, code="jalan")
+    waste = service.category_snapshot(session, code="sampah")
     assert service.complaint_deadlines(region=region, category=road) == (3, 5)
     assert service.complaint_deadlines(region=region, category=waste) == (3, 2)
 
