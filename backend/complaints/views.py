@@ -17,10 +17,8 @@ from backend.complaints.models import Complaint, ComplaintEvent, ComplaintPause,
 from backend.complaints.schemas import (
     ComplaintDetail,
     ComplaintSummary,
-    Deadline,
     MapFeature,
     MapProperties,
-    Pause,
     PersonRef,
     PhotoRef,
     PointGeometry,
@@ -34,7 +32,7 @@ from backend.microcache import remember
 from backend.pagination import Page
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.pack import LocalizedText
-from backend.responses import model_response
+from backend.responses import rows_response
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,
     COMPLAINT_MACHINE,
@@ -140,24 +138,23 @@ def deadline(
     clock: RegionClock,
     now: dt.datetime,
     today: dt.date | None = None,
-) -> Deadline:
-    """`today`, if given, is `clock.local_date(now)` worked out once for a whole list."""
+) -> dict[str, Any]:
+    """The `Deadline` fields, as a plain dict. `today`, if given, is `clock.local_date(now)`
+    worked out once for a whole list."""
     paused = complaint.status in CLOCK_PAUSED_STATUSES
     running = complaint.status in OPEN_STATUSES and not paused
     today = today or clock.local_date(now)
-    # Built from typed columns: constructed, not validated again.
-    return Deadline.model_construct(
-        due_date=complaint.due_date,
-        overdue=running and today > complaint.due_date,
-        due_soon=running and today <= complaint.due_date <= clock.calendar.next_working_day(today),
-        clock_paused=paused,
-        pauses=[
-            Pause.model_construct(
-                started_at=p.started_at, ended_at=p.ended_at, working_days=p.working_days
-            )
+    return {
+        "due_date": complaint.due_date,
+        "overdue": running and today > complaint.due_date,
+        "due_soon": running
+        and today <= complaint.due_date <= clock.calendar.next_working_day(today),
+        "clock_paused": paused,
+        "pauses": [
+            {"started_at": p.started_at, "ended_at": p.ended_at, "working_days": p.working_days}
             for p in pauses
         ],
-    )
+    }
 
 
 def photo_ref(photo: ComplaintPhoto) -> PhotoRef:
@@ -199,17 +196,15 @@ def _summary_fields(
 
 def summaries(
     session: Session, rows: Sequence[Row[Any]], *, clock: RegionClock, now: dt.datetime
-) -> list[ComplaintSummary]:
-    """Lines of a list from `queries.SUMMARY_COLUMNS` rows: the pauses of those ever paused are
-    read in one query; the models are constructed from the typed columns, not validated again."""
+) -> list[dict[str, Any]]:
+    """Lines of a list (`ComplaintSummary` fields, as plain dicts) from `queries.SUMMARY_COLUMNS`
+    rows: the pauses of those ever paused are read in one query."""
     catalogue = Catalogue.load(session)
     paused = [row.id for row in rows if row.has_pauses]
     pauses = _by_complaint(session, ComplaintPause, paused)
     today = clock.local_date(now)
     return [
-        ComplaintSummary.model_construct(
-            **_summary_fields(row, catalogue, pauses[row.id], clock=clock, now=now, today=today)
-        )
+        _summary_fields(row, catalogue, pauses[row.id], clock=clock, now=now, today=today)
         for row in rows
     ]
 
@@ -225,9 +220,8 @@ def summary_page(
     clock: RegionClock,
     now: dt.datetime,
 ) -> Response:
-    """A page of `summaries`, serialised once (the models are right by construction)."""
-    items = summaries(session, rows, clock=clock, now=now)
-    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
+    """A page of `summaries`, serialised once."""
+    return rows_response(summaries(session, rows, clock=clock, now=now), next_cursor)
 
 
 def _timeline(
