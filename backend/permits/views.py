@@ -99,7 +99,9 @@ class ApplicationViews:
         self.calendar = deadlines.calendar_around(session, self.today)
         self.catalogue = Catalogue.load(session)
 
-    def _steps(self, application: PermitApplication, permit_type: TypeInfo) -> list[dict[str, Any]]:
+    def _steps(
+        self, application: queries.ApplicationLine, permit_type: TypeInfo
+    ) -> list[dict[str, Any]]:
         """`StepView` fields, as plain dicts."""
         status = queries.effective_status(application, self.today)
         views = []
@@ -113,7 +115,7 @@ class ApplicationViews:
             views.append({"code": step.code, "name": step.name, "role": step.role, "state": state})
         return views
 
-    def _clock(self, application: PermitApplication) -> deadlines.ClockReading:
+    def _clock(self, application: queries.ApplicationLine) -> deadlines.ClockReading:
         return deadlines.read_clock(
             self.calendar,
             status=application.status,
@@ -130,7 +132,7 @@ class ApplicationViews:
             pauses.append(PausePeriod(paused_on=paused_on, resumed_on=None, working_days=None))
         return pauses
 
-    def summary(self, application: PermitApplication) -> dict[str, Any]:
+    def summary(self, application: queries.ApplicationLine) -> dict[str, Any]:
         """`ApplicationSummary` fields, as a plain dict (see `responses.rows_response`)."""
         permit_type = self.catalogue.permit_types[application.permit_type_id]
         status = queries.effective_status(application, self.today)
