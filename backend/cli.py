@@ -318,14 +318,15 @@ def _progress_bar(total: int, width: int = 40) -> Callable[[int], None]:
 
 
 def cmd_complaints_generate(args: argparse.Namespace) -> int:
-    from backend.complaints.generate import generate_complaints
+    from backend.complaints.generate import generate_complaints, generate_permit_applications
 
     with _session() as session:
         generate_complaints(
             session, count=args.count, seed=args.seed, on_progress=_progress_bar(args.count)
         )
+        generate_permit_applications(session, count=args.permits, seed=args.seed)
         session.commit()
-    print(f"generated {args.count} complaints")
+    print(f"generated {args.count} complaints and {args.permits} permit applications")
     return 0
 
 
@@ -405,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("count", type=int)
     generate.add_argument("--seed", type=int, default=2026)
+    generate.add_argument(
+        "--permits", type=int, default=0, help="also add this many submitted permit applications"
+    )
     generate.set_defaults(handler=cmd_complaints_generate)
 
     stats = commands.add_parser("stats", help="the Life Room dashboard").add_subparsers(

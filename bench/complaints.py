@@ -1,12 +1,14 @@
-"""Complaints benchmark: the public feed, an officer's queue, filing with and without a photo.
+"""Complaints benchmark: the public feed, the queues, a complaint, the inbox, permits, filing.
 
     .venv/bin/python -m bench.complaints                    # 10k complaints
     .venv/bin/python -m bench.complaints --large 1000000    # plus the queue at 1M
     .venv/bin/python -m bench.complaints --database-url postgresql+psycopg://...  # emptied first
 
-Seeds the demo city with `warga complaints generate N`, starts the server as `make run` does
-and drives it with wrk from the other core. Each figure is printed beside a bare FastAPI
-endpoint's (the ceiling) measured in the same run, with the issue's target share of it.
+Seeds the demo city with `warga complaints generate N --permits P`, starts the server as
+`make run` does and drives it with wrk from the other core. Each figure is printed beside a bare
+FastAPI endpoint's (the ceiling) measured in the same run, with the issue's target share of it.
+The floor row is a bare FastAPI endpoint reading 20 complaints with one raw-driver query
+(`bench.ceiling`): what any read of this database costs before Warga does anything.
 """
 
 import argparse
@@ -23,6 +25,7 @@ from PIL import Image
 from bench.foundation import database_option, prepare_database
 from bench.harness import PYTHON, ROOT, Load, print_table, serve, wrk
 
+FLOOR = "bare FastAPI + 1 raw-driver query (floor)"
 FEED = "GET public feed (20 items)"
 QUEUE = "GET officer queue (20 items)"
 MINE = "GET my complaints (20 items)"
@@ -34,6 +37,7 @@ PHOTO = "POST 1 MB photo to a complaint"
 TARGETS = {FEED: 0.50, QUEUE: 0.30, MINE: 0.30, PERMITS: 0.30, DETAIL: 0.30, INBOX: 0.30}
 TARGETS[FILE] = 0.10
 MEMORY_TARGET_MB = 250
+PERMITS_COUNT = 500  # submitted applications, spread over the permit agencies
 QUEUE_GROWTH_TARGET = 1.3
 
 COMPLAINT = {
@@ -47,10 +51,11 @@ COMPLAINT = {
 BOUNDARY = "warga-bench-boundary"
 
 
-def generate(url: str, count: int) -> None:
+def generate(url: str, count: int, *, permits: int = 0) -> None:
     """`warga complaints generate` (it draws its own progress bar)."""
     env = {**os.environ, "WARGA_DATABASE_URL": url}
     command = [PYTHON, "-m", "backend.cli", "complaints", "generate", str(count)]
+    command += ["--permits", str(permits)]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
@@ -114,13 +119,16 @@ def measure(url: str, directory: str) -> tuple[list[Load], float]:
         api = server.url + "/api/v1"
         resident = token(api, "siti@example.com", "warga-demo-2026")
         officer = token(api, "petugas.dbmsda@harapanbaru.go.id", "petugas-demo-2026")
+        # Building approvals (PBG) are DBPR's: a full page of its applications.
+        permits_officer = token(api, "petugas.dbpr@harapanbaru.go.id", "petugas-demo-2026")
         as_resident = {"Authorization": f"Bearer {resident}"}
         as_officer = {"Authorization": f"Bearer {officer}"}
+        as_permits_officer = {"Authorization": f"Bearer {permits_officer}"}
         loads = [
             wrk(FEED, api + "/public/complaints?limit=20"),
             wrk(QUEUE, api + "/complaints/queue?limit=20", headers=as_officer),
             wrk(MINE, api + "/complaints/mine?limit=20", headers=as_resident),
-            wrk(PERMITS, api + "/permits/applications?limit=20", headers=as_officer),
+            wrk(PERMITS, api + "/permits/applications?limit=20", headers=as_permits_officer),
             wrk(
                 FILE,
                 api + "/complaints",
@@ -171,10 +179,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = prepare_database(directory, args.database_url)
-        generate(url, args.count)
-        with serve("bench.ceiling:app", factory=False) as bare:
+        generate(url, args.count, permits=PERMITS_COUNT)
+        with serve("bench.ceiling:app", factory=False, env={"WARGA_DATABASE_URL": url}) as bare:
             ceiling = wrk("bare FastAPI GET /hello (ceiling)", bare.url + "/hello")
+            floor = wrk(FLOOR, bare.url + "/floor")
         loads, peak = measure(url, directory)
+        loads.insert(0, floor)
         large_p50 = None
         if args.large:
             small_p50 = queue_p50(url)

@@ -10,25 +10,21 @@ Each loader fetches the complaint through a rule of `access.py`, the rules the l
 """
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Security
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from backend.accounts.models import User
 from backend.auth import service as auth_service
 from backend.auth.dependencies import (
     CurrentUser,
-    Reader,
     get_reader,
     oauth2_scheme,
     require_roles,
 )
-from backend.callers import RoleOnly, parameters
 from backend.clients.dependencies import Principal, get_principal, get_read_principal
 from backend.clients.models import ApiClient
 from backend.clients.scopes import Scope
@@ -37,7 +33,6 @@ from backend.complaints.models import Complaint
 from backend.db import RowId
 from backend.dependencies import IfMatch, SessionDep, SettingsDep, check_version
 from backend.errors import Forbidden, bilingual
-from backend.reads import ReadsDep
 from shared.roles import STAFF_ROLES, Role
 
 StaffUser = Annotated[User, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR))]
@@ -132,25 +127,6 @@ def _check_version(complaint: Complaint, if_match: str | None) -> None:
     )
 
 
-@cache
-def _private_statement(role: Role) -> SelectOfScalar[Complaint]:
-    """`access.private_to` for a caller of `role`, built once; the complaint's id and the
-    caller (`parameters`) are bound when it runs."""
-    return select(Complaint).where(
-        Complaint.id == bindparam("complaint_id"), access.private_to(RoleOnly(role))
-    )
-
-
-async def readable_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> Complaint:
-    """Loaded in the request's `Reads` session, where its detail is read next."""
-    statement = _private_statement(user.role)
-    values = parameters(user) | {"complaint_id": complaint_id}
-    complaint = await reads.run(lambda session: session.exec(statement, params=values).first())
-    if complaint is None:
-        raise service.complaint_not_found()
-    return complaint
-
-
 def staff_complaint(
     complaint_id: RowId, user: StaffUser, session: SessionDep, if_match: IfMatch = None
 ) -> Complaint:
@@ -194,7 +170,6 @@ def supportable_complaint(
 
 ComplaintFiler = Annotated[Filer, Depends(complaint_filer)]
 QueueReader = Annotated[User, Depends(queue_reader)]
-ReadableComplaint = Annotated[Complaint, Depends(readable_complaint)]
 StaffComplaint = Annotated[Complaint, Depends(staff_complaint)]
 ReporterComplaint = Annotated[Complaint, Depends(reporter_complaint)]
 ParticipantComplaint = Annotated[Complaint, Depends(participant_complaint)]

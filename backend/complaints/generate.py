@@ -1,8 +1,11 @@
-"""Realistic test data: many complaints in the demo city, for benchmarks and trying the queues.
+"""Realistic test data: many complaints (and permit applications) in the demo city, for
+benchmarks and trying the queues.
 
 Rows are written in batches with plain INSERTs (no ORM objects), so a million take minutes, not
 hours. Each complaint gets its filing event, a deadline from the region's calendar, and a status
-drawn from a mix like a real city's: most of the backlog open, the rest done.
+drawn from a mix like a real city's: most of the backlog open, the rest done. Permit applications
+arrive submitted and waiting on their first review step. On PostgreSQL the planner's statistics
+are refreshed (ANALYZE) afterwards, as autovacuum would do a while later.
 """
 
 import datetime as dt
@@ -16,11 +19,16 @@ from backend.accounts.models import User
 from backend.complaints.deadlines import region_clock
 from backend.complaints.models import Complaint, ComplaintEvent, tracking_number
 from backend.db import utcnow
-from backend.region.models import ComplaintCategory
+from backend.permits import deadlines
+from backend.permits.models import PermitApplication, PermitEvent
+from backend.permits.numbering import next_registration_number
+from backend.region.models import ComplaintCategory, PermitType
 from backend.region.service import complaint_deadlines, region_snapshot
 from backend.stats import tallies
 from shared.complaints import ComplaintStatus
+from shared.permits import PermitStatus
 from shared.roles import Role
+from shared.workdays import to_local_date
 
 BATCH = 5000
 SPREAD_DAYS = 90  # filed over the last three months
@@ -133,3 +141,58 @@ def generate_complaints(
         session.execute(
             text("SELECT setval(pg_get_serial_sequence('complaint', 'id'), max(id)) FROM complaint")
         )
+    analyze(session)
+
+
+def generate_permit_applications(
+    session: Session, *, count: int, seed: int = 2026, applicants: list[int] | None = None
+) -> None:
+    """Insert `count` submitted applications of the region's permit types, each filed by one of
+    `applicants` (default: every resident account) within the last month."""
+    rng = random.Random(seed)
+    region = region_snapshot(session)
+    now = utcnow()
+    today = to_local_date(now, region.time_zone)
+    calendar = deadlines.calendar_around(session, today)
+    permit_types = list(session.exec(select(PermitType)))
+    applicants = applicants or list(session.exec(select(User.id).where(User.role == Role.RESIDENT)))
+    for _ in range(count):
+        permit_type = rng.choice(permit_types)
+        submitted = now - dt.timedelta(seconds=rng.uniform(0, 30 * 86400))
+        application = PermitApplication(
+            registration_number=next_registration_number(session, today.year),
+            permit_type_id=permit_type.id,
+            agency_id=permit_type.agency_id,
+            applicant_id=rng.choice(applicants),
+            status=PermitStatus.SUBMITTED,
+            step_role=permit_type.review_steps()[0].role,
+            submitted_at=submitted,
+            due_on=deadlines.due_date(
+                calendar,
+                submitted_on=to_local_date(submitted, region.time_zone),
+                working_days=permit_type.deadline_working_days,
+            ),
+            created_at=submitted,
+            updated_at=submitted,
+        )
+        session.add(application)
+        session.flush()
+        session.add(
+            PermitEvent(
+                application_id=application.id,
+                actor_id=application.applicant_id,
+                actor_role=Role.RESIDENT,
+                action="submit",
+                from_status=PermitStatus.DRAFT,
+                to_status=PermitStatus.SUBMITTED,
+                created_at=submitted,
+            )
+        )
+    session.flush()
+    analyze(session)
+
+
+def analyze(session: Session) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk insert (SQLite plans without them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE"))

@@ -21,7 +21,6 @@ from backend.complaints.dependencies import (
     ParticipantComplaint,
     PhotoComplaint,
     QueueReader,
-    ReadableComplaint,
     ReporterComplaint,
     ResidentReader,
     ResidentUser,
@@ -68,19 +67,13 @@ JPEG: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _detail(
-    session: Session, complaint: Complaint, viewer: User, *, just_filed: bool = False
-) -> ComplaintDetail:
+def _detail(session: Session, complaint: Complaint, viewer: User) -> ComplaintDetail:
+    """The outcome of a write, for its author (whose loader has decided they may act on it)."""
     now = utcnow()
     clock = service.clock_for(session, now=now)
-    return views.detail(
-        session,
-        complaint,
-        viewer=viewer,
-        clock=clock,
-        now=now,
-        just_filed=just_filed,
-    )
+    shown = views.detail(session, complaint.id, viewer=viewer, clock=clock, now=now, readable=False)
+    assert shown is not None  # the write's own complaint
+    return shown
 
 
 def _done(session: Session, complaint: Complaint, viewer: User) -> ComplaintDetail:
@@ -118,7 +111,7 @@ async def file_complaint(
         complaint = service.file_complaint(session, reporter=user, data=data)
         if filer.client is not None:
             record_channel(session, complaint=complaint, client=filer.client, via="api")
-        return _detail(session, complaint, user, just_filed=True)
+        return _detail(session, complaint, user)
 
     def file() -> JSONResponse:
         return run_once(
@@ -184,10 +177,19 @@ async def list_agency_queue(
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail, responses=error_responses(401, 404))
-async def read_complaint(complaint: ReadableComplaint, user: Reader, reads: ReadsDep) -> Response:
+async def read_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> Response:
     """The whole complaint with its deadline, pauses, photos and timeline, for its reporter and
     the responsible agency's staff."""
-    return await reads.run(lambda session: model_response(_detail(session, complaint, user)))
+
+    def read(session: Session) -> Response:
+        now = utcnow()
+        clock = service.clock_for(session, now=now)
+        shown = views.detail(session, complaint_id, viewer=user, clock=clock, now=now)
+        if shown is None:
+            raise service.complaint_not_found()
+        return model_response(shown)
+
+    return await reads.run(read)
 
 
 # --- Photos ---

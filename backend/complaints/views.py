@@ -4,44 +4,49 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
+import sqlalchemy as sa
 from fastapi import Response
-from sqlalchemy import Row
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
+from backend.callers import RoleOnly, parameters
 from backend.complaints import access, service
 from backend.complaints.deadlines import RegionClock
-from backend.complaints.models import Complaint, ComplaintEvent, ComplaintPause, ComplaintPhoto
+from backend.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintPause,
+    ComplaintPhoto,
+    ComplaintSupporter,
+)
 from backend.complaints.schemas import (
     ComplaintDetail,
     ComplaintSummary,
-    Deadline,
     MapFeature,
     MapProperties,
-    Pause,
-    PersonRef,
     PhotoRef,
     PointGeometry,
     PublicComplaint,
     PublicComplaintDetail,
     Ref,
-    TimelineEntry,
 )
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.microcache import remember
 from backend.pagination import Page
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.pack import LocalizedText
-from backend.responses import model_response
+from backend.responses import rows_response
 from shared.complaints import (
     CLOCK_PAUSED_STATUSES,
     COMPLAINT_MACHINE,
     OPEN_STATUSES,
     open311_status,
 )
-from shared.roles import STAFF_ROLES
+from shared.roles import STAFF_ROLES, Role
 
 CATALOGUE_TABLES = frozenset({"agency", "complaint_category"})
 
@@ -140,24 +145,23 @@ def deadline(
     clock: RegionClock,
     now: dt.datetime,
     today: dt.date | None = None,
-) -> Deadline:
-    """`today`, if given, is `clock.local_date(now)` worked out once for a whole list."""
+) -> dict[str, Any]:
+    """The `Deadline` fields, as a plain dict. `today`, if given, is `clock.local_date(now)`
+    worked out once for a whole list."""
     paused = complaint.status in CLOCK_PAUSED_STATUSES
     running = complaint.status in OPEN_STATUSES and not paused
     today = today or clock.local_date(now)
-    # Built from typed columns: constructed, not validated again.
-    return Deadline.model_construct(
-        due_date=complaint.due_date,
-        overdue=running and today > complaint.due_date,
-        due_soon=running and today <= complaint.due_date <= clock.calendar.next_working_day(today),
-        clock_paused=paused,
-        pauses=[
-            Pause.model_construct(
-                started_at=p.started_at, ended_at=p.ended_at, working_days=p.working_days
-            )
+    return {
+        "due_date": complaint.due_date,
+        "overdue": running and today > complaint.due_date,
+        "due_soon": running
+        and today <= complaint.due_date <= clock.calendar.next_working_day(today),
+        "clock_paused": paused,
+        "pauses": [
+            {"started_at": p.started_at, "ended_at": p.ended_at, "working_days": p.working_days}
             for p in pauses
         ],
-    )
+    }
 
 
 def photo_ref(photo: ComplaintPhoto) -> PhotoRef:
@@ -199,17 +203,15 @@ def _summary_fields(
 
 def summaries(
     session: Session, rows: Sequence[Row[Any]], *, clock: RegionClock, now: dt.datetime
-) -> list[ComplaintSummary]:
-    """Lines of a list from `queries.SUMMARY_COLUMNS` rows: the pauses of those ever paused are
-    read in one query; the models are constructed from the typed columns, not validated again."""
+) -> list[dict[str, Any]]:
+    """Lines of a list (`ComplaintSummary` fields, as plain dicts) from `queries.SUMMARY_COLUMNS`
+    rows: the pauses of those ever paused are read in one query."""
     catalogue = Catalogue.load(session)
     paused = [row.id for row in rows if row.has_pauses]
     pauses = _by_complaint(session, ComplaintPause, paused)
     today = clock.local_date(now)
     return [
-        ComplaintSummary.model_construct(
-            **_summary_fields(row, catalogue, pauses[row.id], clock=clock, now=now, today=today)
-        )
+        _summary_fields(row, catalogue, pauses[row.id], clock=clock, now=now, today=today)
         for row in rows
     ]
 
@@ -225,76 +227,114 @@ def summary_page(
     clock: RegionClock,
     now: dt.datetime,
 ) -> Response:
-    """A page of `summaries`, serialised once (the models are right by construction)."""
-    items = summaries(session, rows, clock=clock, now=now)
-    return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
+    """A page of `summaries`, serialised once."""
+    return rows_response(summaries(session, rows, clock=clock, now=now), next_cursor)
 
 
-def _timeline(
-    events: list[ComplaintEvent], *, names: dict[int, User] | None
-) -> list[TimelineEntry]:
-    """`names` given (staff viewers): each entry names its actor; otherwise only the role."""
-    return [
-        TimelineEntry(
-            id=e.id,
-            action=e.action,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            note=e.note,
-            public=e.public,
-            actor_role=e.actor_role,
-            actor_name=names[e.actor_id].full_name if names and e.actor_id in names else None,
-            details=e.details,
-            created_at=e.created_at,
+# A complaint's detail in a fixed number of prebuilt statements (built once per role and kept):
+# the complaint with its people, duplicate and supporters, read through the access rule; its
+# timeline as the caller may read it; its pauses and photos only when it has some.
+_c = table_of(Complaint).c
+_events = table_of(ComplaintEvent).c
+_reporter = table_of(User).alias("reporter")
+_assignee = table_of(User).alias("assignee")
+_actor = table_of(User).alias("actor")
+_original = table_of(Complaint).alias("original")
+
+
+def _exists_for(model: type[ComplaintPause] | type[ComplaintPhoto]) -> ColumnElement[bool]:
+    return sa.exists().where(table_of(model).c.complaint_id == _c.id)
+
+
+@cache
+def _detail_statement(role: Role | None) -> Select[Any]:
+    """The complaint `complaint_id` with what its detail shows. With a `role`, only if the
+    caller (`parameters`) may read it (`access.private_to`); without, for the writes, whose
+    loader has decided already (after a forward the actor may no longer read it, yet sees the
+    outcome)."""
+    supporters = (
+        sa.select(func.count())
+        .where(table_of(ComplaintSupporter).c.complaint_id == _c.id)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.select(
+            *_c,
+            _reporter.c.full_name.label("reporter_name"),
+            _assignee.c.full_name.label("assignee_name"),
+            _original.c.tracking_number.label("duplicate_of"),
+            supporters.label("supporter_count"),
+            _exists_for(ComplaintPause).label("has_pauses"),
+            _exists_for(ComplaintPhoto).label("has_photos"),
         )
-        for e in events
-    ]
+        .join(_reporter, _reporter.c.id == _c.reporter_id)
+        .outerjoin(_assignee, _assignee.c.id == _c.assignee_id)
+        .outerjoin(_original, _original.c.id == _c.duplicate_of_id)
+        .where(_c.id == bindparam("complaint_id"))
+    )
+    if role is not None:
+        statement = statement.where(access.private_to(RoleOnly(role)))
+    return statement
 
 
-def _person(user: User | None) -> PersonRef | None:
-    return PersonRef(id=user.id, full_name=user.full_name) if user else None
+@cache
+def _timeline_statement(role: Role | None) -> Select[Any]:
+    """The entries of complaint `complaint_id`'s timeline a caller of `role` (None: the public)
+    reads, oldest first; staff see who made each, others only the role."""
+    caller = RoleOnly(role) if role is not None else None
+    named = role in STAFF_ROLES
+    statement = sa.select(
+        _events.id,
+        _events.action,
+        _events.from_status,
+        _events.to_status,
+        _events.note,
+        _events.public,
+        _events.actor_role,
+        (_actor.c.full_name if named else sa.null()).label("actor_name"),
+        _events.details,
+        _events.created_at,
+    )
+    if named:
+        statement = statement.outerjoin(_actor, _actor.c.id == _events.actor_id)
+    return statement.where(
+        _events.complaint_id == bindparam("complaint_id"), access.timeline_visible_to(caller)
+    ).order_by(_events.id)
+
+
+def _timeline(session: Session, complaint_id: int, viewer: User | None) -> list[dict[str, Any]]:
+    """`TimelineEntry` fields, as plain dicts."""
+    statement = _timeline_statement(viewer.role if viewer is not None else None)
+    values = (parameters(viewer) if viewer is not None else {}) | {"complaint_id": complaint_id}
+    return [row._asdict() for row in session.connection().execute(statement, values)]
 
 
 def detail(
     session: Session,
-    complaint: Complaint,
+    complaint_id: int,
     *,
     viewer: User,
     clock: RegionClock,
     now: dt.datetime,
-    just_filed: bool = False,
-) -> ComplaintDetail:
-    """The complaint as its reporter or the responsible agency's staff see it.
+    readable: bool = True,
+) -> ComplaintDetail | None:
+    """The complaint as its reporter or the responsible agency's staff see it; None when
+    `readable` and the viewer may not read it (`access.private_to`), or when there is none.
 
     Staff see every event with names; the reporter sees the public timeline plus their own
-    additions and answers. `just_filed`: the viewer filed it in this very transaction, so it
-    has no pauses, photos or supporters yet and its people are the viewer alone; only the
-    timeline is read back.
+    additions and answers.
     """
-    is_staff = viewer.role in STAFF_ROLES
-    events = list(
-        session.exec(
-            select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == complaint.id, access.timeline_visible_to(viewer))
-            .order_by(col(ComplaintEvent.id))
-        )
+    statement = _detail_statement(viewer.role if readable else None)
+    values = parameters(viewer) | {"complaint_id": complaint_id}
+    complaint = session.connection().execute(statement, values).first()
+    if complaint is None:
+        return None
+    pauses = (
+        _by_complaint(session, ComplaintPause, [complaint_id])[complaint_id]
+        if complaint.has_pauses
+        else []
     )
-    if just_filed:
-        people, pauses, photos, supporters = {viewer.id: viewer}, [], [], 0
-    else:
-        people = _users(
-            session,
-            {complaint.reporter_id, complaint.assignee_id}
-            | ({e.actor_id for e in events} if is_staff else set()),
-        )
-        pauses = _by_complaint(session, ComplaintPause, [complaint.id])[complaint.id]
-        photos = service.photos_of(session, complaint_id=complaint.id)
-        supporters = service.supporter_counts(session, complaint_ids=[complaint.id]).get(
-            complaint.id, 0
-        )
-    duplicate_of = (
-        session.get(Complaint, complaint.duplicate_of_id) if complaint.duplicate_of_id else None
-    )
+    photos = service.photos_of(session, complaint_id=complaint_id) if complaint.has_photos else []
     fields = _summary_fields(complaint, Catalogue.load(session), pauses, clock=clock, now=now)
     return ComplaintDetail(
         **fields,
@@ -305,17 +345,21 @@ def detail(
         answers=complaint.answers,
         anonymous=complaint.anonymous,
         confidential=complaint.confidential,
-        reporter=_person(people.get(complaint.reporter_id)),
-        assignee=_person(people.get(complaint.assignee_id)) if complaint.assignee_id else None,
-        duplicate_of=duplicate_of.tracking_number if duplicate_of else None,
+        reporter={"id": complaint.reporter_id, "full_name": complaint.reporter_name},
+        assignee=(
+            {"id": complaint.assignee_id, "full_name": complaint.assignee_name}
+            if complaint.assignee_id
+            else None
+        ),
+        duplicate_of=complaint.duplicate_of,
         resolved_at=complaint.resolved_at,
         resolution_working_days=complaint.resolution_working_days,
         reopen_until=clock.reopen_until(complaint) if fields["status"] != "closed" else None,
         rating=complaint.rating,
         rating_comment=complaint.rating_comment,
-        supporter_count=supporters,
+        supporter_count=complaint.supporter_count,
         photos=[photo_ref(p) for p in photos],
-        timeline=_timeline(events, names=people if is_staff else None),
+        timeline=_timeline(session, complaint_id, viewer),
         allowed_actions=COMPLAINT_MACHINE.allowed_actions(fields["status"], viewer.role),
         version=complaint.version,
     )
@@ -358,12 +402,7 @@ def _public_fields(session: Session, complaints: list[Complaint]) -> list[dict[s
 
 def public_detail(session: Session, complaint: Complaint) -> PublicComplaintDetail:
     (fields,) = _public_fields(session, [complaint])
-    events = session.exec(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id, access.timeline_visible_to(None))
-        .order_by(col(ComplaintEvent.id))
-    )
-    return PublicComplaintDetail(**fields, timeline=_timeline(list(events), names=None))
+    return PublicComplaintDetail(**fields, timeline=_timeline(session, complaint.id, None))
 
 
 def map_features(session: Session, complaints: list[Complaint]) -> list[MapFeature]:

@@ -44,7 +44,7 @@ from backend.notifications.schemas import (
 )
 from backend.pagination import Cursor, Limit
 from backend.reads import ReadsDep
-from backend.responses import model_response
+from backend.responses import model_response, rows_response
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -66,12 +66,9 @@ async def list_notifications(
 
     def page(session: Session) -> Response:
         rows, next_cursor = service.list_inbox(
-            session, user=user, unread_only=unread, cursor=cursor, limit=limit
+            session, user=user, language=language, unread_only=unread, cursor=cursor, limit=limit
         )
-        items = [NotificationPublic.from_row(row, language) for row in rows]
-        return model_response(
-            NotificationPage.model_construct(items=items, next_cursor=next_cursor)
-        )
+        return rows_response(rows, next_cursor)
 
     answer = await reads.run(page)
     answer.headers["Content-Language"] = language

@@ -1,11 +1,16 @@
 """Inbox entries as the app shows them: in the reader's language (``Accept-Language``)."""
 
 import datetime as dt
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel
+from sqlalchemy import Column
 
+from backend.db import table_of
 from backend.notifications.models import Notification
+
+# Shown in the reader's language: the field `title` is the column `title_id` or `title_en`.
+LOCALIZED = frozenset({"title", "body"})
 
 
 class NotificationPublic(BaseModel):
@@ -20,16 +25,8 @@ class NotificationPublic(BaseModel):
 
     @classmethod
     def from_row(cls, entry: Notification, language: str) -> Self:
-        english = language == "en"
         return cls(
-            id=entry.id,
-            kind=entry.kind,
-            title=entry.title_en if english else entry.title_id,
-            body=entry.body_en if english else entry.body_id,
-            subject_type=entry.subject_type,
-            subject_id=entry.subject_id,
-            created_at=entry.created_at,
-            read_at=entry.read_at,
+            **{field: getattr(entry, column.name) for field, column in public_fields(language)}
         )
 
 
@@ -44,3 +41,13 @@ class UnreadCount(BaseModel):
 
 class MarkedRead(BaseModel):
     marked: int
+
+
+def public_fields(language: str) -> list[tuple[str, "Column[Any]"]]:
+    """Each field of `NotificationPublic`, in order, with the `notification` column it shows to
+    a reader of `language` ("id" or "en"): the one place that maps the one onto the other."""
+    columns = table_of(Notification).c
+    return [
+        (field, columns[f"{field}_{language}" if field in LOCALIZED else field])
+        for field in NotificationPublic.model_fields
+    ]

@@ -5,9 +5,11 @@ owner of the entries."""
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, func, insert, literal, update
+import sqlalchemy as sa
+from sqlalchemy import Insert, Select, bindparam, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 from backend import changes
@@ -15,7 +17,8 @@ from backend.accounts.models import User
 from backend.db import table_of, utcnow
 from backend.errors import NotFound, bilingual
 from backend.notifications.models import Notification
-from backend.pagination import after_cursor, page_of
+from backend.notifications.schemas import public_fields
+from backend.pagination import after_bound, bound_cursor, page_of
 from shared.roles import STAFF_ROLES, Role
 
 
@@ -111,23 +114,49 @@ def notify_agency_staff(
 # --- The inbox ---
 
 
-def list_inbox(
-    session: Session, *, user: User, unread_only: bool, cursor: str | None, limit: int
-) -> tuple[list[Notification], str | None]:
-    """The user's entries, newest first."""
-    statement = select(Notification).where(Notification.user_id == user.id)
+# The inbox's statements, built once per shape (language, unread only, from a cursor) with the
+# user, the cursor and the page size bound at execution: building one costs more than running it.
+_entries = table_of(Notification).c
+_INBOX_ORDER = (_entries.id,)
+
+
+@cache
+def _inbox_statement(*, language: str, unread_only: bool, after: bool) -> Select[Any]:
+    statement = sa.select(*(column.label(field) for field, column in public_fields(language)))
+    statement = statement.where(_entries.user_id == bindparam("user_id"))
     if unread_only:
-        statement = statement.where(col(Notification.read_at).is_(None))
-    statement = after_cursor(statement, [Notification.id], cursor, descending=True)
-    rows = list(session.exec(statement.limit(limit + 1)))
-    return page_of(rows, limit=limit, key=lambda entry: [entry.id])
+        statement = statement.where(_entries.read_at.is_(None))
+    if after:
+        statement = statement.where(after_bound(_INBOX_ORDER, descending=True))
+    return statement.order_by(_entries.id.desc()).limit(bindparam("rows"))
+
+
+def list_inbox(
+    session: Session,
+    *,
+    user: User,
+    language: str,
+    unread_only: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The user's entries, newest first, as `NotificationPublic` fields in `language`."""
+    statement = _inbox_statement(language=language, unread_only=unread_only, after=bool(cursor))
+    values: dict[str, Any] = {"user_id": user.id, "rows": limit + 1}
+    if cursor:
+        values |= bound_cursor(_INBOX_ORDER, cursor)
+    rows = [row._asdict() for row in session.connection().execute(statement, values)]
+    return page_of(rows, limit=limit, key=lambda entry: [entry["id"]])
+
+
+_UNREAD_COUNT = sa.select(func.count()).where(
+    _entries.user_id == bindparam("user_id"), _entries.read_at.is_(None)
+)
 
 
 def unread_count(session: Session, *, user: User) -> int:
-    statement = select(func.count()).where(
-        Notification.user_id == user.id, col(Notification.read_at).is_(None)
-    )
-    return session.exec(statement).one()
+    count: int = session.connection().execute(_UNREAD_COUNT, {"user_id": user.id}).scalar_one()
+    return count
 
 
 def mark_read(

@@ -6,25 +6,80 @@ API's loader (a 404 otherwise) apply.
 """
 
 import datetime as dt
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Row, Select, bindparam
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
-from backend.db import utcnow
+from backend.callers import RoleOnly, parameters
+from backend.db import table_of, utcnow
 from backend.errors import NotFound
-from backend.pagination import after_cursor, page_of
+from backend.pagination import after_bound, after_cursor, bound_cursor, page_of
 from backend.permits import access
 from backend.permits.models import PermitApplication, PermitDocument, PermitEvent
 from backend.region.models import PermitType
 from backend.region.service import RegionSnapshot, region_snapshot
 from shared.permits import PermitStatus
+from shared.roles import Role
 from shared.workdays import to_local_date
 
 _S = PermitStatus
 
 
-def effective_status(application: PermitApplication, today: dt.date) -> PermitStatus:
+class ApplicationLine(Protocol):
+    """What a list line reads: a `PermitApplication`, or a `SUMMARY_COLUMNS` row of the same
+    names."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def registration_number(self) -> str: ...
+    @property
+    def permit_type_id(self) -> int: ...
+    @property
+    def agency_id(self) -> int: ...
+    @property
+    def status(self) -> PermitStatus: ...
+    @property
+    def step_index(self) -> int: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def due_on(self) -> dt.date | None: ...
+    @property
+    def paused_at(self) -> dt.datetime | None: ...
+    @property
+    def valid_until(self) -> dt.date | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+_a = table_of(PermitApplication).c
+SUMMARY_COLUMNS = (
+    _a.id,
+    _a.registration_number,
+    _a.permit_type_id,
+    _a.agency_id,
+    _a.status,
+    _a.step_index,
+    _a.assignee_id,
+    _a.version,
+    _a.submitted_at,
+    _a.due_on,
+    _a.paused_at,
+    _a.valid_until,
+    _a.created_at,
+)
+
+
+def effective_status(application: ApplicationLine, today: dt.date) -> PermitStatus:
     """The status as people should read it: an issued permit past its last day has expired."""
     if (
         application.status == _S.ISSUED
@@ -40,6 +95,21 @@ def local_today(session: Session, now: dt.datetime) -> tuple[RegionSnapshot, dt.
     return region, to_local_date(now, region.time_zone)
 
 
+# The list's statements, built once per role and status filter from the access rule, with the
+# caller (`parameters`), the day and the cursor bound at execution.
+_LIST_ORDER = (_a.id,)
+
+
+@cache
+def _list_statement(*, role: Role, status: PermitStatus | None, after: bool) -> Select[Any]:
+    statement = sa.select(*SUMMARY_COLUMNS).where(access.readable_by(RoleOnly(role)))
+    if status is not None:
+        statement = statement.where(_effective_status_is(status, bindparam("today")))
+    if after:
+        statement = statement.where(after_bound(_LIST_ORDER, descending=True))
+    return statement.order_by(_a.id.desc()).limit(bindparam("rows"))
+
+
 def list_applications(
     session: Session,
     *,
@@ -48,18 +118,21 @@ def list_applications(
     cursor: str | None,
     limit: int,
     now: dt.datetime | None = None,
-) -> tuple[list[PermitApplication], str | None]:
-    """A resident's own applications, or the ones staff may see; newest first."""
-    statement = select(PermitApplication).where(access.readable_by(user))
+) -> tuple[list[Row[Any]], str | None]:
+    """A resident's own applications, or the ones staff may see; newest first: `SUMMARY_COLUMNS`
+    rows."""
+    values: dict[str, Any] = parameters(user) | {"rows": limit + 1}
     if status is not None:
-        _, today = local_today(session, now or utcnow())
-        statement = statement.where(_effective_status_is(status, today))
-    statement = after_cursor(statement, [col(PermitApplication.id)], cursor, descending=True)
-    rows = list(session.exec(statement.limit(limit + 1)))
+        _, values["today"] = local_today(session, now or utcnow())
+    if cursor:
+        values |= bound_cursor(_LIST_ORDER, cursor)
+    statement = _list_statement(role=user.role, status=status, after=bool(cursor))
+    rows = list(session.connection().execute(statement, values))
     return page_of(rows, limit=limit, key=lambda a: [a.id])
 
 
-def _effective_status_is(status: PermitStatus, today: dt.date) -> ColumnElement[bool]:
+def _effective_status_is(status: PermitStatus, today: Any) -> ColumnElement[bool]:
+    """`today`: a date, or a parameter bound at execution."""
     current = col(PermitApplication.status)
     lapsed = (current == _S.ISSUED) & (col(PermitApplication.valid_until) < today)
     if status == _S.EXPIRED:

@@ -61,7 +61,7 @@ from backend.permits.views import ApplicationViews, document_view
 from backend.ratelimit import limit_writes
 from backend.reads import ReadsDep
 from backend.region.service import region_snapshot
-from backend.responses import model_response
+from backend.responses import rows_response
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
 
@@ -184,13 +184,9 @@ async def list_applications(
             session, user=user, status=status_filter, cursor=cursor, limit=limit
         )
         views = ApplicationViews(session, base_url=base_url)
-        items = [views.summary(a) for a in applications]
-        return model_response(SummaryPage.model_construct(items=items, next_cursor=next_cursor))
+        return rows_response([views.summary(a) for a in applications], next_cursor)
 
     return await reads.run(page)
-
-
-SummaryPage = Page[ApplicationSummary]
 
 
 @router.get(
@@ -514,11 +510,11 @@ def review_queue(
     session: SessionDep,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[ApplicationSummary]:
+) -> Response:
     """Applications waiting on a step for the caller's role in their agency, by due date."""
     applications, next_cursor = queries.review_queue(session, user=user, cursor=cursor, limit=limit)
     views = ApplicationViews(session, base_url=public_origin(request))
-    return Page(items=[views.summary(a) for a in applications], next_cursor=next_cursor)
+    return rows_response([views.summary(a) for a in applications], next_cursor)
 
 
 @router.post(

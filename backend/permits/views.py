@@ -1,21 +1,25 @@
 """The API's views of applications, built for one request from rows already loaded.
 
-One `ApplicationViews` per request reads the region's calendar and the catalogue once, however
-many applications a page shows. Statuses are effective ones (see `queries.effective_status`).
+One `ApplicationViews` per request takes the region's calendar and the permit catalogue from the
+microcache, however many applications a page shows: they are read again only once a permit type
+or an agency changes. Statuses are effective ones (see `queries.effective_status`).
 """
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.db import utcnow
+from backend.microcache import remember
 from backend.permits import deadlines, queries
 from backend.permits.certificates import verification_url
 from backend.permits.models import PermitApplication, PermitDocument
 from backend.permits.schemas import (
     ApplicationDetail,
-    ApplicationSummary,
     DeadlineView,
     DocumentView,
     EventView,
@@ -24,10 +28,9 @@ from backend.permits.schemas import (
     PaymentView,
     PermitTypeRef,
     PermitView,
-    StepView,
 )
 from backend.region.models import Agency, PermitType
-from backend.region.pack import DocumentKind
+from backend.region.pack import DocumentKind, ReviewStep
 from shared.permits import BLDS_STATUS, PermitStatus
 from shared.workdays import to_local_date
 
@@ -50,29 +53,69 @@ def document_view(document: PermitDocument, kind: DocumentKind) -> DocumentView:
     )
 
 
+CATALOGUE_TABLES = frozenset({"permit_type", "agency"})
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """What the views show of a permit type, parsed once from its row."""
+
+    ref: PermitTypeRef
+    steps: tuple[ReviewStep, ...]
+    document_kinds: tuple[DocumentKind, ...]
+    deadline_working_days: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every permit type and agency code by id: shared read-only between requests."""
+
+    permit_types: Mapping[int, TypeInfo]
+    agency_codes: Mapping[int, str]
+
+    @classmethod
+    def load(cls, session: Session) -> "Catalogue":
+        def read() -> Catalogue:
+            permit_types = {
+                t.id: TypeInfo(
+                    ref=PermitTypeRef(code=t.code, name=t.name),
+                    steps=tuple(t.review_steps()),
+                    document_kinds=tuple(t.document_kinds()),
+                    deadline_working_days=t.deadline_working_days,
+                )
+                for t in session.exec(select(PermitType))
+            }
+            agency_codes = dict(session.exec(select(Agency.id, Agency.code)).all())
+            return cls(permit_types=permit_types, agency_codes=agency_codes)
+
+        return remember(session, "permits.catalogue", read, tables=CATALOGUE_TABLES)
+
+
 class ApplicationViews:
     def __init__(self, session: Session, *, base_url: str, now: dt.datetime | None = None) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.region, self.today = queries.local_today(session, now or utcnow())
         self.calendar = deadlines.calendar_around(session, self.today)
-        self.permit_types = {t.id: t for t in session.exec(select(PermitType))}
-        self.agency_codes = {a.id: a.code for a in session.exec(select(Agency))}
+        self.catalogue = Catalogue.load(session)
 
-    def _steps(self, application: PermitApplication, permit_type: PermitType) -> list[StepView]:
+    def _steps(
+        self, application: queries.ApplicationLine, permit_type: TypeInfo
+    ) -> list[dict[str, Any]]:
+        """`StepView` fields, as plain dicts."""
         status = queries.effective_status(application, self.today)
         views = []
-        for index, step in enumerate(permit_type.review_steps()):
+        for index, step in enumerate(permit_type.steps):
             if index < application.step_index or status in PAST_REVIEW:
                 state = "done"
             elif index == application.step_index and status in REVIEWING:
                 state = "current"
             else:
                 state = "pending"
-            views.append(StepView(code=step.code, name=step.name, role=step.role, state=state))
+            views.append({"code": step.code, "name": step.name, "role": step.role, "state": state})
         return views
 
-    def _clock(self, application: PermitApplication) -> deadlines.ClockReading:
+    def _clock(self, application: queries.ApplicationLine) -> deadlines.ClockReading:
         return deadlines.read_clock(
             self.calendar,
             status=application.status,
@@ -89,34 +132,35 @@ class ApplicationViews:
             pauses.append(PausePeriod(paused_on=paused_on, resumed_on=None, working_days=None))
         return pauses
 
-    def summary(self, application: PermitApplication) -> ApplicationSummary:
-        permit_type = self.permit_types[application.permit_type_id]
+    def summary(self, application: queries.ApplicationLine) -> dict[str, Any]:
+        """`ApplicationSummary` fields, as a plain dict (see `responses.rows_response`)."""
+        permit_type = self.catalogue.permit_types[application.permit_type_id]
         status = queries.effective_status(application, self.today)
         current = next(
-            (s for s in self._steps(application, permit_type) if s.state == "current"), None
+            (s for s in self._steps(application, permit_type) if s["state"] == "current"), None
         )
         clock = self._clock(application)
-        return ApplicationSummary(
-            id=application.id,
-            registration_number=application.registration_number,
-            permit_type=PermitTypeRef(code=permit_type.code, name=permit_type.name),
-            agency_code=self.agency_codes[application.agency_id],
-            status=status,
-            blds_status=BLDS_STATUS.get(status),
-            current_step=current,
-            assignee_id=application.assignee_id,
-            version=application.version,
-            submitted_at=application.submitted_at,
-            due_on=application.due_on,
-            due_soon=clock.due_soon,
-            overdue=clock.overdue,
-            created_at=application.created_at,
-        )
+        return {
+            "id": application.id,
+            "registration_number": application.registration_number,
+            "permit_type": permit_type.ref,
+            "agency_code": self.catalogue.agency_codes[application.agency_id],
+            "status": status,
+            "blds_status": BLDS_STATUS.get(status),
+            "current_step": current,
+            "assignee_id": application.assignee_id,
+            "version": application.version,
+            "submitted_at": application.submitted_at,
+            "due_on": application.due_on,
+            "due_soon": clock.due_soon,
+            "overdue": clock.overdue,
+            "created_at": application.created_at,
+        }
 
     def detail(self, application: PermitApplication, *, viewer: User) -> ApplicationDetail:
         session = self.session
-        permit_type = self.permit_types[application.permit_type_id]
-        kinds = {kind.code: kind for kind in permit_type.document_kinds()}
+        permit_type = self.catalogue.permit_types[application.permit_type_id]
+        kinds = {kind.code: kind for kind in permit_type.document_kinds}
         events = queries.events_of(session, application, viewer=viewer)
         actor_ids = {event.actor_id for event in events} | {application.applicant_id}
         names = dict(
@@ -129,7 +173,7 @@ class ApplicationViews:
             else None
         )
         return ApplicationDetail(
-            **self.summary(application).model_dump(),
+            **self.summary(application),
             applicant_name=names[application.applicant_id],
             answers=application.answers,
             steps=self._steps(application, permit_type),

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+from pydantic import BaseModel
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -117,3 +118,11 @@ def claims_made_at_the_same_moment(engines: list[Engine], *markers: str) -> Iter
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", meet)
+
+
+def assert_body_is(model: type[BaseModel], response: httpx.Response) -> None:
+    """The body is exactly what `model` writes: its fields, in its order, in its formats (for
+    answers serialised from plain rows, `backend.responses.rows_response`)."""
+    assert response.status_code == 200, response.text
+    assert response.json()["items"], "an empty page proves nothing"
+    assert model.model_validate_json(response.content).model_dump_json() == response.text

@@ -13,7 +13,7 @@ from backend.accounts.models import User
 from backend.complaints import queries, service, views
 from backend.complaints.models import Complaint, ComplaintPause
 from backend.complaints.queries import QueueFilters
-from backend.complaints.schemas import ComplaintCreate, ForwardInput
+from backend.complaints.schemas import ComplaintCreate, Deadline, ForwardInput
 from tests.backend.complaints.complaint_helpers import complaint_body
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -43,7 +43,7 @@ def _deadline(session, complaint: Complaint, now: dt.datetime):
     pauses = session.exec(
         select(ComplaintPause).where(ComplaintPause.complaint_id == complaint.id)
     ).all()
-    return views.deadline(complaint, list(pauses), clock=clock, now=now)
+    return Deadline.model_validate(views.deadline(complaint, list(pauses), clock=clock, now=now))
 
 
 def test_the_verify_deadline_skips_the_weekend_and_the_citys_holiday(session, people):

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from backend.accounts.models import User
 from backend.permits import drafting, queries, workflow
+from backend.permits.schemas import ApplicationSummary
 from backend.permits.views import ApplicationViews
 from backend.uploads import Document
 from tests.backend.permits.conftest import ANSWERS
@@ -135,7 +136,7 @@ def test_items_are_flagged_due_soon_and_overdue_in_working_days(
     resident, _ = people
     application = submitted_billboard(session, resident, at("2026-11-23"))
     views = ApplicationViews(session, base_url="http://t", now=at(today))
-    summary = views.summary(application)
+    summary = ApplicationSummary.model_validate(views.summary(application))
     assert (summary.due_soon, summary.overdue) == (due_soon, overdue)
     assert views.detail(application, viewer=resident).deadline.working_days_left == left
 

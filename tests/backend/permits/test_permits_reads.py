@@ -1,20 +1,34 @@
 """Reading a permit asks the database for the permit's own rows only: the region's time zone and
-working-day calendar come from the shared region snapshot, not from a query per read."""
+working-day calendar come from the shared region snapshot, and the permit types and agency codes
+from the permit catalogue, not from a query per read. The lists say exactly what their response
+model says."""
 
 import re
 from contextlib import ExitStack
 
+from sqlmodel import Session, select
+
+from backend.pagination import Page
+from backend.permits.schemas import ApplicationSummary
+from backend.region.models import PermitType
 from tests.backend.auth.test_caller_cache import statements_on
+from tests.backend.helpers import assert_body_is
 
 REGION_TABLES = re.compile(r"\bFROM (region|holiday_override)\b")
+PERMIT_TYPES = re.compile(r"\bFROM permit_type\b")
+
+
+def _read_engines(app) -> list:
+    """Hot reads may run on the read engine (psycopg's async driver on PostgreSQL)."""
+    engines = [app.state.engine]
+    if app.state.read_engine is not None:
+        engines.append(app.state.read_engine.sync_engine)
+    return engines
 
 
 async def test_reading_a_permit_does_not_read_the_region_again(permits, app):
     issued = await permits.issued("sip-nakes")
-    # Hot reads may run on the read engine (psycopg's async driver on PostgreSQL).
-    engines = [app.state.engine]
-    if app.state.read_engine is not None:
-        engines.append(app.state.read_engine.sync_engine)
+    engines = _read_engines(app)
     paths = (f"/api/v1/permits/applications/{issued['id']}", "/api/v1/permits/applications")
     for path in paths:  # the first read on an engine may fill its snapshot
         await permits.call("GET", path, permits.demo.resident)
@@ -25,3 +39,43 @@ async def test_reading_a_permit_does_not_read_the_region_again(permits, app):
         sent = [statement for statements in seen for statement in statements]
         assert sent, "the read sent no statement at all: the listener is not on its engine"
         assert not [s for s in sent if REGION_TABLES.search(s)], sent
+
+
+async def _list_reading(permits, app) -> tuple[dict, list[str]]:
+    """The resident's first page of applications, and the statements it sent."""
+    with ExitStack() as stack:
+        seen = [stack.enter_context(statements_on(engine)) for engine in _read_engines(app)]
+        page = await permits.call("GET", "/api/v1/permits/applications", permits.demo.resident)
+    return page.json(), [statement for statements in seen for statement in statements]
+
+
+async def test_a_permit_list_reads_the_permit_types_again_only_once_they_change(
+    permits, app, engine
+):
+    await permits.submitted("pbg")
+    await _list_reading(permits, app)  # may fill the catalogue
+    _, sent = await _list_reading(permits, app)
+    assert sent and not [s for s in sent if PERMIT_TYPES.search(s)], sent
+
+    with Session(engine) as session:
+        pbg = session.exec(select(PermitType).where(PermitType.code == "pbg")).one()
+        pbg.name_en = "Building Approval"
+        session.add(pbg)
+        session.commit()
+    page, sent = await _list_reading(permits, app)
+    assert [s for s in sent if PERMIT_TYPES.search(s)], sent
+    assert page["items"][0]["permit_type"]["name"]["en"] == "Building Approval"
+
+
+async def test_the_permit_lists_answer_exactly_their_response_model(permits):
+    await permits.issued("pbg")
+    await permits.submitted("pbg")
+    await permits.draft("pbg")
+    officer = permits.staff_for("pbg", "officer")
+    for path, account in [
+        ("/api/v1/permits/applications", permits.demo.resident),
+        ("/api/v1/permits/applications?limit=1", permits.demo.resident),
+        ("/api/v1/permits/applications", officer),
+        ("/api/v1/permits/queue", officer),
+    ]:
+        assert_body_is(Page[ApplicationSummary], await permits.call("GET", path, account))
