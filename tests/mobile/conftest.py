@@ -8,6 +8,7 @@ migrated temporary SQLite database.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mobile.core.tokens import TokenStore
-from tests.live_server import REPO_ROOT, LiveServer, free_port, live_server
+from tests.live_server import REPO_ROOT, LiveServer, live_server
 from tests.mobile.helpers import RecordedClient
 
 DRIVER = Path(__file__).with_name("ui_driver.py")
@@ -40,9 +41,14 @@ def api_server(tmp_path_factory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def unreachable_url() -> str:
-    """A loopback address nothing listens on: requests fail at once, like a phone offline."""
-    return f"http://127.0.0.1:{free_port()}"
+def unreachable_url() -> Iterator[str]:
+    """A loopback address nothing listens on: requests fail at once, like a phone offline.
+
+    The port stays bound (never listening) for the whole test, so no server started meanwhile,
+    by this test process or another pytest-xdist worker, can take it and answer."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
 
 
 @pytest.fixture

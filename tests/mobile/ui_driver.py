@@ -790,7 +790,7 @@ async def officer_tablet(app, accounts):
     result["before_pull"] = listed()
     x, y = page.to_window(page.center_x, page.top - dp(16))
     touch(x, y, to=(x, y - dp(160)))
-    result["after_pull"] = await within(listed)
+    result["after_pull"] = await within(listed, timeout=10)
     await resident.aclose()
 
     # Rejecting: the reason first, then a dialog asks; cancelled, nothing is sent.

@@ -18,7 +18,10 @@ FILING = [
     "SELECT webhook_endpoint",  # the outbox: who wants to hear of it
     "INSERT notification",  # the reporter
     "INSERT notification",  # the agency's staff, however many: one INSERT ... SELECT
-    "SELECT complaint_event",  # the answer's timeline
+    # The answer, through the detail's two prebuilt statements: the complaint with its names
+    # and counts (its first table named is the supporters' count) ...
+    "SELECT complaint_supporter",
+    "SELECT complaint_event",  # ... and its timeline
     "INSERT rate_limit_counter",  # the limits charged: account ...
     "INSERT rate_limit_counter",  # ... and address
     "INSERT idempotency_record",  # the answer kept for a retry
