@@ -1,4 +1,5 @@
-"""The API's views of applications, built for one request from rows already loaded.
+"""The API's views of applications, built for one request: a list's from rows already loaded,
+the detail from its three prebuilt statements (`queries.detail_rows`).
 
 One `ApplicationViews` per request takes the region's calendar and the permit catalogue from the
 microcache, however many applications a page shows: they are read again only once a permit type
