@@ -146,7 +146,13 @@ async def file_complaints(client: Client) -> int:
     return int(json.loads(body)["id"])
 
 
-def standard_rows(newest: int) -> list[Row]:
+async def newest_permit(client: Client) -> int:
+    """The newest application the permits officer's agency may read: the permit detail row's."""
+    page = await client.get("/api/v1/permits/applications?limit=1", PERMITS_OFFICER)
+    return int(json.loads(page)["items"][0]["id"])
+
+
+def standard_rows(newest: int, permit: int) -> list[Row]:
     return [
         Row("floor", "/floor", None),
         Row("/me", "/api/v1/me", RESIDENT),
@@ -156,6 +162,7 @@ def standard_rows(newest: int) -> list[Row]:
         Row("inbox", "/api/v1/notifications?limit=20", LIGHTS_OFFICER),
         Row("unread", "/api/v1/notifications/unread-count", LIGHTS_OFFICER),
         Row("permits", "/api/v1/permits/applications?limit=20", PERMITS_OFFICER),
+        Row("permit", f"/api/v1/permits/applications/{permit}", PERMITS_OFFICER),
     ]
 
 
@@ -198,7 +205,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
     app = create_app(settings)
     client = Client(app)
     newest = await file_complaints(client)
-    rows = standard_rows(newest)
+    rows = standard_rows(newest, await newest_permit(client))
     if args.path:
         rows = [Row(args.path, args.path, args.as_user)]
     floor_client = Client(bare)

@@ -6,6 +6,7 @@ API's loader (a 404 otherwise) apply.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
@@ -175,14 +176,93 @@ def get_document(
     return document
 
 
-def events_of(
-    session: Session, application: PermitApplication, *, viewer: User
-) -> list[PermitEvent]:
-    """The entries of the application's audit trail `viewer` may read, oldest first."""
-    statement = select(PermitEvent).where(
-        PermitEvent.application_id == application.id, access.timeline_visible_to(viewer)
+# The detail's statements, built once per role (None: a write's, whose loader has decided
+# already), with the caller (`parameters`) and `application_id` bound at execution.
+_applicant = table_of(User).alias("applicant")
+_renewed = table_of(PermitApplication).alias("renewed")
+_actor = table_of(User).alias("actor")
+_e = table_of(PermitEvent).c
+_d = table_of(PermitDocument).c
+
+
+@cache
+def _detail_statement(role: Role | None) -> Select[Any]:
+    statement = (
+        sa.select(
+            *table_of(PermitApplication).c,
+            _applicant.c.full_name.label("applicant_name"),
+            _renewed.c.registration_number.label("renewal_of"),
+        )
+        .join(_applicant, _applicant.c.id == _a.applicant_id)
+        .outerjoin(_renewed, _renewed.c.id == _a.renewal_of_id)
+        .where(_a.id == bindparam("application_id"))
     )
-    return list(session.exec(statement.order_by(col(PermitEvent.id))))
+    if role is not None:
+        statement = statement.where(access.readable_by(RoleOnly(role)))
+    return statement
+
+
+@cache
+def _timeline_statement(role: Role) -> Select[Any]:
+    """`EventView` columns, in its order, oldest first."""
+    return (
+        sa.select(
+            _e.id,
+            _e.action,
+            _e.from_status,
+            _e.to_status,
+            _e.step_code,
+            _e.actor_role,
+            _actor.c.full_name.label("actor_name"),
+            _e.note,
+            _e.public,
+            _e.details,
+            _e.created_at,
+        )
+        .outerjoin(_actor, _actor.c.id == _e.actor_id)
+        .where(
+            _e.application_id == bindparam("application_id"),
+            access.timeline_visible_to(RoleOnly(role)),
+        )
+        .order_by(_e.id)
+    )
+
+
+_DOCUMENTS = (
+    sa.select(*table_of(PermitDocument).c)
+    .where(_d.application_id == bindparam("application_id"))
+    .order_by(_d.id)
+)
+
+
+@dataclass(frozen=True)
+class DetailRows:
+    application: Row[Any]  # every column, `applicant_name` and `renewal_of`
+    timeline: list[Row[Any]]
+    documents: list[Row[Any]]
+
+
+def detail_rows(
+    session: Session, application_id: int, *, viewer: User, readable: bool = True
+) -> DetailRows | None:
+    """What an application's detail shows: None when `readable` and `viewer` may not read it
+    (`access.readable_by`), or when there is none. Without `readable`, for a write whose loader
+    has decided already."""
+    connection = session.connection()
+    values = parameters(viewer) | {"application_id": application_id}
+    statement = _detail_statement(viewer.role if readable else None)
+    application = connection.execute(statement, values).first()
+    if application is None:
+        return None
+    return DetailRows(
+        application,
+        list(connection.execute(_timeline_statement(viewer.role), values)),
+        list(connection.execute(_DOCUMENTS, values)),
+    )
+
+
+def application_not_found() -> NotFound:
+    return NotFound("There is no application with this id.")
 
 
 def visible_application(session: Session, *, application_id: int, user: User) -> PermitApplication:
@@ -192,7 +272,7 @@ def visible_application(session: Session, *, application_id: int, user: User) ->
     )
     application = session.exec(statement).first()
     if application is None:
-        raise NotFound("There is no application with this id.")
+        raise application_not_found()
     return application
 
 

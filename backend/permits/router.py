@@ -61,7 +61,7 @@ from backend.permits.views import ApplicationViews, document_view
 from backend.ratelimit import limit_writes
 from backend.reads import ReadsDep
 from backend.region.service import region_snapshot
-from backend.responses import rows_response
+from backend.responses import model_response, rows_response
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
 
@@ -96,7 +96,7 @@ CERTIFICATE_ERRORS = {
 def _detail(
     request: Request, session: Session, application: PermitApplication, user: User
 ) -> ApplicationDetail:
-    return ApplicationViews(session, base_url=public_origin(request)).detail(
+    return ApplicationViews(session, base_url=public_origin(request)).detail_after(
         application, viewer=user
     )
 
@@ -194,11 +194,19 @@ async def list_applications(
     response_model=ApplicationDetail,
     responses=error_responses(401, 404),
 )
-def get_application(
-    request: Request, application: VisibleApplication, user: CurrentUser, session: SessionDep
-) -> ApplicationDetail:
+async def get_application(
+    application_id: RowId, request: Request, user: Reader, reads: ReadsDep
+) -> Response:
     """The application with its steps, deadline, documents, timeline, payment and permit."""
-    return _detail(request, session, application, user)
+    base_url = public_origin(request)
+
+    def read(session: Session) -> Response:
+        shown = ApplicationViews(session, base_url=base_url).detail(application_id, viewer=user)
+        if shown is None:
+            raise queries.application_not_found()
+        return model_response(shown)
+
+    return await reads.run(read)
 
 
 @router.patch(

@@ -1,4 +1,5 @@
-"""The API's views of applications, built for one request from rows already loaded.
+"""The API's views of applications, built for one request: a list's from rows already loaded,
+the detail from its three prebuilt statements (`queries.detail_rows`).
 
 One `ApplicationViews` per request takes the region's calendar and the permit catalogue from the
 microcache, however many applications a page shows: they are read again only once a permit type
@@ -10,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Row
+from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.db import utcnow
@@ -40,7 +42,7 @@ REVIEWING = frozenset({_S.SUBMITTED, _S.IN_REVIEW, _S.NEEDS_INFO})
 PAST_REVIEW = frozenset({_S.APPROVED, _S.AWAITING_PAYMENT, _S.ISSUED, _S.EXPIRED, _S.REVOKED})
 
 
-def document_view(document: PermitDocument, kind: DocumentKind) -> DocumentView:
+def document_view(document: PermitDocument | Row[Any], kind: DocumentKind) -> DocumentView:
     return DocumentView(
         id=document.id,
         kind=document.kind,
@@ -124,7 +126,7 @@ class ApplicationViews:
             today=self.today,
         )
 
-    def _pauses(self, application: PermitApplication) -> list[PausePeriod]:
+    def _pauses(self, application: Row[Any]) -> list[PausePeriod]:
         """Finished pauses, then the one running now (its length is known on resubmission)."""
         pauses = [PausePeriod(**pause) for pause in application.pauses]
         if application.paused_at is not None:
@@ -157,24 +159,28 @@ class ApplicationViews:
             "created_at": application.created_at,
         }
 
-    def detail(self, application: PermitApplication, *, viewer: User) -> ApplicationDetail:
-        session = self.session
+    def detail(self, application_id: int, *, viewer: User) -> ApplicationDetail | None:
+        """The application as `viewer` sees it; None when they may not read it (or there is
+        none)."""
+        rows = queries.detail_rows(self.session, application_id, viewer=viewer)
+        return self._detail(rows) if rows is not None else None
+
+    def detail_after(self, application: PermitApplication, *, viewer: User) -> ApplicationDetail:
+        """The application a write just changed (and its loader let `viewer` act on), as they
+        see it: the changes are flushed so that the detail's statements read them."""
+        self.session.flush()
+        rows = queries.detail_rows(self.session, application.id, viewer=viewer, readable=False)
+        assert rows is not None
+        return self._detail(rows)
+
+    def _detail(self, rows: queries.DetailRows) -> ApplicationDetail:
+        application = rows.application
         permit_type = self.catalogue.permit_types[application.permit_type_id]
         kinds = {kind.code: kind for kind in permit_type.document_kinds}
-        events = queries.events_of(session, application, viewer=viewer)
-        actor_ids = {event.actor_id for event in events} | {application.applicant_id}
-        names = dict(
-            session.exec(select(User.id, User.full_name).where(col(User.id).in_(actor_ids))).all()
-        )
         clock = self._clock(application)
-        renewed = (
-            session.get(PermitApplication, application.renewal_of_id)
-            if application.renewal_of_id
-            else None
-        )
         return ApplicationDetail(
             **self.summary(application),
-            applicant_name=names[application.applicant_id],
+            applicant_name=application.applicant_name,
             answers=application.answers,
             steps=self._steps(application, permit_type),
             deadline=DeadlineView(
@@ -197,25 +203,10 @@ class ApplicationViews:
             ),
             documents=[
                 document_view(document, kinds[document.kind])
-                for document in queries.documents_of(session, application)
+                for document in rows.documents
                 if document.kind in kinds  # a kind the region pack has since dropped
             ],
-            timeline=[
-                EventView(
-                    id=event.id,
-                    action=event.action,
-                    from_status=event.from_status,
-                    to_status=event.to_status,
-                    step_code=event.step_code,
-                    actor_role=event.actor_role,
-                    actor_name=names.get(event.actor_id) if event.actor_id else None,
-                    note=event.note,
-                    public=event.public,
-                    details=event.details,
-                    created_at=event.created_at,
-                )
-                for event in events
-            ],
+            timeline=[EventView(**event._asdict()) for event in rows.timeline],
             payment=(
                 PaymentView(
                     amount=application.fee_amount,
@@ -228,10 +219,10 @@ class ApplicationViews:
                 else None
             ),
             permit=self._permit(application),
-            renewal_of=renewed.registration_number if renewed else None,
+            renewal_of=application.renewal_of,
         )
 
-    def _permit(self, application: PermitApplication) -> PermitView | None:
+    def _permit(self, application: Row[Any]) -> PermitView | None:
         # A permit number, issue time and verification code are given together when it is issued.
         if application.permit_number is None or application.verification_code is None:
             return None

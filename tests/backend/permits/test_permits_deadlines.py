@@ -76,7 +76,7 @@ def test_the_due_date_moves_by_the_paused_working_days_across_a_holiday_and_a_we
         now=at("2026-11-25"),
     )
     views = ApplicationViews(session, base_url="http://testserver", now=at("2026-11-27"))
-    waiting = views.detail(application, viewer=resident)
+    waiting = views.detail_after(application, viewer=resident)
     assert waiting.deadline.paused and not waiting.deadline.overdue
     assert waiting.deadline.pauses[0].paused_on == dt.date(2026, 11, 25)
 
@@ -86,7 +86,7 @@ def test_the_due_date_moves_by_the_paused_working_days_across_a_holiday_and_a_we
     # Paused working days: 27 and 30 November (26 is a holiday, 28-29 the weekend).
     assert application.paused_working_days == 2
     assert application.due_on == dt.date(2026, 12, 7)
-    detail = ApplicationViews(session, base_url="http://t", now=at("2026-11-30")).detail(
+    detail = ApplicationViews(session, base_url="http://t", now=at("2026-11-30")).detail_after(
         application, viewer=resident
     )
     assert [p.model_dump() for p in detail.deadline.pauses] == [
@@ -138,7 +138,7 @@ def test_items_are_flagged_due_soon_and_overdue_in_working_days(
     views = ApplicationViews(session, base_url="http://t", now=at(today))
     summary = ApplicationSummary.model_validate(views.summary(application))
     assert (summary.due_soon, summary.overdue) == (due_soon, overdue)
-    assert views.detail(application, viewer=resident).deadline.working_days_left == left
+    assert views.detail_after(application, viewer=resident).deadline.working_days_left == left
 
 
 def test_the_queue_puts_the_most_urgent_first(session, people):

@@ -1,16 +1,18 @@
 """Reading a permit asks the database for the permit's own rows only: the region's time zone and
 working-day calendar come from the shared region snapshot, and the permit types and agency codes
-from the permit catalogue, not from a query per read. The lists say exactly what their response
-model says."""
+from the permit catalogue, not from a query per read. The lists and the detail say exactly what
+their response model says; the detail costs three statements and no thread-pool hop."""
 
 import re
 from contextlib import ExitStack
 
 from sqlmodel import Session, select
 
+from backend import microcache
 from backend.pagination import Page
-from backend.permits.schemas import ApplicationSummary
+from backend.permits.schemas import ApplicationDetail, ApplicationSummary
 from backend.region.models import PermitType
+from bench.filing_cost import counting
 from tests.backend.auth.test_caller_cache import statements_on
 from tests.backend.helpers import assert_body_is
 
@@ -79,3 +81,25 @@ async def test_the_permit_lists_answer_exactly_their_response_model(permits):
         ("/api/v1/permits/queue", officer),
     ]:
         assert_body_is(Page[ApplicationSummary], await permits.call("GET", path, account))
+
+
+async def test_a_permit_detail_is_its_model_in_three_statements_without_a_hop(permits, app):
+    # Documents, a timeline with internal notes, a payment and a permit: every part shown.
+    issued = await permits.issued("pbg")
+    path = f"/api/v1/permits/applications/{issued['id']}"
+    # The kept snapshots must not expire mid-test on a slow machine.
+    microcache.for_engine(app.state.engine).ttl = 3600
+    for account in (permits.demo.resident, permits.staff_for("pbg", "officer")):
+        await permits.call("GET", path, account)  # the caller, region and catalogue kept
+        with counting(app) as costs:
+            response = await permits.call("GET", path, account)
+        shown = ApplicationDetail.model_validate_json(response.content)
+        assert shown.model_dump_json() == response.text
+        assert shown.documents and shown.timeline and shown.payment and shown.permit
+        assert costs.hops == 0
+        # No region, holiday, permit type or agency row: those come from the snapshots.
+        assert costs.shapes == [
+            "SELECT permit_application",  # with the applicant's name, if the caller may read it
+            "SELECT permit_event",  # with the actors' names
+            "SELECT permit_document",
+        ]
