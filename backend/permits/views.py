@@ -1,21 +1,22 @@
 """The API's views of applications, built for one request: a list's from rows already loaded,
 the detail from its three prebuilt statements (`queries.detail_rows`).
 
-One `ApplicationViews` per request takes the region's calendar and the permit catalogue from the
-microcache, however many applications a page shows: they are read again only once a permit type
-or an agency changes. Statuses are effective ones (see `queries.effective_status`).
+One `ApplicationViews` per request takes the region's calendar, the permit types and the agency
+codes from the microcache, however many applications a page shows: they are read again only once
+a permit type or an agency changes. Statuses are effective ones (see `queries.effective_status`).
 """
 
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
-from backend.db import utcnow
+from backend.db import table_of, utcnow
 from backend.microcache import remember
 from backend.permits import deadlines, queries
 from backend.permits.certificates import verification_url
@@ -33,6 +34,7 @@ from backend.permits.schemas import (
 )
 from backend.region.models import Agency, PermitType
 from backend.region.pack import DocumentKind, ReviewStep
+from backend.region.service import codes
 from shared.permits import BLDS_STATUS, PermitStatus
 from shared.workdays import to_local_date
 
@@ -55,9 +57,6 @@ def document_view(document: PermitDocument | Row[Any], kind: DocumentKind) -> Do
     )
 
 
-CATALOGUE_TABLES = frozenset({"permit_type", "agency"})
-
-
 @dataclass(frozen=True)
 class TypeInfo:
     """What the views show of a permit type, parsed once from its row."""
@@ -68,17 +67,12 @@ class TypeInfo:
     deadline_working_days: int
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    """Every permit type and agency code by id: shared read-only between requests."""
+def permit_types(session: Session) -> Mapping[int, TypeInfo]:
+    """Every permit type by id, shared read-only between requests until the table is written."""
 
-    permit_types: Mapping[int, TypeInfo]
-    agency_codes: Mapping[int, str]
-
-    @classmethod
-    def load(cls, session: Session) -> "Catalogue":
-        def read() -> Catalogue:
-            permit_types = {
+    def read() -> Mapping[int, TypeInfo]:
+        return MappingProxyType(
+            {
                 t.id: TypeInfo(
                     ref=PermitTypeRef(code=t.code, name=t.name),
                     steps=tuple(t.review_steps()),
@@ -87,10 +81,9 @@ class Catalogue:
                 )
                 for t in session.exec(select(PermitType))
             }
-            agency_codes = dict(session.exec(select(Agency.id, Agency.code)).all())
-            return cls(permit_types=permit_types, agency_codes=agency_codes)
+        )
 
-        return remember(session, "permits.catalogue", read, tables=CATALOGUE_TABLES)
+    return remember(session, "permits.types", read, tables={table_of(PermitType).name})
 
 
 class ApplicationViews:
@@ -99,7 +92,8 @@ class ApplicationViews:
         self.base_url = base_url.rstrip("/")
         self.region, self.today = queries.local_today(session, now or utcnow())
         self.calendar = deadlines.calendar_around(session, self.today)
-        self.catalogue = Catalogue.load(session)
+        self.permit_types = permit_types(session)
+        self.agency_codes = codes(session, Agency)  # kept the same way, by the region service
 
     def _steps(
         self, application: queries.ApplicationLine, permit_type: TypeInfo
@@ -136,7 +130,7 @@ class ApplicationViews:
 
     def summary(self, application: queries.ApplicationLine) -> dict[str, Any]:
         """`ApplicationSummary` fields, as a plain dict (see `responses.rows_response`)."""
-        permit_type = self.catalogue.permit_types[application.permit_type_id]
+        permit_type = self.permit_types[application.permit_type_id]
         status = queries.effective_status(application, self.today)
         current = next(
             (s for s in self._steps(application, permit_type) if s["state"] == "current"), None
@@ -146,7 +140,7 @@ class ApplicationViews:
             "id": application.id,
             "registration_number": application.registration_number,
             "permit_type": permit_type.ref,
-            "agency_code": self.catalogue.agency_codes[application.agency_id],
+            "agency_code": self.agency_codes[application.agency_id],
             "status": status,
             "blds_status": BLDS_STATUS.get(status),
             "current_step": current,
@@ -175,7 +169,7 @@ class ApplicationViews:
 
     def _detail(self, rows: queries.DetailRows) -> ApplicationDetail:
         application = rows.application
-        permit_type = self.catalogue.permit_types[application.permit_type_id]
+        permit_type = self.permit_types[application.permit_type_id]
         kinds = {kind.code: kind for kind in permit_type.document_kinds}
         clock = self._clock(application)
         return ApplicationDetail(
