@@ -62,7 +62,10 @@ def test_the_outbox_belongs_to_the_account_that_wrote_it(drive, unreachable_url)
     assert title not in seen["budi_mine"]
     assert seen["budi_logout"] == {"screen": "login", "overlay": []}
     # Siti again: sent, as hers.
-    [row] = [row for row in seen["siti_mine"] if row["title"] == title]
+    assert [status for status, _problem in seen["siti_outbox"]] == ["sent"], seen["siti_outbox"]
+    mine = [row for row in seen["siti_mine"] if row["title"] == title]
+    assert len(mine) == 1, (seen["siti_mine"], seen["siti_mine_error"])
+    [row] = mine
     assert row["line"].startswith("ADU-")
 
 
