@@ -17,8 +17,9 @@ every commit through a session also announces its tables on the change channel
 (``backend.changes``), so the other workers and hosts drop their entries at once too; while the
 channel is down, the cache is bypassed (every request reads the database) and it starts empty
 when the channel is back. A write that bypasses sessions (raw SQL on a connection) is seen
-within ``TTL_SECONDS``. Nothing private is kept here: only responses that are the same for
-every caller without a login.
+within ``TTL_SECONDS``. The responses kept here by ``cached_public_response`` are the same for
+every caller without a login; answers private to a caller are kept by ``backend.kept_answers``,
+filed under the caller's verified token.
 
 One cache belongs to each database engine (a test's fresh engine starts with an empty one); a
 commit through any engine of this process drops the entries of every engine on that database.
@@ -124,9 +125,11 @@ class MicroCache:
         tables: Iterable[str],
         generation: int,
         size: int = 0,
+        ttl: float | None = None,
     ) -> None:
-        """Keep `value` unless a write was committed since `generation` was read (the value may
-        predate it) or it is too big to be worth its room."""
+        """Keep `value` for `ttl` seconds (the cache's own by default) unless a write was
+        committed since `generation` was read (the value may predate it) or it is too big to be
+        worth its room."""
         if size > self.max_bytes // 8 or not self.usable:
             return
         with self._lock:
@@ -134,7 +137,8 @@ class MicroCache:
                 return
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = _Entry(value, size, frozenset(tables), self.clock() + self.ttl)
+            expires = self.clock() + (self.ttl if ttl is None else ttl)
+            self._entries[key] = _Entry(value, size, frozenset(tables), expires)
             self._bytes += size
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))

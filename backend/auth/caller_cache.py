@@ -21,10 +21,11 @@ A lookup that raced with an announcement is not kept (a generation number, as in
 microcache), and a user's topic is subscribed to *before* their row is read, so no message can
 slip between the read and the keeping.
 
-**The ``/me`` answer.** An entry also keeps the caller's rendered ``/me`` body once it has been
-served (``backend.accounts.me``), under the same generation rule; it goes with the entry. Writes
-that change what ``/me`` shows without changing the user's row (a NIK claim opened, withdrawn or
-decided) announce the user themselves.
+**Kept answers.** Each entry carries a `stamp`, unique in this process, that answers kept for
+the caller (``backend.kept_answers``) are filed under: when the entry goes, they can no longer be
+found, and a new verification gets a new stamp. Writes that change what the caller's own reads
+show without changing the user's row (a NIK claim opened, withdrawn or decided) announce the
+user themselves.
 """
 
 import threading
@@ -32,7 +33,8 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from itertools import count
 from types import MappingProxyType
 
 from sqlalchemy.engine import Engine
@@ -52,6 +54,7 @@ MAX_ENTRIES = 50_000  # tokens; least recently used go first (an entry is well u
 _CHANGED_USERS = "auth_changed_users"
 _USER_MAPPER = class_mapper(User)
 _USER_COLUMNS = tuple(attribute.key for attribute in _USER_MAPPER.column_attrs)
+_stamps = count(1)
 
 
 def sessions_revoked_topic(user_id: int) -> str:
@@ -66,7 +69,8 @@ class VerifiedCaller:
     session_id: str
     expires_at: float  # the token's own expiry, seconds since the epoch
     user_values: Mapping[str, object]  # the user row's columns as last read
-    me_body: bytes | None = None  # the caller's ``GET /me`` answer, once it has been served
+    # This verification, among all of this process: what answers kept for the caller go by.
+    stamp: int = field(default_factory=lambda: next(_stamps))
 
     def user_in(self, session: Session) -> User:
         """The user, attached to `session` as if just loaded (changes to it are flushed)."""
@@ -123,8 +127,8 @@ class CallerCache:
 
     @property
     def generation(self) -> int:
-        """Moves on with every change announced: what is read after taking it may be kept
-        (`keep_me_body`) only while it has not moved."""
+        """Moves on with every change announced: an answer read about a caller after taking
+        it may be kept for them only while it has not moved."""
         return self._generation
 
     def get(self, token: str) -> VerifiedCaller | None:
@@ -178,14 +182,6 @@ class CallerCache:
                     self._drop(next(iter(self._entries)))
         if user_id is not None:
             self._lookup_done(user_id)
-
-    def keep_me_body(self, token: str, body: bytes, *, generation: int) -> None:
-        """Keep `token`'s ``/me`` answer, rendered from reads made after `generation` was
-        taken, unless a change was announced since (the body may predate it)."""
-        with self._lock:
-            found = self._entries.get(token)
-            if found is not None and generation == self._generation:
-                self._entries[token] = replace(found, me_body=body)
 
     def lookup_failed(self, user_id: int) -> None:
         self._lookup_done(user_id)

@@ -7,6 +7,7 @@ deadline moves by the working days it lasted.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,7 +17,7 @@ from sqlmodel import Session, col
 from backend.complaints.models import Complaint
 from backend.region.service import RegionSnapshot, working_calendar
 from shared.complaints import ComplaintStatus
-from shared.workdays import WorkingCalendar, to_local_date
+from shared.workdays import WorkingCalendar, local_day_start, to_local_date
 
 
 class Resolvable(Protocol):
@@ -64,6 +65,17 @@ class RegionClock:
         if complaint.status != ComplaintStatus.RESOLVED or complaint.resolved_at is None:
             return None
         return complaint.resolved_at + self.reopen_window
+
+    def holds_until(self, shown: Iterable[Resolvable], now: dt.datetime) -> dt.datetime:
+        """Until when an answer showing `shown` as read at `now` stays true with time alone: the
+        next local midnight (overdue and due-soon move on), or the end of a shown complaint's
+        reopen window if that comes first (it then reads as closed)."""
+        until = local_day_start(self.local_date(now) + dt.timedelta(days=1), self.time_zone)
+        for complaint in shown:
+            ends = self.reopen_until(complaint)
+            if ends is not None and now <= ends < until:
+                until = ends
+        return until
 
     def status_as_read(self, complaint: Resolvable, now: dt.datetime) -> ComplaintStatus:
         until = self.reopen_until(complaint)

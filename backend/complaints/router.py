@@ -50,6 +50,7 @@ from backend.dependencies import SessionDep, SettingsDep, in_one_hop
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
+from backend.kept_answers import KeptAnswerRoute, keep
 from backend.pagination import Cursor, Limit
 from backend.ratelimit import RouteLimits, limit_writes, route_limits
 from backend.reads import ReadsDep
@@ -57,7 +58,8 @@ from backend.responses import model_response
 from backend.uploads import file_store, process_photo, read_limited
 from shared.complaints import ComplaintStatus
 
-router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+# Its reads are kept for their caller between changes (`backend.kept_answers`).
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], route_class=KeptAnswerRoute)
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
@@ -142,7 +144,8 @@ async def list_my_complaints(
             session, reporter=user, cursor=cursor, limit=limit
         )
         clock = service.clock_for(session, now=now)
-        return views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
+        answer = views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
+        return keep(answer, until=clock.holds_until(complaints, now))
 
     return await reads.run(page)
 
@@ -171,7 +174,12 @@ async def list_agency_queue(
         complaints, next_cursor = queries.agency_queue(
             session, staff=user, filters=filters, clock=clock, now=now, cursor=cursor, limit=limit
         )
-        return views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
+        answer = views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
+        if filters.status is not None:
+            # Which complaints read as resolved or closed turns with any reopen window of the
+            # agency, not only the shown ones': read afresh each time.
+            return answer
+        return keep(answer, until=clock.holds_until(complaints, now))
 
     return await reads.run(page)
 
@@ -187,7 +195,7 @@ async def read_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> 
         shown = views.detail(session, complaint_id, viewer=user, clock=clock, now=now)
         if shown is None:
             raise service.complaint_not_found()
-        return model_response(shown)
+        return keep(model_response(shown), until=clock.holds_until([shown], now))
 
     return await reads.run(read)
 

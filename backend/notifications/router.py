@@ -35,6 +35,7 @@ from backend.config import Settings
 from backend.db import INTEGER_MAX, RowId, utcnow
 from backend.dependencies import LanguageDep, SessionDep, SettingsDep
 from backend.errors import error_responses
+from backend.kept_answers import KeptAnswerRoute, keep
 from backend.notifications import service
 from backend.notifications.schemas import (
     MarkedRead,
@@ -46,7 +47,10 @@ from backend.pagination import Cursor, Limit
 from backend.reads import ReadsDep
 from backend.responses import model_response, rows_response
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+# Its reads are kept for their caller between changes (`backend.kept_answers`).
+router = APIRouter(
+    prefix="/api/v1/notifications", tags=["notifications"], route_class=KeptAnswerRoute
+)
 
 EVENT_STREAM = "text/event-stream"
 RECONNECT_MS = 3000  # how long EventSource clients wait before reconnecting
@@ -72,14 +76,14 @@ async def list_notifications(
 
     answer = await reads.run(page)
     answer.headers["Content-Language"] = language
-    return answer
+    return keep(answer)
 
 
 @router.get("/unread-count", response_model=UnreadCount, responses=error_responses(401))
 async def count_unread(user: Reader, reads: ReadsDep) -> Response:
     """How many entries the caller has not read (the badge on the bell)."""
     unread = await reads.run(lambda session: service.unread_count(session, user=user))
-    return model_response(UnreadCount(unread=unread))
+    return keep(model_response(UnreadCount(unread=unread)))
 
 
 @router.post(

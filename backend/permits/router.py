@@ -21,6 +21,7 @@ from backend.dependencies import SessionDep, SettingsDep, public_origin
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
+from backend.kept_answers import KeptAnswerRoute, keep
 from backend.pagination import Cursor, Limit, Page
 from backend.permits import drafting, issuing, payment, queries, workflow
 from backend.permits.certificates import CertificateIssuer
@@ -65,7 +66,8 @@ from backend.responses import model_response, rows_response
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
 
-router = APIRouter(prefix="/api/v1/permits", tags=["permits"])
+# Its reads are kept for their caller between changes (`backend.kept_answers`).
+router = APIRouter(prefix="/api/v1/permits", tags=["permits"], route_class=KeptAnswerRoute)
 
 MEGABYTE = 1024 * 1024
 # Problems any action on a visible application can meet: not logged in, role or step not
@@ -184,7 +186,8 @@ async def list_applications(
             session, user=user, status=status_filter, cursor=cursor, limit=limit
         )
         views = ApplicationViews(session, base_url=base_url)
-        return rows_response([views.summary(a) for a in applications], next_cursor)
+        answer = rows_response([views.summary(a) for a in applications], next_cursor)
+        return keep(answer, until=views.holds_until)
 
     return await reads.run(page)
 
@@ -201,10 +204,11 @@ async def get_application(
     base_url = public_origin(request)
 
     def read(session: Session) -> Response:
-        shown = ApplicationViews(session, base_url=base_url).detail(application_id, viewer=user)
+        views = ApplicationViews(session, base_url=base_url)
+        shown = views.detail(application_id, viewer=user)
         if shown is None:
             raise queries.application_not_found()
-        return model_response(shown)
+        return keep(model_response(shown), until=views.holds_until)
 
     return await reads.run(read)
 

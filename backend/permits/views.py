@@ -36,7 +36,7 @@ from backend.region.models import Agency, PermitType
 from backend.region.pack import DocumentKind, ReviewStep
 from backend.region.service import codes
 from shared.permits import BLDS_STATUS, PermitStatus
-from shared.workdays import to_local_date
+from shared.workdays import local_day_start, to_local_date
 
 _S = PermitStatus
 REVIEWING = frozenset({_S.SUBMITTED, _S.IN_REVIEW, _S.NEEDS_INFO})
@@ -94,6 +94,12 @@ class ApplicationViews:
         self.calendar = deadlines.calendar_around(session, self.today)
         self.permit_types = permit_types(session)
         self.agency_codes = codes(session, Agency)  # kept the same way, by the region service
+
+    @property
+    def holds_until(self) -> dt.datetime:
+        """Until when what these views show stays true with time alone: deadlines and expiry
+        go by the region's calendar day, so the next local midnight."""
+        return local_day_start(self.today + dt.timedelta(days=1), self.region.time_zone)
 
     def _steps(
         self, application: queries.ApplicationLine, permit_type: TypeInfo

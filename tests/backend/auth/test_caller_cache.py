@@ -117,20 +117,3 @@ async def test_while_the_channel_is_down_every_request_reads_the_database(
             await anyio.sleep(0.05)
     await _caller_statements(client, app, headers)
     assert await _caller_statements(client, app, headers) == []  # trusted again
-
-
-def test_an_answer_read_before_a_change_is_not_kept_and_goes_with_its_entry():
-    cache = caller_cache.CallerCache(changes.ChangeChannel("sqlite://"))
-    caller = caller_cache.VerifiedCaller(
-        user_id=1, session_id="s", expires_at=time.time() + 60, user_values={}
-    )
-    cache.end_lookup("token", caller, generation=cache.begin_lookup(1))
-    read_from = cache.generation
-    cache.forget_user(2)  # a change announced while the answer was being read
-    cache.keep_me_body("token", b'{"id": 1}', generation=read_from)
-    assert (found := cache.get("token")) is not None and found.me_body is None
-
-    cache.keep_me_body("token", b'{"id": 1}', generation=cache.generation)
-    assert (found := cache.get("token")) is not None and found.me_body == b'{"id": 1}'
-    cache.forget_user(1)
-    assert cache.get("token") is None
