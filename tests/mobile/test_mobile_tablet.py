@@ -27,7 +27,7 @@ def test_the_queue_shows_eight_complaints_the_chosen_one_and_its_actions_in_view
         "Ya, Tolak",
     ]
     assert seen["after_cancel"] == "submitted"  # cancelled: still there, unchanged
-    assert seen["after_yes"] == "rejected"
+    assert seen["after_yes"] == "rejected", seen["after_yes_seen"]
     assert [text for text in seen["sheet"] if text.isprintable()] == [
         "Saringan lain",
         "Batas waktu",

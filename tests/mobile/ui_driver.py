@@ -813,6 +813,8 @@ async def officer_tablet(app, accounts):
     await until(lambda: detail.complaint["status"] != "submitted" or queue.notice_is_error)
     found = await app.api.complaint(rejected)
     result["after_yes"] = found.data["status"]
+    # Said if it went wrong: what the pane showed and any error the screen gave.
+    result["after_yes_seen"] = {"pane": detail.complaint["status"], "notice": queue.notice}
 
     # The other filters are in a sheet: "Overdue" leaves none of these new complaints.
     from kivy.core.window import Window
