@@ -795,7 +795,6 @@ async def officer_tablet(app, accounts):
 
     # Rejecting: the reason first, then a dialog asks; cancelled, nothing is sent.
     detail = queue.ids.detail
-    rejected = detail.complaint["id"]
     detail.start("reject")
     await frames()
     detail.panel.form.fill({"reason": "spam", "note": "Iklan, bukan pengaduan."})
@@ -809,8 +808,17 @@ async def officer_tablet(app, accounts):
     result["after_cancel"] = detail.complaint["status"]
     press(detail.panel.ids.send)
     await until(lambda: "Ya, Tolak" in overlay_texts())
+    # "Yes" rejects the complaint in the pane at that moment (a reload may have moved it), and
+    # an error shown before is not the answer: wait for the reject's own outcome.
+    rejected, notice_before = detail.complaint["id"], queue.notice
     press(overlay_button("Ya, Tolak"))
-    await until(lambda: detail.complaint["status"] != "submitted" or queue.notice_is_error)
+    await until(
+        lambda: (
+            detail.complaint["status"] != "submitted"
+            or (queue.notice_is_error and queue.notice != notice_before)
+        )
+    )
+    await until(lambda: not queue.busy)
     found = await app.api.complaint(rejected)
     result["after_yes"] = found.data["status"]
     # Said if it went wrong: what the pane showed and any error the screen gave.
