@@ -108,11 +108,8 @@ def keep(
 
 def _key(caller: VerifiedCaller, request: Request) -> Hashable:
     scope = request.scope
-    return (_MARK, caller.stamp, scope["path"], scope["query_string"], _language(request))
-
-
-def _language(request: Request) -> str | None:
-    return request.headers.get("accept-language")
+    language = request.headers.get("accept-language")
+    return (_MARK, caller.stamp, scope["path"], scope["query_string"], language)
 
 
 class KeptAnswerRoute(APIRoute):

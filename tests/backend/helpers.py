@@ -126,3 +126,8 @@ def assert_body_is(model: type[BaseModel], response: httpx.Response) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["items"], "an empty page proves nothing"
     assert model.model_validate_json(response.content).model_dump_json() == response.text
+
+
+def without_request_id(response: httpx.Response) -> list[tuple[str, str]]:
+    """A response's headers but its request id, which differs on every answer."""
+    return [(k, v) for k, v in response.headers.multi_items() if k != "x-request-id"]

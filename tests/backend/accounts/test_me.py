@@ -15,7 +15,7 @@ from backend.accounts.models import NikClaim, User
 from backend.edge import refuse_unstorable_input
 from backend.region.models import Agency
 from shared.roles import Role
-from tests.backend.helpers import engines_of, login, statements_on
+from tests.backend.helpers import engines_of, login, statements_on, without_request_id
 from tests.live_server import another_host, live_server
 
 ME = "/api/v1/me"
@@ -42,10 +42,6 @@ async def me(client: httpx.AsyncClient, headers: dict[str, str]) -> dict:
     assert first.status_code == again.status_code == 200, first.text
     assert again.content == first.content
     return again.json()
-
-
-def without_request_id(response: httpx.Response) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in response.headers.multi_items() if k != "x-request-id"]
 
 
 async def test_a_known_caller_gets_the_same_answer_without_sql(client, app, demo):

@@ -13,14 +13,10 @@ from backend.complaints.models import Complaint
 from backend.db import utcnow
 from backend.region.models import Agency
 from tests.backend.complaints.complaint_helpers import WASTE, act, file_complaint
-from tests.backend.helpers import engines_of, statements_on
+from tests.backend.helpers import engines_of, statements_on, without_request_id
 
 MINE = "/api/v1/complaints/mine"
 QUEUE = "/api/v1/complaints/queue"
-
-
-def _without_request_id(response) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in response.headers.multi_items() if k != "x-request-id"]
 
 
 async def _read_twice(client, app, path: str, headers: dict[str, str]):
@@ -31,7 +27,7 @@ async def _read_twice(client, app, path: str, headers: dict[str, str]):
     assert normally.status_code == 200, normally.text
     assert sent == [], path
     assert kept.content == normally.content, path
-    assert _without_request_id(kept) == _without_request_id(normally), path
+    assert without_request_id(kept) == without_request_id(normally), path
     return kept
 
 
