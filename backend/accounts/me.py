@@ -7,7 +7,7 @@ NIK claim or an agency is written; writes that change what ``/me`` shows without
 user's row (a NIK claim opened, withdrawn or decided) also announce the user.
 """
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from backend.accounts import service
 from backend.accounts.models import NikClaim
@@ -19,8 +19,9 @@ from backend.kept_answers import KeptAnswerRoute, keep
 from backend.reads import ReadsDep
 from backend.region.models import Agency
 from backend.responses import model_response
+from backend.routing import PrefixRouter
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=KeptAnswerRoute)
+router = PrefixRouter(prefix="/api/v1", tags=["accounts"], route_class=KeptAnswerRoute)
 
 # What `/me` shows besides the user's own row (which ends the caller's verification).
 SHOWN_TABLES = frozenset({table_of(NikClaim).name, table_of(Agency).name})

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from sqlmodel import Session
 
 from backend.accounts import service
@@ -30,9 +30,10 @@ from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.pagination import Cursor, Limit, Page
 from backend.ratelimit import limit_address
+from backend.routing import PrefixRouter
 from shared.roles import Role
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = PrefixRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @contextmanager
@@ -124,7 +125,7 @@ def list_colleagues(
     )
 
 
-admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+admin_router = PrefixRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
 @admin_router.get("/users", response_model=Page[UserRead], responses=error_responses(401, 403))

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import Form, Request, Response, status
 
 from backend.accounts.service import agency_code_of
 from backend.auth import service
@@ -10,9 +10,10 @@ from backend.clients import service as clients_service
 from backend.clients.schemas import ClientTokenResponse
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import FieldError, Unprocessable, error_responses
+from backend.routing import PrefixRouter
 from shared.errors import ErrorCode
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = PrefixRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 def _token_response(session: SessionDep, pair: service.TokenPair) -> TokenResponse:

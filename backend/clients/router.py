@@ -1,6 +1,6 @@
 """Admins register API clients, rotate their secrets, revoke them and read what they did."""
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from backend.auth.dependencies import AdminUser
 from backend.clients import service
@@ -15,8 +15,9 @@ from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.pagination import Limit
+from backend.routing import PrefixRouter
 
-router = APIRouter(prefix="/api/v1/admin/clients", tags=["admin"])
+router = PrefixRouter(prefix="/api/v1/admin/clients", tags=["admin"])
 
 
 @router.post(

@@ -6,7 +6,7 @@ Confidential complaints never appear here, and an anonymous reporter's name neve
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -27,11 +27,12 @@ from backend.http_cache import NOT_MODIFIED
 from backend.microcache import MicroCachedRoute, cached_public_response
 from backend.pagination import Cursor, Limit, Page
 from backend.region.service import region_snapshot
+from backend.routing import PrefixRouter
 from shared.complaints import ComplaintStatus
 from shared.errors import ErrorCode
 from shared.validators import BoundingBox, InvalidValue
 
-router = APIRouter(
+router = PrefixRouter(
     prefix="/api/v1/public/complaints", tags=["public"], route_class=MicroCachedRoute
 )
 

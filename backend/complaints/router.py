@@ -7,7 +7,7 @@ possible in which status by the shared state machine (a 409 `transition_not_allo
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import File, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
@@ -55,11 +55,12 @@ from backend.pagination import Cursor, Limit
 from backend.ratelimit import RouteLimits, limit_writes, route_limits
 from backend.reads import ReadsDep
 from backend.responses import model_response
+from backend.routing import PrefixRouter
 from backend.uploads import file_store, process_photo, read_limited
 from shared.complaints import ComplaintStatus
 
 # Its reads are kept for their caller between changes (`backend.kept_answers`).
-router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], route_class=KeptAnswerRoute)
+router = PrefixRouter(prefix="/api/v1/complaints", tags=["complaints"], route_class=KeptAnswerRoute)
 
 ACTION_ERRORS = error_responses(401, 403, 404, 409, 422)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422, 429)

@@ -7,7 +7,7 @@ for their own agency.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
 from backend.accounts.models import User
@@ -45,10 +45,11 @@ from backend.information.search import search_hits
 from backend.pagination import Cursor, Limit
 from backend.region import service as region_service
 from backend.region.models import Agency
+from backend.routing import PrefixRouter
 from backend.uploads import file_store, process_photo, read_limited
 from shared.roles import Role
 
-router = APIRouter(prefix="/api/v1", tags=["information"])
+router = PrefixRouter(prefix="/api/v1", tags=["information"])
 
 WriterUser = Annotated[User, Depends(require_roles(Role.ADMIN, Role.SUPERVISOR))]
 FRESH_FOR = 60  # seconds: announcements and search results may change at any time

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
@@ -46,9 +46,10 @@ from backend.notifications.schemas import (
 from backend.pagination import Cursor, Limit
 from backend.reads import ReadsDep
 from backend.responses import model_response, rows_response
+from backend.routing import PrefixRouter
 
 # Its reads are kept for their caller between changes (`backend.kept_answers`).
-router = APIRouter(
+router = PrefixRouter(
     prefix="/api/v1/notifications", tags=["notifications"], route_class=KeptAnswerRoute
 )
 

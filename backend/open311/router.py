@@ -7,7 +7,7 @@ Errors here are the specification's error list (`code`, `description`), not prob
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import Session
@@ -21,8 +21,9 @@ from backend.errors import TooManyRequests
 from backend.open311 import service
 from backend.open311.formats import FORMATS, errors, render
 from backend.open311.service import Open311Error, RequestForm
+from backend.routing import PrefixRouter
 
-router = APIRouter(prefix="/open311", tags=["open311"])
+router = PrefixRouter(prefix="/open311", tags=["open311"])
 
 Format = Annotated[str, "json or xml"]
 Jurisdiction = Annotated[

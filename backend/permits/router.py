@@ -7,7 +7,7 @@ Routes are thin: load what the caller may see (`VisibleApplication`), call `draf
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile, status
+from fastapi import Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -63,11 +63,12 @@ from backend.ratelimit import limit_writes
 from backend.reads import ReadsDep
 from backend.region.service import region_snapshot
 from backend.responses import model_response, rows_response
+from backend.routing import PrefixRouter
 from backend.uploads import FileStore, process_document, read_limited
 from shared.permits import PermitStatus
 
 # Its reads are kept for their caller between changes (`backend.kept_answers`).
-router = APIRouter(prefix="/api/v1/permits", tags=["permits"], route_class=KeptAnswerRoute)
+router = PrefixRouter(prefix="/api/v1/permits", tags=["permits"], route_class=KeptAnswerRoute)
 
 MEGABYTE = 1024 * 1024
 # Problems any action on a visible application can meet: not logged in, role or step not
@@ -680,7 +681,7 @@ def revoke_permit(
 
 # --- Public: verification and register ---
 
-verification_router = APIRouter(tags=["verification"])
+verification_router = PrefixRouter(tags=["verification"])
 # A revoked permit must never be shown as valid from a cache.
 NEVER_CACHED = {"Cache-Control": "no-store"}
 
@@ -739,7 +740,7 @@ def city_signing_keys(response: Response, key: CityKeyDep) -> JsonWebKeySet:
     return JsonWebKeySet(**key.jwks())
 
 
-register_router = APIRouter(prefix="/api/v1/register", tags=["register"])
+register_router = PrefixRouter(prefix="/api/v1/register", tags=["register"])
 
 
 @register_router.get("/permits", response_model=Page[RegisterEntry], responses=error_responses(422))

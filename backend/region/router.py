@@ -5,7 +5,7 @@ Only active entries are listed, and an unknown or deactivated code is a 404 prob
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -22,8 +22,9 @@ from backend.region.schemas import (
     PermitTypePublic,
     RegionPublic,
 )
+from backend.routing import PrefixRouter
 
-router = APIRouter(prefix="/api/v1", tags=["region"], route_class=MicroCachedRoute)
+router = PrefixRouter(prefix="/api/v1", tags=["region"], route_class=MicroCachedRoute)
 
 # What the catalogue is read from: a write to any of these (e.g. a region pack load) drops the
 # cached responses (see backend/microcache.py).

@@ -5,7 +5,7 @@ export (public)."""
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi import Depends, Query, Request, Response, Security
 from fastapi.responses import StreamingResponse
 
 from backend.clients.dependencies import Principal, get_principal
@@ -17,6 +17,7 @@ from backend.errors import Forbidden, Unprocessable, bilingual, error_responses
 from backend.http_cache import NOT_MODIFIED, is_not_modified
 from backend.region import service as region_service
 from backend.region.models import Agency
+from backend.routing import PrefixRouter
 from backend.stats import export, service
 from backend.stats.grid import cell_range
 from backend.stats.schemas import Dashboard, DensityGrid, Period
@@ -26,7 +27,7 @@ from shared.roles import Role
 from shared.validators import BoundingBox, InvalidValue
 from shared.workdays import local_day_start, to_local_date
 
-router = APIRouter(prefix="/api/v1")
+router = PrefixRouter(prefix="/api/v1")
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 90

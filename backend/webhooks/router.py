@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from backend.clients.dependencies import Principal, admin_or_client
 from backend.clients.scopes import Scope
@@ -10,6 +10,7 @@ from backend.db import RowId
 from backend.dependencies import SessionDep, SettingsDep
 from backend.errors import error_responses
 from backend.pagination import Limit
+from backend.routing import PrefixRouter
 from backend.webhooks import service
 from backend.webhooks.models import WebhookEndpoint
 from backend.webhooks.schemas import (
@@ -21,7 +22,7 @@ from backend.webhooks.schemas import (
     EndpointWithSecret,
 )
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = PrefixRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 Manager = Annotated[Principal, Depends(admin_or_client(Scope.WEBHOOKS))]
 ERRORS = error_responses(401, 403, 404, 429)
