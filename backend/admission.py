@@ -12,6 +12,7 @@ still alive.
 """
 
 import asyncio
+from collections import deque
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,21 +22,65 @@ from backend.errors import busy_response
 EXEMPT_PATHS = frozenset({"/healthz"})
 
 
+class Slots:
+    """A process's request slots, handed out first come, first served.
+
+    Not `asyncio.Semaphore`: its `locked()` walks every waiter, and it is asked on every
+    acquire, so under a burst (hundreds waiting) each request costs time in proportion to the
+    queue. Here taking, waiting and giving back cost the same however many wait: a slot given
+    back goes straight to the longest waiter.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: deque[asyncio.Future[bool]] = deque()
+
+    async def take(self, wait_seconds: float) -> bool:
+        """A slot, now or within `wait_seconds`; False if none came free in time."""
+        if self._free:  # only ever while nobody waits: a slot given back goes to a waiter
+            self._free -= 1
+            return True
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(turn)
+        # Cheaper than `asyncio.timeout`: one timer handle, no cancellation to unwind.
+        expiry = loop.call_later(wait_seconds, _settle, turn, False)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled() and turn.result():
+                self.give_back()  # handed a slot just as the request was cancelled
+            raise
+        finally:
+            expiry.cancel()
+
+    def give_back(self) -> None:
+        while self._waiters:
+            if _settle(self._waiters.popleft(), True):
+                return
+        self._free += 1
+
+
+def _settle(turn: asyncio.Future[bool], outcome: bool) -> bool:
+    """End a wait with `outcome`; False if it had already ended (timed out, cancelled)."""
+    if turn.done():
+        return False
+    turn.set_result(outcome)
+    return True
+
+
 class RequestSlots:
     def __init__(self, app: ASGIApp, *, slots: int, wait_seconds: float) -> None:
         self.app = app
-        self.slots = slots
+        self.slots = Slots(slots)
         self.wait_seconds = wait_seconds
-        self._free: asyncio.Semaphore | None = None  # made on the server's event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
             await self.app(scope, receive, send)
             return
-        if self._free is None:
-            self._free = asyncio.Semaphore(self.slots)
-        free = self._free
-        if not await _acquire(free, self.wait_seconds):
+        slots = self.slots
+        if not await slots.take(self.wait_seconds):
             await busy_response(Request(scope))(scope, receive, send)
             return
 
@@ -45,7 +90,7 @@ class RequestSlots:
             nonlocal held
             if held:
                 held = False
-                free.release()
+                slots.give_back()
 
         async def send_and_free_streams(message: Message) -> None:
             if message["type"] == "http.response.start" and _is_event_stream(message):
@@ -56,18 +101,6 @@ class RequestSlots:
             await self.app(scope, receive, send_and_free_streams)
         finally:
             give_back()
-
-
-async def _acquire(semaphore: asyncio.Semaphore, wait_seconds: float) -> bool:
-    if not semaphore.locked():
-        await semaphore.acquire()  # free now: returns without suspending
-        return True
-    try:
-        async with asyncio.timeout(wait_seconds):
-            await semaphore.acquire()
-    except TimeoutError:
-        return False
-    return True
 
 
 def _is_event_stream(message: Message) -> bool:

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_key_prefix: str = Field("warga", min_length=1, max_length=64)
     log_level: str = "INFO"
+    # FastAPI's own OpenTelemetry spans, metrics and logs, sent to the process's global providers
+    # (as `opentelemetry-instrument` sets them up). Off unless asked for: looking the providers up
+    # costs every request a few microseconds even when none is set up.
+    opentelemetry: bool = False
     # Database connections of one process. `warga serve --workers N` shares
     # `db_connection_budget` between its workers (see docs/deploy.md), so a host never opens more.
     db_pool_size: int = Field(10, ge=1, le=500)
