@@ -15,11 +15,11 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import JSON, Column, UniqueConstraint, select
+from sqlalchemy import JSON, Column, Row, UniqueConstraint, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Field, Session, SQLModel
 
-from backend.db import UTCDateTime, utcnow
+from backend.db import UTCDateTime, table_of, utcnow
 from backend.errors import Unprocessable
 from shared.errors import ErrorCode
 
@@ -53,17 +53,23 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _find(session: Session, *, user_id: int, scope: str, key: str) -> IdempotencyRecord | None:
-    return session.scalar(
-        select(IdempotencyRecord).where(
-            col(IdempotencyRecord.user_id) == user_id,
-            col(IdempotencyRecord.scope) == scope,
-            col(IdempotencyRecord.key) == key,
-        )
-    )
+# Built once (building a statement costs more than running it); the caller, scope and key
+# are bound at execution.
+_records = table_of(IdempotencyRecord).c
+_FIND = select(_records.request_hash, _records.status_code, _records.response_body).where(
+    _records.user_id == bindparam("user_id"),
+    _records.scope == bindparam("scope"),
+    _records.key == bindparam("key"),
+)
+_KEEP = insert(table_of(IdempotencyRecord))
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> JSONResponse:
+def _find(session: Session, *, user_id: int, scope: str, key: str) -> Row[Any] | None:
+    """The first answer to (caller, scope, key): its request's hash, status and body."""
+    return session.execute(_FIND, {"user_id": user_id, "scope": scope, "key": key}).first()
+
+
+def _replay(record: Row[Any], fingerprint: str) -> JSONResponse:
     if record.request_hash != fingerprint:
         raise Unprocessable.for_field(
             "Idempotency-Key",
@@ -101,20 +107,20 @@ def run_once(
         if existing is not None:
             return _replay(existing, fingerprint)
     body = to_jsonable_python(create())
-    if key is not None:
-        session.add(
-            IdempotencyRecord(
-                user_id=user_id,
-                scope=scope,
-                key=key,
-                request_hash=fingerprint,
-                status_code=status_code,
-                response_body=body,
-            )
-        )
-    if before_commit is not None:
-        before_commit()
     try:
+        if key is not None:
+            record = {
+                "user_id": user_id,
+                "scope": scope,
+                "key": key,
+                "request_hash": fingerprint,
+                "status_code": status_code,
+                "response_body": body,
+                "created_at": utcnow(),
+            }
+            session.execute(_KEEP, record)
+        if before_commit is not None:
+            before_commit()
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from fastapi import Depends, Request
@@ -28,7 +29,7 @@ from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Float, case, delete, select, text
+from sqlalchemy import Float, Insert, Integer, bindparam, case, delete, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -59,6 +60,34 @@ class RateLimitCounter(SQLModel, table=True):
     hits: int = 0
     # Seconds since the epoch (the `limits` storage interface speaks in them).
     expires_at: float = Field(sa_type=Float)
+
+
+# The counters' statements, built once (building one costs more than running it); the key,
+# the amount and the times are bound at execution.
+_counters = table_of(RateLimitCounter).c
+_ROWS_OF = select(_counters.key, _counters.hits, _counters.expires_at).where(
+    _counters.key.in_(bindparam("keys", expanding=True))
+)
+_SWEEP = delete(table_of(RateLimitCounter)).where(_counters.expires_at <= bindparam("now"))
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    """Count `amount` hits of `key`: a new window (ending at `renewal`) if there is none or it
+    ended by `now`, else added to the current one; returns the hits and the window's end."""
+    amount = bindparam("amount", type_=Integer)
+    renewal = bindparam("renewal", type_=Float)
+    ended = _counters.expires_at <= bindparam("now", type_=Float)
+    statement = insert_on_conflict(dialect, table_of(RateLimitCounter)).values(
+        key=bindparam("key"), hits=amount, expires_at=renewal
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_counters.key],
+        set_={
+            "hits": case((ended, amount), else_=_counters.hits + amount),
+            "expires_at": case((ended, renewal), else_=_counters.expires_at),
+        },
+    ).returning(_counters.hits, _counters.expires_at)
 
 
 @dataclass
@@ -118,49 +147,34 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        table = table_of(RateLimitCounter)
-        expired = table.c.expires_at <= now
-        statement = insert_on_conflict(self._engine.dialect.name, table).values(
-            key=key, hits=amount, expires_at=now + expiry
-        )
-        upsert = statement.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "hits": case((expired, amount), else_=table.c.hits + amount),
-                "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
-            },
-        ).returning(table.c.hits, table.c.expires_at)
+        parameters = {"key": key, "amount": amount, "now": now, "renewal": now + expiry}
         with self._transaction() as transaction:
-            hits, expires_at = transaction.connection.execute(upsert).one()
+            upsert = _upsert(self._engine.dialect.name)
+            hits, expires_at = transaction.connection.execute(upsert, parameters).one()
             transaction.rows[key] = (hits, expires_at)
             if now >= self._next_sweep:
                 self._next_sweep = now + self.SWEEP_EVERY_SECONDS
-                transaction.connection.execute(delete(table).where(expired))
+                transaction.connection.execute(_SWEEP, {"now": now})
         return hits
 
     def prefetch(self, keys: list[str]) -> None:
         """Read the rows of `keys` in one statement, for the calls of this batch that follow
         (a write checks all its limits before counting one)."""
-        table = table_of(RateLimitCounter)
-        statement = select(table.c.key, table.c.hits, table.c.expires_at)
         with self._transaction() as transaction:
             missing = [key for key in keys if key not in transaction.rows]
             if not missing:
                 return
             try:
-                rows = transaction.connection.execute(statement.where(table.c.key.in_(missing)))
+                rows = transaction.connection.execute(_ROWS_OF, {"keys": missing})
             except SQLAlchemyError as error:  # as the `limits` methods report it
                 raise StorageError(error) from error
             found = {key: (hits, expires_at) for key, hits, expires_at in rows}
             transaction.rows.update({key: found.get(key) for key in missing})
 
     def _row(self, key: str) -> tuple[int, float] | None:
-        table = table_of(RateLimitCounter)
         with self._transaction() as transaction:
             if key not in transaction.rows:
-                row = transaction.connection.execute(
-                    select(table.c.hits, table.c.expires_at).where(table.c.key == key)
-                ).first()
+                row = transaction.connection.execute(_ROWS_OF, {"keys": [key]}).first()
                 transaction.rows[key] = (row.hits, row.expires_at) if row else None
             cached = transaction.rows[key]
         return cached if cached is not None and cached[1] > time.time() else None

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy import Insert, Select, bindparam, func, insert, literal, update
+from sqlalchemy import Insert, Select, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from backend import changes
@@ -48,15 +48,40 @@ def _entry(
     }
 
 
-def _inserted(
-    session: Session, statement: Insert, rows: list[dict[str, Any]] | None = None
-) -> list[Notification]:
+class Sent(NamedTuple):
+    """An inbox entry just written: its id and its owner."""
+
+    id: int
+    user_id: int
+
+
+def _inserted(session: Session, statement: Insert, rows: Any) -> list[Sent]:
     """Run an INSERT of inbox entries in one statement, RETURNING them; wake their owners'
     live streams once the transaction commits."""
-    entries = list(session.scalars(statement.returning(Notification), rows))
+    entries = [Sent(*row) for row in session.execute(statement, rows)]
     for entry in entries:
         changes.publish(session, inbox_topic(entry.user_id))
     return entries
+
+
+# The two INSERTs, built once (building one costs more than running it), with every value bound
+# at execution.
+_entries = table_of(Notification).c
+_ENTRY_COLUMNS = list(_entry("", Message("", ""), None, None))  # every column but the owner
+_INSERT = insert(table_of(Notification)).returning(_entries.id, _entries.user_id)
+_staff = select(
+    col(User.id), *(bindparam(name, type_=_entries[name].type) for name in _ENTRY_COLUMNS)
+).where(
+    User.agency_id == bindparam("agency_id"),
+    col(User.role).in_(bindparam("roles", expanding=True)),
+    col(User.is_active),
+    col(User.id).not_in(bindparam("excluded", expanding=True)),
+)
+_INSERT_FOR_STAFF = (
+    insert(table_of(Notification))
+    .from_select(["user_id", *_ENTRY_COLUMNS], _staff)
+    .returning(_entries.id, _entries.user_id)
+)
 
 
 def notify(
@@ -67,14 +92,13 @@ def notify(
     message: Message,
     subject_type: str | None = None,
     subject_id: int | None = None,
-) -> list[Notification]:
+) -> list[Sent]:
     """One entry for each of `user_ids` (each once): one INSERT ... RETURNING."""
     unique = list(dict.fromkeys(user_ids))  # each user once, in order
     if not unique:
         return []
     common = _entry(kind, message, subject_type, subject_id)
-    rows = [{"user_id": user_id, **common} for user_id in unique]
-    return _inserted(session, insert(Notification), rows)
+    return _inserted(session, _INSERT, [{"user_id": user_id, **common} for user_id in unique])
 
 
 def inbox_topic(user_id: int) -> str:
@@ -92,23 +116,13 @@ def notify_agency_staff(
     subject_id: int | None = None,
     roles: Iterable[Role] = STAFF_ROLES,
     exclude_user_ids: Iterable[int] = (),
-) -> list[Notification]:
+) -> list[Sent]:
     """Tell the active staff of an agency (officers and supervisors unless `roles` narrows it),
     e.g. when an item is routed or forwarded to the agency; `exclude_user_ids` leaves out the
     person who did it. One INSERT ... SELECT over the agency's staff, however many they are."""
-    constants = _entry(kind, message, subject_type, subject_id)
-    columns = table_of(Notification).c
-    staff = select(
-        col(User.id),
-        *(literal(value, columns[name].type).label(name) for name, value in constants.items()),
-    ).where(
-        User.agency_id == agency_id,
-        col(User.role).in_(list(roles)),
-        col(User.is_active),
-        col(User.id).not_in(list(exclude_user_ids)),
-    )
-    statement = insert(Notification).from_select(["user_id", *constants], staff)
-    return _inserted(session, statement)
+    staff = {"agency_id": agency_id, "roles": list(roles), "excluded": list(exclude_user_ids)}
+    entry = _entry(kind, message, subject_type, subject_id)
+    return _inserted(session, _INSERT_FOR_STAFF, {**staff, **entry})
 
 
 # --- The inbox ---
@@ -116,7 +130,6 @@ def notify_agency_staff(
 
 # The inbox's statements, built once per shape (language, unread only, from a cursor) with the
 # user, the cursor and the page size bound at execution: building one costs more than running it.
-_entries = table_of(Notification).c
 _INBOX_ORDER = (_entries.id,)
 
 

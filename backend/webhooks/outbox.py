@@ -192,12 +192,14 @@ def install() -> None:
     listen_once(Session, "after_flush", _write_outbox)
 
 
+# Who may want to hear of an event; built once, as it is asked on every write that has one.
+_LISTENING = select(
+    col(WebhookEndpoint.id), col(WebhookEndpoint.events), col(WebhookEndpoint.agency_id)
+).where(col(WebhookEndpoint.status) != EndpointStatus.DISABLED)
+
+
 def _fan_out(session: Session, events: list[Event]) -> None:
-    endpoints = session.execute(
-        select(
-            col(WebhookEndpoint.id), col(WebhookEndpoint.events), col(WebhookEndpoint.agency_id)
-        ).where(col(WebhookEndpoint.status) != EndpointStatus.DISABLED)
-    ).all()
+    endpoints = session.execute(_LISTENING).all()
     now = utcnow()
     messages, deliveries = [], []
     for item in events:

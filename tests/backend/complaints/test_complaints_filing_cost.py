@@ -22,9 +22,9 @@ FILING = [
     # and counts (its first table named is the supporters' count) ...
     "SELECT complaint_supporter",
     "SELECT complaint_event",  # ... and its timeline
+    "INSERT idempotency_record",  # the answer kept for a retry
     "INSERT rate_limit_counter",  # the limits charged: account ...
     "INSERT rate_limit_counter",  # ... and address
-    "INSERT idempotency_record",  # the answer kept for a retry
     "INSERT complaint_tally_filed",  # the rows every filing of the day shares: last
     "INSERT complaint_tally_running",
     "INSERT complaint_tally_density",
