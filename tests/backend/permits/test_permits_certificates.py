@@ -38,9 +38,14 @@ async def certificate_of(permits, application: dict) -> bytes:
 
 
 def qr_payload(pdf: bytes) -> str:
-    """Decode the QR code drawn on the certificate's page, as a phone camera would."""
+    """Decode the QR code drawn on the certificate's page, as a phone camera would. Only QR
+    codes are looked for: a search for every format now and then finds a short 1D barcode in
+    the QR code's own modules (e.g. "B04B" beside the real one)."""
     page = PdfReader(io.BytesIO(pdf)).pages[0]
-    decoded = [code.text for image in page.images for code in zxingcpp.read_barcodes(image.image)]
+    qr = zxingcpp.BarcodeFormat.QRCode
+    decoded = [
+        code.text for image in page.images for code in zxingcpp.read_barcodes(image.image, qr)
+    ]
     assert len(decoded) == 1
     return decoded[0]
 
