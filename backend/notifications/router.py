@@ -1,7 +1,9 @@
 """The caller's notification inbox, and a live stream of new entries (Server-Sent Events).
 
 The stream sends each new entry as an event whose id is the entry's id. A client that
-reconnects with ``Last-Event-ID`` first gets every entry it missed.
+reconnects with ``Last-Event-ID`` first gets every entry it missed. An entry whose transaction
+committed after a newer entry's (ids are handed out as entries are written) is sent when it
+appears, after the newer one: clients resume after the highest id they received.
 
 An idle stream costs the database nothing: it reads only when the change channel
 (``backend.changes``) says the user has a new entry or that sessions of the user ended, whichever
@@ -135,16 +137,50 @@ class _Stream:
     ends_at: float  # time.monotonic() when the access token expires
 
 
-def _catch_up(stream: _Stream, after_id: int) -> tuple[bool, list[tuple[int, str]]]:
-    """(whether the session still stands, (id, event text) of the entries after `after_id`)."""
+# An entry's id is handed out when it is written, not when its transaction commits: on
+# PostgreSQL an entry can become visible after one with a higher id was already sent. A stream
+# therefore keeps looking, below the ids it sent in the last `LATE_COMMIT_SECONDS`, for entries
+# that appeared since. That is longer than any write transaction stays open: the statement and
+# idle-in-transaction timeouts end one well before.
+LATE_COMMIT_SECONDS = 60.0
+
+
+class _Sent:
+    """Which entries a stream has sent: all up to `settled`, and above it those in `recent`
+    (id -> when sent, in time.monotonic())."""
+
+    def __init__(self, after_id: int) -> None:
+        self.settled = after_id
+        self.recent: dict[int, float] = {}
+
+    def record(self, entry_id: int, now: float) -> None:
+        self.recent[entry_id] = now
+
+    def settle(self, now: float) -> None:
+        """Entries sent more than `LATE_COMMIT_SECONDS` ago: nothing below them can still
+        appear, so they and everything under them are settled."""
+        old = [
+            entry_id for entry_id, sent in self.recent.items() if now - sent >= LATE_COMMIT_SECONDS
+        ]
+        if old:
+            self.settled = max(self.settled, *old)
+            self.recent = {i: sent for i, sent in self.recent.items() if i > self.settled}
+
+
+def _catch_up(stream: _Stream, sent: _Sent) -> tuple[bool, list[tuple[int, str]]]:
+    """(whether the session still stands, (id, event text) of the entries not sent yet)."""
     with Session(stream.engine) as session:
         active = auth_service.session_is_active(
             session, session_id=stream.session_id, user_id=stream.user_id
         )
         if not active:
             return False, []
-        entries = service.entries_after(
-            session, user_id=stream.user_id, after_id=after_id, limit=BATCH
+        entries = service.entries_unsent(
+            session,
+            user_id=stream.user_id,
+            after_id=sent.settled,
+            sent_ids=list(sent.recent),
+            limit=BATCH,
         )
         return True, [
             (entry.id, _event(NotificationPublic.from_row(entry, stream.language)))
@@ -167,12 +203,14 @@ async def _events(stream: _Stream, settings: Settings, *, after_id: int) -> Asyn
     try:
         yield f"retry: {RECONNECT_MS}\n: connected\n\n"
         last_sent = time.monotonic()
+        sent = _Sent(after_id)
         must_read = True  # once at the start: what came after `after_id` before we subscribed
         while True:
             if must_read:
                 woken.clear()
+                sent.settle(time.monotonic())
                 try:
-                    active, events = await anyio.to_thread.run_sync(_catch_up, stream, after_id)
+                    active, events = await anyio.to_thread.run_sync(_catch_up, stream, sent)
                 except (PoolTimeout, OperationalError):
                     # The database is busy or away: keep the stream, read again shortly.
                     await asyncio.sleep(settings.notification_poll_seconds)
@@ -181,7 +219,7 @@ async def _events(stream: _Stream, settings: Settings, *, after_id: int) -> Asyn
                     return
                 for entry_id, event in events:
                     yield event
-                    after_id = entry_id  # a client that drops here resumes after this entry
+                    sent.record(entry_id, time.monotonic())
                 if events:
                     last_sent = time.monotonic()
                 if len(events) == BATCH:

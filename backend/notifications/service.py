@@ -209,13 +209,18 @@ def latest_id(session: Session, *, user_id: int) -> int:
     return session.exec(statement).one() or 0
 
 
-def entries_after(
-    session: Session, *, user_id: int, after_id: int, limit: int
+def entries_unsent(
+    session: Session, *, user_id: int, after_id: int, sent_ids: list[int], limit: int
 ) -> list[Notification]:
-    """The user's entries newer than `after_id`, oldest first (what a stream has to send)."""
+    """The user's entries newer than `after_id` but for `sent_ids`, oldest first (what a
+    stream has yet to send)."""
     statement = (
         select(Notification)
-        .where(Notification.user_id == user_id, col(Notification.id) > after_id)
+        .where(
+            Notification.user_id == user_id,
+            col(Notification.id) > after_id,
+            col(Notification.id).not_in(sent_ids),
+        )
         .order_by(col(Notification.id))
         .limit(limit)
     )

@@ -121,6 +121,7 @@ class LiveInbox:
                     self._publish(json.loads("\n".join(event.data)))
 
     def _publish(self, entry: dict[str, Any]) -> None:
-        self.last_event_id = entry["id"]
+        # An entry committed late comes after newer ones: resume after the newest, not the last.
+        self.last_event_id = max(self.last_event_id or 0, entry["id"])
         for observer in list(self._observers):
             observer(entry)

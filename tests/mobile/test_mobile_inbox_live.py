@@ -86,6 +86,16 @@ def test_the_parser_reads_ids_events_and_multi_line_data_and_skips_comments():
     assert [(e.id, e.event, e.data) for e in events] == [("7", "notification", ['{"a":', "1}"])]
 
 
+def test_an_entry_committed_late_does_not_move_the_resume_point_back():
+    live = LiveInbox(api=None, backoff=(0.2,))  # no connection needed to receive entries
+    received: list[dict] = []
+    live.subscribe(received.append)
+    for entry_id in (12, 11, 13):  # 11 was written first but committed after 12
+        live._publish({"id": entry_id})
+    assert [entry["id"] for entry in received] == [12, 11, 13]
+    assert live.last_event_id == 13
+
+
 async def test_entries_arrive_live_and_the_stream_resumes_after_a_drop(
     api_server, make_client, officer
 ):

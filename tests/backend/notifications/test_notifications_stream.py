@@ -4,9 +4,11 @@ import json
 
 import anyio
 import httpx
+import pytest
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
+from backend.notifications.router import LATE_COMMIT_SECONDS, _Sent
 from backend.notifications.service import Message, notify
 from tests.backend.helpers import login
 
@@ -137,3 +139,36 @@ async def test_a_long_backlog_arrives_whole_and_in_order(live_server, engine, de
             with anyio.fail_after(5):
                 received = [(await reader.next_event())["id"] for _ in expected]
     assert received == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_entry_committed_after_a_newer_one_still_arrives(live_server, engine, demo):
+    # PostgreSQL hands out ids as entries are written: the first written may commit last.
+    with Session(engine) as session:
+        user_id = _user_id(session, demo.resident.username)
+
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        headers = await login(client, demo.resident.username, demo.resident.password)
+        async with client.stream("GET", STREAM, headers=headers) as response:
+            reader = EventReader(response)
+            with Session(engine) as slow, anyio.fail_after(5):
+                await reader.next_block()  # the stream is open
+                message = Message(title_id="Lebih dulu", title_en="Earlier")
+                [earlier] = notify(slow, user_ids=[user_id], kind="permit.issued", message=message)
+                later = await anyio.to_thread.run_sync(_add_entry, engine, user_id, "Kemudian")
+                first = await reader.next_event()
+                await anyio.to_thread.run_sync(slow.commit)
+                second = await reader.next_event()
+    assert earlier.id < later
+    assert [first["id"], second["id"]] == [later, earlier.id]
+
+
+def test_what_a_stream_sent_settles_once_no_earlier_entry_can_still_appear():
+    sent = _Sent(after_id=10)
+    sent.record(12, now=0.0)
+    sent.record(11, now=5.0)  # committed late, below 12
+    sent.settle(now=LATE_COMMIT_SECONDS - 1)
+    assert (sent.settled, set(sent.recent)) == (10, {11, 12})
+    sent.settle(now=LATE_COMMIT_SECONDS)  # nothing below 12 can appear any more
+    assert (sent.settled, sent.recent) == (12, {})
