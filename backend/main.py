@@ -38,6 +38,7 @@ from backend.errors import (
 )
 from backend.information.router import router as information_router
 from backend.jobs import run_jobs_every
+from backend.memory import limit_malloc_arenas
 from backend.notifications.router import router as notifications_router
 from backend.observability import RequestIdMiddleware, configure_logging
 from backend.open311.router import router as open311_router
@@ -144,6 +145,7 @@ class Health(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    limit_malloc_arenas()  # before the thread pool starts: see backend/memory.py
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,5 @@
-"""Complaints benchmark: the public feed, the queues, a complaint, the inbox, permits, filing.
+"""Complaints benchmark: the public feed, the queues (also while filings arrive), a complaint,
+the inbox, permits, filing.
 
     .venv/bin/python -m bench.complaints                    # 10k complaints
     .venv/bin/python -m bench.complaints --large 1000000    # plus the queue at 1M
@@ -17,6 +18,10 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -31,6 +36,7 @@ QUEUE = "GET officer queue (20 items)"
 MINE = "GET my complaints (20 items)"
 PERMITS = "GET officer's permit applications (20)"
 FILE = "POST complaint, no photo"
+QUEUE_WHILE_FILING = "GET officer queue, 10 filings/s elsewhere"
 DETAIL = "GET a complaint's detail (reporter)"
 INBOX = "GET officer's inbox (20 entries)"
 PHOTO = "POST 1 MB photo to a complaint"
@@ -105,6 +111,27 @@ def photo_uploads(body_path: str, first_id: int, count: int, bearer: str) -> str
     )
 
 
+@contextmanager
+def filing_meanwhile(api: str, bearer: str, per_second: float) -> Iterator[None]:
+    """File the benchmark's complaint (a street light: Dishub's) `per_second` times a second
+    from a thread while the block runs: the writes a busy city makes while others read."""
+    stop = threading.Event()
+
+    def file() -> None:
+        with httpx.Client(headers={"Authorization": f"Bearer {bearer}"}) as client:
+            while not stop.wait(1 / per_second):
+                headers = {"Idempotency-Key": uuid.uuid4().hex}
+                client.post(api + "/complaints", json=COMPLAINT, headers=headers).raise_for_status()
+
+    filer = threading.Thread(target=file)
+    filer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        filer.join()
+
+
 def measure(url: str, directory: str) -> tuple[list[Load], float]:
     env = {
         "WARGA_DATABASE_URL": url,
@@ -138,12 +165,19 @@ def measure(url: str, directory: str) -> tuple[list[Load], float]:
                 unique_header="Idempotency-Key",
             ),
         ]
+        # The same queue while complaints keep arriving at another agency: what a kept answer
+        # is worth when the table it shows is written all the time.
+        with filing_meanwhile(api, resident, per_second=10):
+            loads.append(
+                wrk(QUEUE_WHILE_FILING, api + "/complaints/queue?limit=20", headers=as_officer)
+            )
         # The complaints just filed are open and Siti's: the photos go to them.
         mine = httpx.get(
             api + "/complaints/mine?limit=1", headers={"Authorization": f"Bearer {resident}"}
         ).json()["items"]
         newest = mine[0]["id"]
-        filed = int(loads[-1].requests_per_s * 8 * 0.9)
+        filing = next(load for load in loads if load.name == FILE)
+        filed = int(filing.requests_per_s * 8 * 0.9)
         loads.append(wrk(DETAIL, f"{api}/complaints/{newest}", headers=as_resident))
         # Street lights are Dishub's: its officer got an entry for each complaint just filed.
         lights = token(api, "petugas.dishub@harapanbaru.go.id", "petugas-demo-2026")
