@@ -8,21 +8,21 @@ would, from inside: `make run` and `warga serve` start the process themselves.
 """
 
 import ctypes
-import ctypes.util
 import os
+from functools import cache
 
 ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 
 
+@cache  # once per process: every app a process builds shares its allocator
 def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     """Cap glibc's arenas for the threads started from now on. False where there is no glibc,
     or where the operator chose a cap of their own (``MALLOC_ARENA_MAX``)."""
     if "MALLOC_ARENA_MAX" in os.environ:
         return False
-    name = ctypes.util.find_library("c")
     try:
-        mallopt = ctypes.CDLL(name).mallopt if name else None
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
     except (OSError, AttributeError):
         return False
-    return bool(mallopt and mallopt(_M_ARENA_MAX, arenas))
+    return bool(mallopt(_M_ARENA_MAX, arenas))
