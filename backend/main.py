@@ -47,6 +47,7 @@ from backend.permits.router import router as permits_router
 from backend.ratelimit import RateLimitHeaders, WriteLimits
 from backend.region.router import router as region_router
 from backend.security_headers import SecurityHeaders, page_policy
+from backend.stats import tallies
 from backend.stats.router import router as stats_router
 from backend.webhooks.delivery import run_forever as deliver_webhooks
 from backend.webhooks.router import router as webhooks_router
@@ -156,8 +157,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         delivery = asyncio.create_task(
             deliver_webhooks(app.state.engine, app.state.settings, app.state.changes)
         )
+        # And folds the Life Room's pending tally rows (folds beside each other are safe).
+        folding = asyncio.create_task(tallies.fold_every(app.state.engine, tallies.FOLD_SECONDS))
         yield
-        for task in (jobs, delivery):
+        for task in (jobs, delivery, folding):
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):

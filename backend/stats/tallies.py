@@ -1,29 +1,45 @@
 """Keeps the Life Room's tallies (``backend.stats.models``) in step with the complaint table.
 
 Every flush that inserts or changes a complaint notes the complaint's share of each tally as it
-was and as it is now; just before the transaction commits, the differences are written, in the
-same transaction (one statement per tally). So
-the dashboard never disagrees with the complaints, whichever service function changed them,
-and a change that fails (a 409 on the row version, a rollback) leaves the tallies as they were.
+was and as it is now; just before the transaction commits, the differences are appended as
+pending rows, in the same transaction (one statement per tally). So the dashboard never
+disagrees with the complaints, whichever service function changed them, and a change that fails
+(a 409 on the row version, a rollback) leaves the tallies as they were. Appending locks no row
+that another filing needs; `fold`, which every server process runs in the background, sums each
+key's rows back into one so that the tables stay as small as a day's keys.
 
 Rows written around the ORM (bulk imports, the benchmark generator) are not seen here: `rebuild`
 recomputes every tally from the complaint table in SQL, for those and to repair.
 """
 
+import asyncio
 import datetime as dt
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, event, func, insert, inspect, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    case,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from sqlalchemy.sql.dml import Insert
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from backend.complaints.models import Complaint
-from backend.db import insert_on_conflict, listen_once, table_of
+from backend.db import listen_once, table_of
 from backend.microcache import note_written
 from backend.region.service import region_snapshot
 from backend.stats.grid import grid_cell, sql_grid_cell
@@ -35,6 +51,7 @@ from backend.stats.models import (
     ResolutionTally,
     ResolvedTally,
     RunningTally,
+    TallyRows,
 )
 from backend.stats.sql import Sql
 from shared.complaints import CLOCK_PAUSED_STATUSES, OPEN_STATUSES, ComplaintStatus
@@ -42,6 +59,12 @@ from shared.workdays import to_local_date
 
 # Counted against their deadline: open, and not waiting on the reporter.
 RUNNING_STATUSES = frozenset(OPEN_STATUSES - CLOCK_PAUSED_STATUSES)
+
+logger = logging.getLogger("warga.stats")
+
+# How often each server process folds the pending tally rows: a busy city's minute adds a few
+# hundred rows, which the dashboard sums as easily as the settled ones.
+FOLD_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +85,7 @@ class Facts:
 
 TRACKED = tuple(Facts.__dataclass_fields__)
 
-Share = tuple[type[SQLModel], dict[str, Any], dict[str, int]]  # tally, its row's key, what to add
+Share = tuple[type[TallyRows], dict[str, Any], dict[str, int]]  # tally, its row's key, what to add
 
 
 def shares(facts: Facts, time_zone: str) -> Iterator[Share]:
@@ -124,11 +147,10 @@ def _keep_replaced_value(
 
 
 # Noted after each flush (the session still lists the flush's objects and their attribute
-# histories then), written just before the commit: the tally rows are shared by every filing of
-# the day, agency and category, so their row locks are taken last and held for one round trip
-# instead of through the rest of the transaction. An action that loses a race (409 on the row
-# version) gives up before it touches them at all.
-_PENDING = "tallies_pending"
+# histories then), written just before the commit: a transaction's changes to one key become one
+# row however many flushes it made, and an action that loses a race (409 on the row version)
+# gives up before it writes any.
+_NOTED = "tallies_noted"
 
 
 def _note_complaint_changes(session: Session, _flush_context: UOWTransaction) -> None:
@@ -143,26 +165,26 @@ def _note_complaint_changes(session: Session, _flush_context: UOWTransaction) ->
     changes = [(before, after) for before, after in changes if before != after]
     if changes:
         transaction = session.get_nested_transaction() or session.get_transaction()
-        session.info.setdefault(_PENDING, []).append((transaction, changes))
+        session.info.setdefault(_NOTED, []).append((transaction, changes))
 
 
 def _write_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.flush()  # the last changes are noted too
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        changes = [change for _, noted in pending for change in noted]
+    noted = session.info.pop(_NOTED, None)
+    if noted:
+        changes = [change for _, changed in noted for change in changed]
         apply_changes(session, changes, time_zone=region_snapshot(session).time_zone)
 
 
 def _forget_rolled_back_savepoint(session: Session, rolled_back: SessionTransaction) -> None:
     """What a rolled-back savepoint (or anything inside it) changed never happened."""
-    pending = session.info.get(_PENDING)
-    if pending:
-        session.info[_PENDING] = [
+    noted = session.info.get(_NOTED)
+    if noted:
+        session.info[_NOTED] = [
             (transaction, changes)
-            for transaction, changes in pending
+            for transaction, changes in noted
             if not _within(transaction, rolled_back)
         ]
 
@@ -177,14 +199,14 @@ def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -
 
 def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+        session.info.pop(_NOTED, None)
 
 
 def apply_changes(
     session: Session, changes: list[tuple[Facts | None, Facts | None]], *, time_zone: str
 ) -> None:
     """Move each complaint's shares from its `before` facts to its `after` ones (None: absent)."""
-    deltas: dict[type[SQLModel], dict[tuple[Any, ...], Counter[str]]] = defaultdict(
+    deltas: dict[type[TallyRows], dict[tuple[Any, ...], Counter[str]]] = defaultdict(
         lambda: defaultdict(Counter)
     )
     for before, after in changes:
@@ -196,18 +218,75 @@ def apply_changes(
                 for name, value in values.items():
                     counts[name] += sign * value
     connection = session.connection()  # Core statements: no ORM events for the tally rows
-    # Tallies and their rows in a fixed order, so that two transactions never wait on each
-    # other's row locks in a circle; one statement per tally.
     for tally in TALLIES:
         keys, count_names = _columns(tally)
         rows = [
-            {**dict(zip(keys, key, strict=True)), **{name: delta[name] for name in count_names}}
-            for key, delta in sorted(deltas[tally].items())
+            {
+                "pending": True,
+                **dict(zip(keys, key, strict=True)),
+                **{name: delta[name] for name in count_names},
+            }
+            for key, delta in deltas[tally].items()
             if any(delta.values())
         ]
         if rows:
-            connection.execute(_upsert(tally, connection.dialect.name), rows)
+            connection.execute(_append(tally), rows)
             note_written(session, [tally.__tablename__])
+
+
+def fold(session: Session) -> int:
+    """Sum the rows of every key that has pending rows into one settled row; the number of
+    rows this removed. The sums read the same before and after, so no kept answer is dropped.
+
+    Safe beside writers and other folds: a pending row that commits while this runs is not
+    seen by it and waits for the next fold (on PostgreSQL the DELETE removes only rows
+    committed when it started, and sums exactly those it returns)."""
+    connection = session.connection()  # Core statements: the sums do not change
+    removed = 0
+    for tally in TALLIES:
+        table = table_of(tally)
+        keys, count_names = _columns(tally)
+        key_columns = [table.c[name] for name in keys]
+        touched = select(*key_columns).where(table.c.pending).distinct()
+        taken = connection.execute(
+            delete(table)
+            .where(tuple_(*key_columns).in_(touched))
+            .returning(*key_columns, *(table.c[name] for name in count_names))
+        ).all()
+        sums: dict[tuple[Any, ...], list[int]] = {}
+        for row in taken:
+            counts = sums.setdefault(tuple(row[: len(keys)]), [0] * len(count_names))
+            for index, value in enumerate(row[len(keys) :]):
+                counts[index] += value
+        settled = [
+            {
+                "pending": False,
+                **dict(zip(keys, key, strict=True)),
+                **dict(zip(count_names, counts, strict=True)),
+            }
+            for key, counts in sums.items()
+            if any(counts)
+        ]
+        if settled:
+            connection.execute(_append(tally), settled)
+        removed += len(taken) - len(settled)
+    return removed
+
+
+async def fold_every(engine: Engine, seconds: float) -> None:
+    """The server's background fold: every `seconds`, in a thread, until cancelled."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(_fold_and_commit, engine)
+        except Exception:  # a failed fold leaves the rows pending for the next one
+            logger.exception("folding the Life Room tallies failed")
+
+
+def _fold_and_commit(engine: Engine) -> None:
+    with Session(engine) as session:
+        fold(session)
+        session.commit()
 
 
 def install() -> None:
@@ -224,23 +303,16 @@ def install() -> None:
 
 
 @cache
-def _columns(tally: type[SQLModel]) -> tuple[list[str], list[str]]:
+def _columns(tally: type[TallyRows]) -> tuple[tuple[str, ...], list[str]]:
     """The key columns and the count columns of a tally."""
-    columns = table_of(tally).columns
-    return [c.name for c in columns if c.primary_key], [
-        c.name for c in columns if not c.primary_key
-    ]
+    others = {"id", "pending", *tally.KEY}
+    return tally.KEY, [c.name for c in table_of(tally).columns if c.name not in others]
 
 
 @cache
-def _upsert(tally: type[SQLModel], dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT DO UPDATE that adds a row's counts to the tally's: built once."""
-    keys, counts = _columns(tally)
-    statement = insert_on_conflict(dialect, tally)
-    return statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: table_of(tally).c[name] + statement.excluded[name] for name in counts},
-    )
+def _append(tally: type[TallyRows]) -> Insert:
+    """The INSERT of a tally's rows, built once."""
+    return insert(table_of(tally))
 
 
 def rebuild(session: Session) -> None:
@@ -304,12 +376,12 @@ def rebuild(session: Session) -> None:
 
 def _insert_groups(
     session: Session,
-    tally: type[SQLModel],
+    tally: type[TallyRows],
     *,
     keys: dict[str, Any],
     values: dict[str, Any],
     where: Sequence[ColumnElement[bool]] = (),
 ) -> None:
     labelled = [expression.label(name) for name, expression in {**keys, **values}.items()]
-    groups = select(*labelled).where(*where).group_by(*labelled[: len(keys)])
-    session.execute(insert(tally).from_select([*keys, *values], groups))
+    groups = select(false(), *labelled).where(*where).group_by(*labelled[: len(keys)])
+    session.execute(insert(tally).from_select(["pending", *keys, *values], groups))

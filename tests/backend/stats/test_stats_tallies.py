@@ -1,10 +1,12 @@
 """The Life Room's tallies, kept on every complaint write, agree with a rebuild from scratch."""
 
+import asyncio
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
@@ -19,6 +21,7 @@ from backend.complaints.schemas import (
     RejectionReason,
 )
 from backend.errors import Conflict
+from backend.main import create_app
 from backend.stats import tallies
 from backend.stats.models import TALLIES, FiledTally, ResolutionTally, RunningTally
 from tests.backend.stats.conftest import utc
@@ -45,16 +48,19 @@ def _user(session: Session, account) -> User:
 
 
 def _tally_rows(session: Session) -> dict:
-    """Every tally row that counts something, as {(table, key...): counts}."""
+    """What the tallies count, summed per key as the dashboard reads them:
+    {(table, key...): counts}, keys that count nothing left out."""
     rows = {}
     for tally in TALLIES:
-        columns = list(tally.__table__.columns)
-        keys = [c for c in columns if c.primary_key]
-        for row in session.exec(select(*columns)):
-            values = row._mapping
-            counts = tuple(values[c.name] for c in columns if not c.primary_key)
-            if any(counts):
-                rows[(tally.__tablename__, *(str(values[c.name]) for c in keys))] = counts
+        table = tally.__table__
+        keys = [table.c[name] for name in tally.KEY]
+        counts = [c for c in table.columns if c.name not in {"id", "pending", *tally.KEY}]
+        summed = select(*keys, *(func.sum(c) for c in counts)).group_by(*keys)
+        for row in session.exec(summed):
+            if any(row[len(keys) :]):
+                rows[(tally.__tablename__, *(str(value) for value in row[: len(keys)]))] = tuple(
+                    row[len(keys) :]
+                )
     return rows
 
 
@@ -168,10 +174,13 @@ def test_a_failed_action_leaves_the_tallies_alone(session, demo):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_concurrent_writes_lose_no_count(engine, session, demo):
-    """Filings and actions from many connections at once, all on the same tally rows."""
+@pytest.mark.parametrize("folding", [False, True], ids=["alone", "beside-folds"])
+def test_concurrent_writes_lose_no_count(engine, session, demo, folding):
+    """Filings and actions from many connections at once, all on the same tally rows; and
+    meanwhile, folds of those rows one after another."""
     resident_id = _user(session, demo.resident).id
     officer_id = _user(session, demo.officer("dbmsda")).id
+    filing = threading.Event()
 
     def file_and_verify(number: int) -> None:
         with Session(engine) as own:
@@ -184,11 +193,27 @@ def test_concurrent_writes_lose_no_count(engine, session, demo):
                 service.verify(own, complaint=complaint, actor=officer, note=None, now=at("03"))
                 own.commit()
 
+    def keep_folding() -> int:
+        folds = 0
+        while filing.is_set():
+            with Session(engine) as own:
+                tallies.fold(own)
+                own.commit()
+            folds += 1
+        return folds
+
+    filing.set()
     with ThreadPoolExecutor(max_workers=8) as pool:
+        folder = pool.submit(keep_folding) if folding else None
         list(pool.map(file_and_verify, range(40)))
+        filing.clear()
+        assert folder is None or folder.result() > 1
     kept = _assert_same_as_rebuilt(session)
     counts = [c for key, c in kept.items() if key[0] == FiledTally.__tablename__]
     assert sorted(c[0] for c in counts) == [20, 20]  # submitted, verified
+    tallies.fold(session)
+    session.commit()
+    assert _tally_rows(session) == kept
 
 
 def test_a_change_to_a_complaint_not_loaded_yet_moves_its_stored_share(engine, session, demo):
@@ -238,3 +263,98 @@ def test_a_rolled_back_savepoint_leaves_the_tallies_alone(session, demo):
     kept = _assert_same_as_rebuilt(session)
     filed = [key for key in kept if key[0] == FiledTally.__tablename__]
     assert [key[1] for key in filed] == ["2026-02-02"]
+
+
+def _rows_per_table(session: Session) -> dict[str, tuple[int, int]]:
+    """{table: (rows, pending rows)}"""
+    found = {}
+    for tally in TALLIES:
+        pending = tally.__table__.c.pending
+        rows, waiting = session.exec(
+            select(func.count(), func.count().filter(pending.is_(True))).select_from(tally)
+        ).one()
+        found[tally.__tablename__] = (rows, waiting)
+    return found
+
+
+def test_a_fold_leaves_one_settled_row_per_key_and_the_same_counts(session, demo):
+    resident = _user(session, demo.resident)
+    road = _user(session, demo.officer("dbmsda"))
+    for day in ("02", "02", "03"):
+        complaint = service.file_complaint(
+            session, reporter=resident, data=_complaint(), now=at(day)
+        )
+        session.commit()
+        service.verify(session, complaint=complaint, actor=road, note=None, now=at(day, 3))
+        session.commit()
+    filed = FiledTally.__tablename__
+    assert _rows_per_table(session)[filed] == (9, 9)  # each write appended its own rows
+    counted = _tally_rows(session)
+
+    assert tallies.fold(session) > 0
+    session.commit()
+    assert _tally_rows(session) == counted
+    # Two days, verified: one row each; the "submitted" keys summed to nothing and went.
+    assert _rows_per_table(session)[filed] == (2, 0)
+    assert tallies.fold(session) == 0  # nothing pending: nothing to do
+    _assert_same_as_rebuilt(session)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_filing_does_not_wait_for_another_to_commit_its_tallies(engine, session, demo):
+    """Two filings of the same day, agency and category: the first has written its tally rows
+    and has not committed yet; the second still commits at once."""
+    resident_id = _user(session, demo.resident).id
+    first_wrote, let_first_commit = threading.Event(), threading.Event()
+    first_thread: list[threading.Thread] = []
+
+    def hold_after_the_tallies(_connection, _cursor, statement, *_args) -> None:
+        if threading.current_thread() in first_thread and "complaint_tally" in statement:
+            first_wrote.set()
+            let_first_commit.wait(10)
+
+    def file() -> None:
+        with Session(engine) as own:
+            reporter = own.get(User, resident_id)
+            service.file_complaint(own, reporter=reporter, data=_complaint(), now=at("02"))
+            own.commit()
+
+    event.listen(engine, "after_cursor_execute", hold_after_the_tallies)
+    try:
+        first_thread.append(threading.Thread(target=file))
+        first_thread[0].start()
+        assert first_wrote.wait(10)
+        second = threading.Thread(target=file)
+        second.start()
+        second.join(timeout=5)
+        waited = second.is_alive()
+        let_first_commit.set()
+        first_thread[0].join(10)
+        second.join(10)
+    finally:
+        let_first_commit.set()
+        event.remove(engine, "after_cursor_execute", hold_after_the_tallies)
+    assert not waited, "the second filing waited for the first one's commit"
+    _assert_same_as_rebuilt(session)
+
+
+async def test_the_server_folds_the_pending_rows_in_the_background(
+    settings, engine, session, demo, monkeypatch
+):
+    resident = _user(session, demo.resident)
+    for day in ("02", "03"):
+        service.file_complaint(session, reporter=resident, data=_complaint(), now=at(day))
+        session.commit()
+    counted = _tally_rows(session)
+    assert _rows_per_table(session)[FiledTally.__tablename__] == (2, 2)
+    monkeypatch.setattr(tallies, "FOLD_SECONDS", 0.05)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            session.rollback()  # a new snapshot
+            if _rows_per_table(session)[FiledTally.__tablename__] == (2, 0):
+                break
+    assert _rows_per_table(session)[FiledTally.__tablename__] == (2, 0)
+    assert _tally_rows(session) == counted
