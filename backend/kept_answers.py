@@ -17,7 +17,9 @@ hold:
   (``backend.microcache``), which drops it when a commit writes one of its tables: at once in
   this process, through the change channel elsewhere (bypassed while the channel is down). By
   default that is every table but the bookkeeping ones (`BOOKKEEPING_TABLES`), so a table added
-  later is covered without anyone remembering it here.
+  later is covered without anyone remembering it here. An answer that shows only some rows of
+  a table (an agency's queue, a user's inbox) names them with `rows_of`, and stays kept through
+  writes to that table's other rows.
 * **the clock has not changed it.** The handler says until when its answer holds (`until`):
   deadlines move on at local midnight, a resolved complaint reads as closed when its reopen
   window ends. And it is never kept longer than `KEEP_SECONDS`, which bounds what a write that
@@ -78,6 +80,17 @@ _MARK = "warga_kept_answer"
 def data_tables() -> frozenset[str]:
     """Every table an answer may show: all of them but the bookkeeping ones."""
     return frozenset(SQLModel.metadata.tables) - BOOKKEEPING_TABLES
+
+
+@cache
+def rows_of(
+    table: str, column: str, value: object, *, not_shown: tuple[str, ...] = ()
+) -> frozenset[str]:
+    """The tables of an answer that shows, of `table`, only the rows whose `column` is `value`,
+    and nothing of the `not_shown` tables: every data table but those, with `table` narrowed to
+    that scope (`backend.microcache`'s scopes). Such an answer stays kept through writes to the
+    table's other rows: a filing at one agency, another agency's queue."""
+    return (data_tables() - {table, *not_shown}) | microcache.rows_scoped(table, column, value)
 
 
 @dataclass(frozen=True, slots=True)

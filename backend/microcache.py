@@ -12,7 +12,8 @@ Two uses, one mechanism:
 
 **Staleness.** Whenever this process commits a change to a table an entry was built from, the
 entry is dropped at once (a SQLAlchemy session hook records the tables each transaction
-writes), so a change made through this process is visible to its next request. On PostgreSQL
+writes, and for some tables which rows: see "Scopes" below), so a change made through this
+process is visible to its next request. On PostgreSQL
 every commit through a session also announces its tables on the change channel
 (``backend.changes``), so the other workers and hosts drop their entries at once too; while the
 channel is down, the cache is bypassed (every request reads the database) and it starts empty
@@ -257,10 +258,24 @@ def _follow_other_processes(engine: Engine) -> "changes.ChangeChannel":
     return channel
 
 
+# PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more, which would fail the commit. A
+# transaction that wrote more scopes than fit (a notice to a large agency's every officer) is
+# announced by whole tables instead: coarser, never wrong.
+ANNOUNCED_MAX_BYTES = 6000
+
+
+def announced(written: Iterable[str]) -> list[str]:
+    """What the change channel is told a transaction wrote: `written`, or its tables."""
+    tags = sorted(written)
+    if sum(len(tag) + 3 for tag in tags) > ANNOUNCED_MAX_BYTES:
+        tags = sorted({unscoped_tag(tag.partition(":")[0]) if ":" in tag else tag for tag in tags})
+    return tags
+
+
 def _announce_written_tables(session: Session) -> None:
     written = session.info.get(_WRITTEN)
     if written:
-        changes.publish(session, TABLES_TOPIC, sorted(written))
+        changes.publish(session, TABLES_TOPIC, announced(written))
 
 
 def note_written(session: Session, tables: Iterable[str]) -> None:
@@ -274,17 +289,58 @@ def _engine_of(session: Session) -> Engine | None:
     return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
 
 
+# --- Scopes: finer than a table ---
+#
+# A model may name columns that split its table into scopes (`CACHE_SCOPES`, e.g. a complaint's
+# agency and reporter). A write to one of its rows is then noted under a tag per scope the row
+# was or is in ("complaint:agency_id=3"), besides the table's name; a write whose rows cannot be
+# told (a Core UPDATE, a column not loaded) under the table's `unscoped_tag` instead. An entry
+# built only from one scope's rows depends on that scope's tag and the unscoped tag rather than
+# on the table, so a filing at one agency leaves another agency's queue kept.
+
+
+def scope_tag(table: str, column: str, value: object) -> str:
+    return f"{table}:{column}={value}"
+
+
+def unscoped_tag(table: str) -> str:
+    return f"{table}:*"
+
+
+def rows_scoped(table: str, column: str, value: object) -> frozenset[str]:
+    """What an entry built from the rows of `table` whose `column` is `value` depends on."""
+    return frozenset({scope_tag(table, column, value), unscoped_tag(table)})
+
+
+def _scope_tags(instance: object, mapper: Any) -> Iterable[str]:
+    scopes: tuple[str, ...] = getattr(type(instance), "CACHE_SCOPES", ())
+    if not scopes:
+        return ()
+    table = mapper.local_table.name
+    attributes = inspect(instance).attrs
+    tags: set[str] = set()
+    for column in scopes:
+        values = attributes[column].history.sum()  # as loaded, as set, and as replaced
+        if not values:  # neither loaded nor set: which scope it is in is unknown
+            return (unscoped_tag(table),)
+        tags.update(scope_tag(table, column, value) for value in values)
+    return tags
+
+
 def _note_flushed_tables(session: Session, _flush_context: UOWTransaction) -> None:
     written = session.info.setdefault(_WRITTEN, set())
     for instance in (*session.new, *session.dirty, *session.deleted):
-        written.update(table.name for table in inspect(instance).mapper.tables)
+        mapper = inspect(instance).mapper
+        written.update(table.name for table in mapper.tables)
+        written.update(_scope_tags(instance, mapper))
 
 
 def _note_statement_table(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         name = getattr(table, "name", None)
-        state.session.info.setdefault(_WRITTEN, set()).add(name or ANY_TABLE)
+        tags = (name, unscoped_tag(name)) if name else (ANY_TABLE,)
+        state.session.info.setdefault(_WRITTEN, set()).update(tags)
 
 
 def _invalidate_written_tables(session: Session) -> None:

@@ -5,7 +5,7 @@ officers acting on the same item at once exactly one succeeds and the other gets
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Text, event
 from sqlalchemy.engine import Connection
@@ -37,6 +37,9 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_resolved", "status", "resolved_at"),
     )
     __mapper_args__ = {"version_id_col": _version_column}
+    # A write to a complaint drops only the kept answers of its agency and reporter (queues,
+    # "my complaints") besides those built from the whole table: see backend.microcache.
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("agency_id", "reporter_id")
 
     id: int = Field(default=None, primary_key=True)
     # Set from the id right after the INSERT, in the same transaction: typed as every stored

@@ -50,7 +50,7 @@ from backend.dependencies import SessionDep, SettingsDep, in_one_hop
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import error_responses
 from backend.idempotency import IdempotencyKey, run_once
-from backend.kept_answers import KeptAnswerRoute, keep
+from backend.kept_answers import KeptAnswerRoute, keep, rows_of
 from backend.pagination import Cursor, Limit
 from backend.ratelimit import RouteLimits, limit_writes, route_limits
 from backend.reads import ReadsDep
@@ -146,7 +146,8 @@ async def list_my_complaints(
         )
         clock = service.clock_for(session, now=now)
         answer = views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
-        return keep(answer, until=clock.holds_until(complaints, now))
+        shown = rows_of(views.COMPLAINTS, "reporter_id", user.id, not_shown=views.NOT_IN_SUMMARIES)
+        return keep(answer, until=clock.holds_until(complaints, now), tables=shown)
 
     return await reads.run(page)
 
@@ -180,7 +181,10 @@ async def list_agency_queue(
             # Which complaints read as resolved or closed turns with any reopen window of the
             # agency, not only the shown ones': read afresh each time.
             return answer
-        return keep(answer, until=clock.holds_until(complaints, now))
+        shown = rows_of(
+            views.COMPLAINTS, "agency_id", user.agency_id, not_shown=views.NOT_IN_SUMMARIES
+        )
+        return keep(answer, until=clock.holds_until(complaints, now), tables=shown)
 
     return await reads.run(page)
 

@@ -36,6 +36,7 @@ from backend.complaints.schemas import (
 )
 from backend.db import table_of, utcnow
 from backend.microcache import remember
+from backend.notifications.models import Notification
 from backend.pagination import Page
 from backend.region.models import Agency, ComplaintCategory
 from backend.region.pack import LocalizedText
@@ -217,6 +218,11 @@ def summaries(
 
 
 SummaryPage = Page[ComplaintSummary]
+
+COMPLAINTS = table_of(Complaint).name
+# Written by every filing and action, and never shown in a list's lines: a kept list (a queue,
+# "my complaints") is not dropped for them.
+NOT_IN_SUMMARIES = (table_of(ComplaintEvent).name, table_of(Notification).name)
 
 
 def summary_page(

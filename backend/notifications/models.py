@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -11,6 +12,8 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+    # A write to an entry drops only its owner's kept inbox answers: see backend.microcache.
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("user_id",)
 
     id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)

@@ -79,14 +79,14 @@ async def list_notifications(
 
     answer = await reads.run(page)
     answer.headers["Content-Language"] = language
-    return keep(answer)
+    return keep(answer, tables=service.inbox_tables(user.id))
 
 
 @router.get("/unread-count", response_model=UnreadCount, responses=error_responses(401))
 async def count_unread(user: Reader, reads: ReadsDep) -> Response:
     """How many entries the caller has not read (the badge on the bell)."""
     unread = await reads.run(lambda session: service.unread_count(session, user=user))
-    return keep(model_response(UnreadCount(unread=unread)))
+    return keep(model_response(UnreadCount(unread=unread)), tables=service.inbox_tables(user.id))
 
 
 @router.post(

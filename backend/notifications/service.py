@@ -16,6 +16,7 @@ from backend import changes
 from backend.accounts.models import User
 from backend.db import table_of, utcnow
 from backend.errors import NotFound, bilingual
+from backend.microcache import note_written, rows_scoped, scope_tag
 from backend.notifications.models import Notification
 from backend.notifications.schemas import public_fields
 from backend.pagination import after_bound, bound_cursor, page_of
@@ -56,12 +57,20 @@ class Sent(NamedTuple):
 
 
 def _inserted(session: Session, statement: Insert, rows: Any) -> list[Sent]:
-    """Run an INSERT of inbox entries in one statement, RETURNING them; wake their owners'
-    live streams once the transaction commits."""
-    entries = [Sent(*row) for row in session.execute(statement, rows)]
+    """Run an INSERT of inbox entries in one statement, RETURNING them; once the transaction
+    commits, wake their owners' live streams and drop their owners' kept inbox answers only."""
+    session.flush()  # as session.execute would: what the entries tell of is written first
+    entries = [Sent(*row) for row in session.connection().execute(statement, rows)]
+    _written_for(session, [entry.user_id for entry in entries])
     for entry in entries:
         changes.publish(session, inbox_topic(entry.user_id))
     return entries
+
+
+def _written_for(session: Session, user_ids: Iterable[int]) -> None:
+    """Note a Core write to these users' entries, scoped to them (see `Notification`)."""
+    table = table_of(Notification).name
+    note_written(session, [table, *(scope_tag(table, "user_id", id_) for id_ in set(user_ids))])
 
 
 # The two INSERTs, built once (building one costs more than running it), with every value bound
@@ -167,6 +176,12 @@ _UNREAD_COUNT = sa.select(func.count()).where(
 )
 
 
+def inbox_tables(user_id: int) -> frozenset[str]:
+    """What the user's inbox and its count are read from: their own entries, nothing else (a
+    kept answer of theirs stays kept through everyone else's new entries)."""
+    return rows_scoped(table_of(Notification).name, "user_id", user_id)
+
+
 def unread_count(session: Session, *, user: User) -> int:
     count: int = session.connection().execute(_UNREAD_COUNT, {"user_id": user.id}).scalar_one()
     return count
@@ -199,8 +214,9 @@ def mark_all_read(
     )
     if up_to_id is not None:
         statement = statement.where(col(Notification.id) <= up_to_id)
-    result = session.exec(statement.values(read_at=now))
     session.flush()
+    result = session.connection().execute(statement.values(read_at=now))
+    _written_for(session, [user.id])
     return result.rowcount
 
 

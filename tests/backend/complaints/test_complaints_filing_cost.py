@@ -25,7 +25,7 @@ FILING = [
     "INSERT idempotency_record",  # the answer kept for a retry
     "INSERT rate_limit_counter",  # the limits charged: account ...
     "INSERT rate_limit_counter",  # ... and address
-    "INSERT complaint_tally_filed",  # the rows every filing of the day shares: last
+    "INSERT complaint_tally_filed",  # the Life Room, appended: last
     "INSERT complaint_tally_running",
     "INSERT complaint_tally_density",
 ]

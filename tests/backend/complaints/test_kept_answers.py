@@ -5,7 +5,7 @@ changed what it shows."""
 import datetime as dt
 
 import anyio
-from sqlmodel import select
+from sqlmodel import select, update
 
 from backend.accounts.models import User
 from backend.complaints import service
@@ -134,3 +134,96 @@ async def test_a_queue_filtered_by_status_is_read_afresh_each_time(client, app, 
     with statements_on(*engines_of(app)) as sent:
         again = await client.get(path, headers=callers.road_officer)
     assert again.status_code == 200 and sent
+
+
+async def _sent_again(client, app, path: str, headers: dict[str, str]) -> bool:
+    """Whether the answer came from memory (no statement sent)."""
+    with statements_on(*engines_of(app)) as sent:
+        response = await client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return not sent
+
+
+INBOX, UNREAD = "/api/v1/notifications", "/api/v1/notifications/unread-count"
+
+
+async def test_a_write_to_other_rows_leaves_a_kept_answer_kept(client, app, callers):
+    """A queue, "my complaints" and an inbox show only some rows of their table: a filing of
+    another resident at another agency changes none of them."""
+    await file_complaint(client, callers.resident)
+    kept = [
+        (QUEUE, callers.road_officer),
+        (MINE, callers.resident),
+        (INBOX, callers.resident),
+        (UNREAD, callers.resident),
+        (INBOX, callers.road_officer),
+    ]
+    for path, headers in kept:
+        await _read_twice(client, app, path, headers)
+    await file_complaint(
+        client, callers.other_resident, category=WASTE, answers={"jenis_lokasi": "tps"}
+    )
+    for path, headers in kept:
+        assert await _sent_again(client, app, path, headers), path
+    # The same filing shows at once where it belongs.
+    [waste] = (await client.get(QUEUE, headers=callers.waste_officer)).json()["items"]
+    assert waste["category"]["code"] == WASTE
+
+
+async def test_a_filing_reaches_its_agencys_kept_queue_and_its_reporters_list_at_once(
+    client, app, callers
+):
+    first = await file_complaint(client, callers.resident)
+    await _read_twice(client, app, QUEUE, callers.road_officer)
+    await _read_twice(client, app, MINE, callers.other_resident)
+    await _read_twice(client, app, UNREAD, callers.road_officer)
+    second = await file_complaint(client, callers.other_resident)
+    queue = (await client.get(QUEUE, headers=callers.road_officer)).json()["items"]
+    assert {line["id"] for line in queue} == {first["id"], second["id"]}
+    [mine] = (await client.get(MINE, headers=callers.other_resident)).json()["items"]
+    assert mine["id"] == second["id"]
+    unread = (await client.get(UNREAD, headers=callers.road_officer)).json()["unread"]
+    assert unread == 2  # routed to the agency, twice
+
+
+async def test_a_forwarded_complaint_leaves_one_kept_queue_and_joins_the_other_at_once(
+    client, app, callers
+):
+    complaint = await file_complaint(client, callers.resident)
+    [line] = (await _read_twice(client, app, QUEUE, callers.road_officer)).json()["items"]
+    assert line["id"] == complaint["id"]
+    assert (await _read_twice(client, app, QUEUE, callers.waste_officer)).json()["items"] == []
+    forwarded = await act(
+        client, complaint, "forward", callers.road_officer, agency="dlh", reason="Sampah."
+    )
+    assert forwarded.status_code == 200, forwarded.text
+    assert (await client.get(QUEUE, headers=callers.road_officer)).json()["items"] == []
+    [line] = (await client.get(QUEUE, headers=callers.waste_officer)).json()["items"]
+    assert line["id"] == complaint["id"]
+
+
+async def test_reading_ones_inbox_shows_at_once(client, app, callers):
+    await file_complaint(client, callers.resident)
+    assert (await _read_twice(client, app, UNREAD, callers.resident)).json()["unread"] == 1
+    [entry] = (await _read_twice(client, app, INBOX, callers.resident)).json()["items"]
+    read = await client.post("/api/v1/notifications/read-all", headers=callers.resident)
+    assert read.status_code in (200, 204), read.text
+    assert (await client.get(UNREAD, headers=callers.resident)).json()["unread"] == 0
+    [entry] = (await client.get(INBOX, headers=callers.resident)).json()["items"]
+    assert entry["read_at"] is not None
+
+
+async def test_a_write_that_names_no_rows_drops_every_kept_list(client, app, callers, session):
+    """A Core UPDATE (a script, a job) cannot tell which agency's or reporter's rows it
+    changed: every kept queue and list built from the table goes."""
+    complaint = await file_complaint(client, callers.resident)
+    await _read_twice(client, app, QUEUE, callers.road_officer)
+    await _read_twice(client, app, MINE, callers.resident)
+    session.exec(
+        update(Complaint).where(Complaint.id == complaint["id"]).values(title="Jalan berlubang")
+    )
+    session.commit()
+    [line] = (await client.get(QUEUE, headers=callers.road_officer)).json()["items"]
+    assert line["title"] == "Jalan berlubang"
+    [line] = (await client.get(MINE, headers=callers.resident)).json()["items"]
+    assert line["title"] == "Jalan berlubang"

@@ -227,3 +227,23 @@ def test_the_channel_listens_where_it_is_told(engine, database_url):
         assert got == [(7, changes.ORIGIN)]
     finally:
         channel.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_transaction_with_more_scopes_than_a_notice_holds_is_announced_by_tables(
+    engine, database_url
+):
+    """A notice to every officer of a large agency names too many inboxes for one NOTIFY: the
+    commit still goes through, and the other processes drop the whole table's answers."""
+    channel = changes.channel_for(database_url)
+    microcache.for_engine(engine)  # follows the tables other processes write
+    got, arrived = _received(channel, microcache.TABLES_TOPIC)
+    owners = [microcache.scope_tag("notification", "user_id", n) for n in range(1_000)]
+    with Session(engine) as session:
+        session.execute(text("SELECT 1"))
+        microcache.note_written(session, ["notification", *owners])
+        session.commit()
+    assert arrived.wait(2)
+    [(tables, _origin)] = got
+    assert tables == ["notification", microcache.unscoped_tag("notification")]
