@@ -36,6 +36,17 @@ def readable_by(caller: Caller | None) -> ColumnElement[bool]:
     return false()
 
 
+def readable_rows(caller: Caller) -> tuple[str, int | None] | None:
+    """The one column, and its value, that bounds what `readable_by(caller)` lets through: what
+    a kept list of theirs depends on (``backend.kept_answers.rows_of``). None: no one column
+    (admins read every agency's)."""
+    if caller.role == Role.RESIDENT:
+        return "applicant_id", caller.id
+    if caller.role in STAFF_ROLES:
+        return "agency_id", caller.agency_id
+    return None
+
+
 def timeline_visible_to(caller: Caller) -> ColumnElement[bool]:
     """For an application the caller may read."""
     if caller.role == Role.RESIDENT:

@@ -7,7 +7,7 @@ version, and the second write matches no row, which the API answers with 409.
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -49,6 +49,9 @@ class PermitApplication(SQLModel, table=True):
             postgresql_where=text("permit_number IS NOT NULL AND certificate_key IS NULL"),
         ),
     )
+    # A write to an application drops only the kept lists of its agency and applicant besides
+    # those built from the whole table: see backend.microcache.
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("agency_id", "applicant_id")
 
     id: int = Field(default=None, primary_key=True)
     registration_number: str = Field(max_length=32, unique=True)  # IZN-2026-000045

@@ -21,9 +21,9 @@ from backend.dependencies import SessionDep, SettingsDep, public_origin
 from backend.edge import BodyKind, accepts_upload
 from backend.errors import NotFound, error_responses
 from backend.idempotency import IdempotencyKey, run_once
-from backend.kept_answers import KeptAnswerRoute, keep
+from backend.kept_answers import KeptAnswerRoute, keep, rows_of
 from backend.pagination import Cursor, Limit, Page
-from backend.permits import drafting, issuing, payment, queries, workflow
+from backend.permits import access, drafting, issuing, payment, queries, workflow
 from backend.permits.certificates import CertificateIssuer
 from backend.permits.dependencies import (
     ApplicationToActOn,
@@ -58,7 +58,12 @@ from backend.permits.schemas import (
     VerificationView,
 )
 from backend.permits.verification import PAGE_POLICY, render_page, verify
-from backend.permits.views import ApplicationViews, document_view
+from backend.permits.views import (
+    APPLICATIONS,
+    NOT_IN_SUMMARIES,
+    ApplicationViews,
+    document_view,
+)
 from backend.ratelimit import limit_writes
 from backend.reads import ReadsDep
 from backend.region.service import region_snapshot
@@ -181,6 +186,8 @@ async def list_applications(
 ) -> Response:
     """Residents: their own applications. Staff: their agency's. Newest first."""
     base_url = public_origin(request)
+    scope = access.readable_rows(user)
+    shown = None if scope is None else rows_of(APPLICATIONS, *scope, not_shown=NOT_IN_SUMMARIES)
 
     def page(session: Session) -> Response:
         applications, next_cursor = queries.list_applications(
@@ -188,7 +195,7 @@ async def list_applications(
         )
         views = ApplicationViews(session, base_url=base_url)
         answer = rows_response([views.summary(a) for a in applications], next_cursor)
-        return keep(answer, until=views.holds_until)
+        return keep(answer, until=views.holds_until, tables=shown)
 
     return await reads.run(page)
 

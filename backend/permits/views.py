@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 from backend.accounts.models import User
 from backend.db import table_of, utcnow
 from backend.microcache import remember
+from backend.notifications.models import Notification
 from backend.permits import deadlines, queries
 from backend.permits.certificates import verification_url
-from backend.permits.models import PermitApplication, PermitDocument
+from backend.permits.models import PermitApplication, PermitCounter, PermitDocument, PermitEvent
 from backend.permits.schemas import (
     ApplicationDetail,
     DeadlineView,
@@ -84,6 +85,14 @@ def permit_types(session: Session) -> Mapping[int, TypeInfo]:
         )
 
     return remember(session, "permits.types", read, tables={table_of(PermitType).name})
+
+
+APPLICATIONS = table_of(PermitApplication).name
+# Written beside applications, and never shown in a list's lines (`ApplicationViews.summary`):
+# a kept list is not dropped for them.
+NOT_IN_SUMMARIES = tuple(
+    table_of(model).name for model in (PermitEvent, PermitDocument, PermitCounter, Notification)
+)
 
 
 class ApplicationViews:

@@ -26,6 +26,7 @@ API_PREFIX = "/api/v1"
 # A live stream stays open; silence longer than this (the server sends a keep-alive every
 # 15 s) means the connection is dead.
 STREAM_READ_TIMEOUT = 60.0
+KEEPALIVE_SECONDS = 4.0  # below the server's keep-alive timeout (uvicorn's default: 5 s)
 COMMENT = "comment"  # the one complaint action with its own endpoint, not under /actions
 PERMIT_DOCUMENT_PART = "file"  # a permit document is uploaded alone, as the part `file`
 
@@ -160,7 +161,10 @@ class ApiClient:
         if self._client is None:
             import httpx
 
-            self._client = httpx.AsyncClient(**self._client_options)
+            # An idle connection is let go before the server's keep-alive (uvicorn: 5 s) ends
+            # it: reused at that very moment, it would drop the request sent on it.
+            limits = httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS)
+            self._client = httpx.AsyncClient(limits=limits, **self._client_options)
         return self._client
 
     @property
@@ -182,7 +186,19 @@ class ApiClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            return await self._http.request(method, API_PREFIX + path, headers=headers, **kwargs)
+            try:
+                return await self._http.request(
+                    method, API_PREFIX + path, headers=headers, **kwargs
+                )
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                if method != "GET":
+                    raise
+                # The connection closed under the request (a server ending an idle keep-alive
+                # connection as it was reused, a restart): a GET changes nothing, so it is sent
+                # once more, on a new connection, before the app calls itself offline.
+                return await self._http.request(
+                    method, API_PREFIX + path, headers=headers, **kwargs
+                )
         except httpx.TransportError as exc:  # connect, read, timeouts, protocol errors
             raise Offline(str(exc) or type(exc).__name__) from exc
 

@@ -63,6 +63,7 @@ class ComplaintQueueScreen(WargaScreen):
         super().__init__(**kwargs)
         self.complaints: list[dict] = []
         self._menu = None
+        self._asked = 0  # queue fetches started
 
     def on_kv_post(self, base_widget) -> None:
         detail = self.ids.detail
@@ -87,8 +88,12 @@ class ComplaintQueueScreen(WargaScreen):
             await self._show_detail(self.complaints[0])  # a wide window never shows an empty pane
 
     async def _fetch_queue(self) -> None:
+        # Fetches overlap (an action's refresh, a live entry's, a filter's reload) and their
+        # answers may arrive in any order: the list keeps the answer to the latest one asked.
+        self._asked += 1
+        asked = self._asked
         data = await self.fetch(self.app.api.complaint_queue(**self.filters))
-        if data is not None:
+        if data is not None and asked == self._asked:
             self.complaints = data["items"]
 
     def render(self) -> None:

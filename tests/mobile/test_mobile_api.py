@@ -103,3 +103,49 @@ async def test_unreachable_server_raises_offline(unreachable_url, tmp_path):
     with pytest.raises(Offline):
         await api.agencies()
     await api.aclose()
+
+
+async def test_a_get_whose_connection_closes_under_it_is_sent_again(tmp_path):
+    """A server may close a kept-alive connection just as the app reuses it: the GET is sent
+    again on a new connection instead of showing the person stale data as if offline. A
+    write is not sent twice."""
+    requests_seen: list[bytes] = []
+    answer = b'{"items": [], "next_cursor": null}'
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        requests_seen.append(head.split(b"\r\n")[0])
+        body_length = next(
+            (
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            ),
+            0,
+        )
+        await reader.readexactly(body_length)
+        if len(requests_seen) % 2:  # every other request: closed without an answer
+            writer.close()
+            return
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            + f"content-length: {len(answer)}\r\nconnection: close\r\n\r\n".encode()
+            + answer
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    api = ApiClient(f"http://127.0.0.1:{port}", tokens=TokenStore(tmp_path))
+    try:
+        fetched = await api.agencies()
+        assert fetched.data == {"items": [], "next_cursor": None} and not fetched.stale
+        assert len(requests_seen) == 2
+        with pytest.raises(Offline):  # the third request is dropped, and a POST is not resent
+            await api.send("POST", "/complaints", body={"title": "x"})
+        assert len(requests_seen) == 3
+    finally:
+        await api.aclose()
+        server.close()
+        await server.wait_closed()

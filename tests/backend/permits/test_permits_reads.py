@@ -14,7 +14,7 @@ from backend.permits.schemas import ApplicationDetail, ApplicationSummary
 from backend.region.models import PermitType
 from bench.filing_cost import counting
 from tests.backend.auth.test_caller_cache import statements_on
-from tests.backend.helpers import assert_body_is
+from tests.backend.helpers import assert_body_is, engines_of
 
 REGION_TABLES = re.compile(r"\bFROM (region|holiday_override)\b")
 PERMIT_TYPES = re.compile(r"\bFROM permit_type\b")
@@ -23,7 +23,8 @@ PERMIT_TYPES = re.compile(r"\bFROM permit_type\b")
 def _as_if_an_application_changed(app) -> None:
     """Drops the answers kept for their callers (`backend.kept_answers`), as a write to an
     application would, and nothing else: the region and catalogue snapshots stay."""
-    microcache.for_engine(app.state.engine).invalidate(["permit_application"])
+    table = "permit_application"
+    microcache.for_engine(app.state.engine).invalidate([table, microcache.unscoped_tag(table)])
 
 
 def _read_engines(app) -> list:
@@ -116,3 +117,47 @@ async def test_a_permit_detail_is_its_model_in_three_statements_without_a_hop(pe
             "SELECT permit_event",  # with the actors' names
             "SELECT permit_document",
         ]
+
+
+LIST = "/api/v1/permits/applications"
+
+
+async def _kept(permits, app, account) -> dict:
+    """`account`'s list, as read now, after checking that it came from memory."""
+    with statements_on(*engines_of(app)) as sent:
+        page = await permits.call("GET", LIST, account)
+    assert sent == [], sent
+    return page.json()
+
+
+async def test_a_permit_list_stays_kept_through_other_applicants_and_agencies(permits, app):
+    """A resident's list shows their applications only, an officer's their agency's: another
+    resident's application at another agency changes neither, and shows where it belongs."""
+    demo = permits.demo
+    mine = await permits.submitted("pbg")  # at dbpr
+    building, health = (
+        permits.staff_for("pbg", "officer"),
+        permits.staff_for("sip-nakes", "officer"),
+    )
+    for account in (demo.resident, building, health):
+        await permits.call("GET", LIST, account)
+    theirs = await permits.submitted("izin-reklame", account=demo.other_resident)  # dpmptsp
+    assert [a["id"] for a in (await _kept(permits, app, demo.resident))["items"]] == [mine["id"]]
+    assert [a["id"] for a in (await _kept(permits, app, building))["items"]] == [mine["id"]]
+    assert (await _kept(permits, app, health))["items"] == []
+    advertising = permits.staff_for("izin-reklame", "officer")
+    shown = (await permits.call("GET", LIST, advertising)).json()["items"]
+    assert [a["id"] for a in shown] == [theirs["id"]]
+
+
+async def test_a_change_to_an_application_reaches_its_kept_lists_at_once(permits, app):
+    demo = permits.demo
+    application = await permits.submitted("pbg")
+    officer = permits.staff_for("pbg", "officer")
+    for account in (demo.resident, officer):
+        await permits.call("GET", LIST, account)
+        await _kept(permits, app, account)
+    claimed = await permits.act(officer, application, "claim")
+    for account in (demo.resident, officer):
+        [line] = (await permits.call("GET", LIST, account)).json()["items"]
+        assert line["version"] == claimed["version"] != application["version"]
