@@ -4,6 +4,8 @@ arenas instead of getting one each."""
 import subprocess
 import sys
 
+import pytest
+
 # Builds the app, lets eight threads allocate at once, and prints how many heaps (arenas) glibc
 # reports through malloc_info().
 PROBE = """
@@ -41,6 +43,7 @@ def _heaps(settings, **environment: str) -> int:
     return int(probe.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the engine plays no part
 def test_threads_share_two_arenas(settings):
     assert _heaps(settings) <= 2
     # An operator's own cap wins; with a generous one, each thread gets its arena again.
