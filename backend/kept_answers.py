@@ -82,7 +82,6 @@ def data_tables() -> frozenset[str]:
     return frozenset(SQLModel.metadata.tables) - BOOKKEEPING_TABLES
 
 
-@cache
 def rows_of(
     table: str, column: str, value: object, *, not_shown: tuple[str, ...] = ()
 ) -> frozenset[str]:
@@ -90,7 +89,12 @@ def rows_of(
     and nothing of the `not_shown` tables: every data table but those, with `table` narrowed to
     that scope (`backend.microcache`'s scopes). Such an answer stays kept through writes to the
     table's other rows: a filing at one agency, another agency's queue."""
-    return (data_tables() - {table, *not_shown}) | microcache.rows_scoped(table, column, value)
+    return _data_tables_but((table, *not_shown)) | microcache.rows_scoped(table, column, value)
+
+
+@cache  # per answer shape, not per caller: a city's residents would each add an entry
+def _data_tables_but(left_out: tuple[str, ...]) -> frozenset[str]:
+    return data_tables() - set(left_out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deliver_webhooks(app.state.engine, app.state.settings, app.state.changes)
         )
         # And folds the Life Room's pending tally rows (folds beside each other are safe).
-        folding = asyncio.create_task(tallies.fold_every(app.state.engine, tallies.FOLD_SECONDS))
+        folding = asyncio.create_task(tallies.fold_every(app.state.engine))
         yield
         for task in (jobs, delivery, folding):
             if task is not None:

@@ -1,5 +1,7 @@
-"""Alembic migrations; ``upgrade(database_url)`` brings any database to the newest schema."""
+"""Alembic migrations; ``upgrade(database_url)`` brings any database to the newest schema,
+``downgrade(database_url, revision)`` back to an older one."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -18,11 +20,19 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    _migrate(command.upgrade, database_url, revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    _migrate(command.downgrade, database_url, revision)
+
+
+def _migrate(move: Callable[[Config, str], None], database_url: str, revision: str) -> None:
     config = alembic_config(database_url)
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            move(config, revision)
     finally:
         engine.dispose()

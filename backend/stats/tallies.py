@@ -273,10 +273,10 @@ def fold(session: Session) -> int:
     return removed
 
 
-async def fold_every(engine: Engine, seconds: float) -> None:
-    """The server's background fold: every `seconds`, in a thread, until cancelled."""
+async def fold_every(engine: Engine) -> None:
+    """The server's background fold: every `FOLD_SECONDS`, in a thread, until cancelled."""
     while True:
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(FOLD_SECONDS)
         try:
             await asyncio.to_thread(_fold_and_commit, engine)
         except Exception:  # a failed fold leaves the rows pending for the next one

@@ -11,6 +11,7 @@ import mimetypes
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -185,20 +186,17 @@ class ApiClient:
         headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        send = partial(self._http.request, method, API_PREFIX + path, headers=headers, **kwargs)
         try:
             try:
-                return await self._http.request(
-                    method, API_PREFIX + path, headers=headers, **kwargs
-                )
+                return await send()
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
                 if method != "GET":
                     raise
                 # The connection closed under the request (a server ending an idle keep-alive
                 # connection as it was reused, a restart): a GET changes nothing, so it is sent
                 # once more, on a new connection, before the app calls itself offline.
-                return await self._http.request(
-                    method, API_PREFIX + path, headers=headers, **kwargs
-                )
+                return await send()
         except httpx.TransportError as exc:  # connect, read, timeouts, protocol errors
             raise Offline(str(exc) or type(exc).__name__) from exc
 

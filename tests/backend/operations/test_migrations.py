@@ -3,14 +3,13 @@
 from collections.abc import Iterator
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from backend.db import make_engine
-from backend.migrations import alembic_config
+from backend.migrations import downgrade, upgrade
 from backend.tables import metadata
 
 # Full-text search objects that migration 0002 makes in raw SQL and no model describes: SQLite's
@@ -57,15 +56,6 @@ def empty_database_url(database_url, tmp_path) -> Iterator[str]:
     server.dispose()
 
 
-def _migrate(url: str, revision: str, *, down: bool = False) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-    engine.dispose()
-
-
 FILED = "complaint_tally_filed"
 FILED_ROWS = [
     ("2026-02-02", 1, 2, "submitted", 5, 0, 0, 0, 0),
@@ -86,7 +76,7 @@ def _filed(url: str, *, extra: str = "") -> list[tuple]:
 
 def test_the_tallies_keep_their_counts_through_the_move_to_append_only(empty_database_url):
     url = empty_database_url
-    _migrate(url, "0010")
+    upgrade(url, "0010")
     engine = make_engine(url)
     with engine.begin() as connection:
         for row in FILED_ROWS:
@@ -97,7 +87,7 @@ def test_the_tallies_keep_their_counts_through_the_move_to_append_only(empty_dat
         (tuple(str(value) for value in row) for row in FILED_ROWS), key=lambda r: r[3]
     )
 
-    _migrate(url, "0011")
+    upgrade(url, "0011")
     settled = _filed(url, extra=", pending")
     assert [row[:-1] for row in settled] == expected
     assert {row[-1] for row in settled} <= {"False", "0"}  # copied as settled rows
@@ -111,7 +101,7 @@ def test_the_tallies_keep_their_counts_through_the_move_to_append_only(empty_dat
             )
         )
     engine.dispose()
-    _migrate(url, "0010", down=True)  # sums each key back into its one row
+    downgrade(url, "0010")  # sums each key back into its one row
     assert _filed(url) == [
         expected[0],
         ("2026-02-02", "1", "2", "submitted", "7", "0", "0", "0", "0"),
