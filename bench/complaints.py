@@ -8,8 +8,9 @@ the inbox, permits, filing.
 Seeds the demo city with `warga complaints generate N --permits P`, starts the server as
 `make run` does and drives it with wrk from the other core. Each figure is printed beside a bare
 FastAPI endpoint's (the ceiling) measured in the same run, with the issue's target share of it.
-The floor row is a bare FastAPI endpoint reading 20 complaints with one raw-driver query
-(`bench.ceiling`): what any read of this database costs before Warga does anything.
+The floor rows are bare FastAPI endpoints (`bench.ceiling`): one reads 20 complaints with one
+raw-driver query, the other makes a filing's writes through the raw driver in one transaction.
+They show what any read or filing of this database costs before Warga does anything.
 """
 
 import argparse
@@ -31,6 +32,7 @@ from bench.foundation import database_option, prepare_database
 from bench.harness import PYTHON, ROOT, Load, print_table, serve, wrk
 
 FLOOR = "bare FastAPI + 1 raw-driver query (floor)"
+FILING_FLOOR = "bare FastAPI + a filing's 13 raw writes (floor)"
 FEED = "GET public feed (20 items)"
 QUEUE = "GET officer queue (20 items)"
 MINE = "GET my complaints (20 items)"
@@ -217,8 +219,16 @@ def main() -> None:
         with serve("bench.ceiling:app", factory=False, env={"WARGA_DATABASE_URL": url}) as bare:
             ceiling = wrk("bare FastAPI GET /hello (ceiling)", bare.url + "/hello")
             floor = wrk(FLOOR, bare.url + "/floor")
+            filing_floor = wrk(
+                FILING_FLOOR,
+                bare.url + "/floor/filing",
+                method="POST",
+                body=json.dumps(COMPLAINT),
+                headers={"Content-Type": "application/json"},
+                unique_header="Idempotency-Key",
+            )
         loads, peak = measure(url, directory)
-        loads.insert(0, floor)
+        loads[0:0] = [floor, filing_floor]
         large_p50 = None
         if args.large:
             small_p50 = queue_p50(url)
