@@ -21,7 +21,8 @@ from sqlmodel import col
 from backend.changes import publish
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.config import get_settings
-from backend.db import listen_once, utcnow
+from backend.db import listen_once, table_of, utcnow
+from backend.microcache import remember
 from backend.information.models import Announcement
 from backend.permits.models import PermitApplication, PermitEvent
 from backend.region.models import Agency, ComplaintCategory, PermitType
@@ -172,6 +173,11 @@ def _just_published(announcement: Announcement) -> dt.datetime | None:
 def _write_outbox(session: Session, _flush_context: UOWTransaction) -> None:
     # After the flush, `new` and `dirty` still list what it wrote and attribute histories still
     # show the change: the ids and row versions are the ones just written.
+    if not any(isinstance(row, _TOLD) for row in (*session.new, *session.dirty)):
+        return
+    endpoints = _listening(session)
+    if not endpoints:  # most cities, most of the time: nothing to build
+        return
     events: list[Event] = []
     for row in session.new:
         if isinstance(row, ComplaintEvent):
@@ -184,12 +190,23 @@ def _write_outbox(session: Session, _flush_context: UOWTransaction) -> None:
         if isinstance(row, Announcement) and (published := _just_published(row)):
             events.append(_announcement_event(session, row, published))
     if events:
-        _fan_out(session, events)
+        _fan_out(session, events, endpoints)
 
 
 def install() -> None:
     """Register the outbox's session hook (``backend.database`` does, for every engine)."""
     listen_once(Session, "after_flush", _write_outbox)
+
+
+# The rows whose writes may be worth telling.
+_TOLD = (ComplaintEvent, PermitEvent, Announcement)
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    id: int
+    events: frozenset[str]
+    agency_id: int | None  # None: the whole city's events
 
 
 # Who may want to hear of an event; built once, as it is asked on every write that has one.
@@ -198,17 +215,29 @@ _LISTENING = select(
 ).where(col(WebhookEndpoint.status) != EndpointStatus.DISABLED)
 
 
-def _fan_out(session: Session, events: list[Event]) -> None:
-    endpoints = session.execute(_LISTENING).all()
+def _listening(session: Session) -> tuple[_Endpoint, ...]:
+    """The endpoints that are not disabled, kept until the endpoints' table is written: every
+    write with an audit entry asks, and endpoints change rarely."""
+
+    def read() -> tuple[_Endpoint, ...]:
+        rows = session.execute(_LISTENING).all()
+        return tuple(_Endpoint(id_, frozenset(events), agency) for id_, events, agency in rows)
+
+    return remember(
+        session, "webhooks.listening", read, tables={table_of(WebhookEndpoint).name}
+    )
+
+
+def _fan_out(session: Session, events: list[Event], endpoints: tuple[_Endpoint, ...]) -> None:
     now = utcnow()
     messages, deliveries = [], []
     for item in events:
         listeners = [
-            endpoint_id
-            for endpoint_id, wanted, agency_id in endpoints
-            if item.type in wanted
-            and (agency_id is None or agency_id == item.agency_id)
-            and not (item.agency_only and agency_id is None)
+            endpoint.id
+            for endpoint in endpoints
+            if item.type in endpoint.events
+            and (endpoint.agency_id is None or endpoint.agency_id == item.agency_id)
+            and not (item.agency_only and endpoint.agency_id is None)
         ]
         if not listeners:
             continue

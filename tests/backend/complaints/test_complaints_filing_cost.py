@@ -15,7 +15,7 @@ FILING = [
     "INSERT complaint",
     "UPDATE complaint",  # its tracking number, made of its id
     "INSERT complaint_event",  # the audit trail
-    "SELECT webhook_endpoint",  # the outbox: who wants to hear of it
+    # (the outbox's endpoints are kept: with none listening, no webhook statement at all)
     "INSERT notification",  # the reporter
     "INSERT notification",  # the agency's staff, however many: one INSERT ... SELECT
     # The answer, through the detail's two prebuilt statements: the complaint with its names
