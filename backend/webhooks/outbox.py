@@ -22,8 +22,8 @@ from backend.changes import publish
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.config import get_settings
 from backend.db import listen_once, table_of, utcnow
-from backend.microcache import remember
 from backend.information.models import Announcement
+from backend.microcache import remember
 from backend.permits.models import PermitApplication, PermitEvent
 from backend.region.models import Agency, ComplaintCategory, PermitType
 from backend.region.service import codes
@@ -223,9 +223,7 @@ def _listening(session: Session) -> tuple[_Endpoint, ...]:
         rows = session.execute(_LISTENING).all()
         return tuple(_Endpoint(id_, frozenset(events), agency) for id_, events, agency in rows)
 
-    return remember(
-        session, "webhooks.listening", read, tables={table_of(WebhookEndpoint).name}
-    )
+    return remember(session, "webhooks.listening", read, tables={table_of(WebhookEndpoint).name})
 
 
 def _fan_out(session: Session, events: list[Event], endpoints: tuple[_Endpoint, ...]) -> None:
