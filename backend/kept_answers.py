@@ -18,8 +18,8 @@ hold:
   this process, through the change channel elsewhere (bypassed while the channel is down). By
   default that is every table but the bookkeeping ones (`BOOKKEEPING_TABLES`), so a table added
   later is covered without anyone remembering it here. An answer that shows only some rows of
-  a table (an agency's queue, a user's inbox) names them with `rows_of`, and stays kept through
-  writes to that table's other rows.
+  a table (an agency's queue, a user's inbox, one complaint's timeline) names them with
+  `rows_of`, and stays kept through writes to that table's other rows.
 * **the clock has not changed it.** The handler says until when its answer holds (`until`):
   deadlines move on at local midnight, a resolved complaint reads as closed when its reopen
   window ends. And it is never kept longer than `KEEP_SECONDS`, which bounds what a write that
@@ -82,14 +82,14 @@ def data_tables() -> frozenset[str]:
     return frozenset(SQLModel.metadata.tables) - BOOKKEEPING_TABLES
 
 
-def rows_of(
-    table: str, column: str, value: object, *, not_shown: tuple[str, ...] = ()
-) -> frozenset[str]:
-    """The tables of an answer that shows, of `table`, only the rows whose `column` is `value`,
-    and nothing of the `not_shown` tables: every data table but those, with `table` narrowed to
-    that scope (`backend.microcache`'s scopes). Such an answer stays kept through writes to the
-    table's other rows: a filing at one agency, another agency's queue."""
-    return _data_tables_but((table, *not_shown)) | microcache.rows_scoped(table, column, value)
+def rows_of(*scopes: microcache.Scope, not_shown: tuple[str, ...] = ()) -> frozenset[str]:
+    """The tables of an answer that shows, of each scope's table, only the rows in that scope,
+    and nothing of the `not_shown` tables: every data table but those, with each scope's table
+    narrowed to its scope (`backend.microcache`'s scopes). Such an answer stays kept through
+    writes to those tables' other rows: a filing at one agency, another agency's queue."""
+    narrowed = tuple(table for table, _, _ in scopes)
+    tags = (microcache.rows_scoped(*scope) for scope in scopes)
+    return _data_tables_but((*narrowed, *not_shown)).union(*tags)
 
 
 @cache  # per answer shape, not per caller: a city's residents would each add an entry

@@ -299,6 +299,10 @@ def _engine_of(session: Session) -> Engine | None:
 # on the table, so a filing at one agency leaves another agency's queue kept.
 
 
+# A table, one of its columns and a value: the rows of the table whose column has that value.
+Scope = tuple[str, str, object]
+
+
 def scope_tag(table: str, column: str, value: object) -> str:
     return f"{table}:{column}={value}"
 

@@ -32,7 +32,7 @@ from bench.foundation import database_option, prepare_database
 from bench.harness import PYTHON, ROOT, Load, print_table, serve, wrk
 
 FLOOR = "bare FastAPI + 1 raw-driver query (floor)"
-FILING_FLOOR = "bare FastAPI + a filing's 13 raw writes (floor)"
+FILING_FLOOR = "bare FastAPI + a filing's raw writes (floor)"
 FEED = "GET public feed (20 items)"
 QUEUE = "GET officer queue (20 items)"
 MINE = "GET my complaints (20 items)"

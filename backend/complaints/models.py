@@ -38,8 +38,9 @@ class Complaint(SQLModel, table=True):
     )
     __mapper_args__ = {"version_id_col": _version_column}
     # A write to a complaint drops only the kept answers of its agency and reporter (queues,
-    # "my complaints") besides those built from the whole table: see backend.microcache.
-    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("agency_id", "reporter_id")
+    # "my complaints") and its own (its detail) besides those built from the whole table: see
+    # backend.microcache.
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("id", "agency_id", "reporter_id")
 
     id: int = Field(default=None, primary_key=True)
     # Set from the id right after the INSERT, in the same transaction: typed as every stored
@@ -86,6 +87,7 @@ class ComplaintEvent(SQLModel, table=True):
     """
 
     __tablename__ = "complaint_event"
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("complaint_id",)  # its complaint's detail
 
     id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
@@ -112,6 +114,7 @@ class ComplaintPause(SQLModel, table=True):
     """A period in which the deadline clock stood still, waiting on the reporter."""
 
     __tablename__ = "complaint_pause"
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("complaint_id",)  # its complaint's detail
 
     id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
@@ -124,6 +127,7 @@ class ComplaintPhoto(SQLModel, table=True):
     """A re-encoded photo (EXIF-free JPEG plus thumbnail) in the content-addressed file store."""
 
     __tablename__ = "complaint_photo"
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("complaint_id",)  # its complaint's detail
 
     id: int = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
@@ -140,6 +144,7 @@ class ComplaintSupporter(SQLModel, table=True):
     """A resident saying "me too"; the primary key makes it once per resident."""
 
     __tablename__ = "complaint_supporter"
+    CACHE_SCOPES: ClassVar[tuple[str, ...]] = ("complaint_id",)  # its complaint's detail
 
     complaint_id: int = Field(foreign_key="complaint.id", primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)

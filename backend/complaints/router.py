@@ -146,7 +146,8 @@ async def list_my_complaints(
         )
         clock = service.clock_for(session, now=now)
         answer = views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
-        shown = rows_of(views.COMPLAINTS, "reporter_id", user.id, not_shown=views.NOT_IN_SUMMARIES)
+        mine = (views.COMPLAINTS, "reporter_id", user.id)
+        shown = rows_of(mine, not_shown=views.NOT_IN_SUMMARIES)
         return keep(answer, until=clock.holds_until(complaints, now), tables=shown)
 
     return await reads.run(page)
@@ -181,9 +182,8 @@ async def list_agency_queue(
             # Which complaints read as resolved or closed turns with any reopen window of the
             # agency, not only the shown ones': read afresh each time.
             return answer
-        shown = rows_of(
-            views.COMPLAINTS, "agency_id", user.agency_id, not_shown=views.NOT_IN_SUMMARIES
-        )
+        agencys = (views.COMPLAINTS, "agency_id", user.agency_id)
+        shown = rows_of(agencys, not_shown=views.NOT_IN_SUMMARIES)
         return keep(answer, until=clock.holds_until(complaints, now), tables=shown)
 
     return await reads.run(page)
@@ -200,7 +200,11 @@ async def read_complaint(complaint_id: RowId, user: Reader, reads: ReadsDep) -> 
         shown = views.detail(session, complaint_id, viewer=user, clock=clock, now=now)
         if shown is None:
             raise service.complaint_not_found()
-        return keep(model_response(shown), until=clock.holds_until([shown], now))
+        return keep(
+            model_response(shown),
+            until=clock.holds_until([shown], now),
+            tables=rows_of(*views.detail_scopes(complaint_id), not_shown=views.NOT_IN_DETAIL),
+        )
 
     return await reads.run(read)
 

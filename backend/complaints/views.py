@@ -35,7 +35,7 @@ from backend.complaints.schemas import (
     Ref,
 )
 from backend.db import table_of, utcnow
-from backend.microcache import remember
+from backend.microcache import Scope, remember
 from backend.notifications.models import Notification
 from backend.pagination import Page
 from backend.region.models import Agency, ComplaintCategory
@@ -223,6 +223,19 @@ COMPLAINTS = table_of(Complaint).name
 # Written by every filing and action, and never shown in a list's lines: a kept list (a queue,
 # "my complaints") is not dropped for them.
 NOT_IN_SUMMARIES = (table_of(ComplaintEvent).name, table_of(Notification).name)
+
+
+def detail_scopes(complaint_id: int) -> list[Scope]:
+    """The rows a complaint's detail is read from, of the tables that hold every complaint's:
+    its own row, and its timeline, pauses, photos and supporters. A kept detail stays kept
+    through writes to other complaints (`backend.kept_answers.rows_of`)."""
+    children = (ComplaintEvent, ComplaintPause, ComplaintPhoto, ComplaintSupporter)
+    own = [(table_of(child).name, "complaint_id", complaint_id) for child in children]
+    return [(COMPLAINTS, "id", complaint_id), *own]
+
+
+# Written by filings and actions (the inbox entries they send), never shown in a detail.
+NOT_IN_DETAIL = (table_of(Notification).name,)
 
 
 def summary_page(

@@ -187,7 +187,7 @@ async def list_applications(
     """Residents: their own applications. Staff: their agency's. Newest first."""
     base_url = public_origin(request)
     scope = access.readable_rows(user)
-    shown = None if scope is None else rows_of(APPLICATIONS, *scope, not_shown=NOT_IN_SUMMARIES)
+    shown = None if scope is None else rows_of((APPLICATIONS, *scope), not_shown=NOT_IN_SUMMARIES)
 
     def page(session: Session) -> Response:
         applications, next_cursor = queries.list_applications(

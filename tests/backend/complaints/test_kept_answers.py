@@ -3,16 +3,25 @@ and byte for byte the same, never to another caller, and never after a write or 
 changed what it shows."""
 
 import datetime as dt
+from collections.abc import Awaitable
 
 import anyio
+import httpx
+import pytest
 from sqlmodel import select, update
 
 from backend.accounts.models import User
 from backend.complaints import service
-from backend.complaints.models import Complaint
+from backend.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintPause,
+    ComplaintPhoto,
+    ComplaintSupporter,
+)
 from backend.db import utcnow
 from backend.region.models import Agency
-from tests.backend.complaints.complaint_helpers import WASTE, act, file_complaint
+from tests.backend.complaints.complaint_helpers import WASTE, act, file_complaint, jpeg_bytes
 from tests.backend.helpers import engines_of, statements_on, without_request_id
 
 MINE = "/api/v1/complaints/mine"
@@ -211,6 +220,115 @@ async def test_reading_ones_inbox_shows_at_once(client, app, callers):
     assert (await client.get(UNREAD, headers=callers.resident)).json()["unread"] == 0
     [entry] = (await client.get(INBOX, headers=callers.resident)).json()["items"]
     assert entry["read_at"] is not None
+
+
+async def test_a_kept_detail_stays_through_writes_to_other_complaints(client, app, callers):
+    """Another complaint of the same reporter at the same agency, verified, commented on, given
+    a photo and supported: nothing of it is in this complaint's detail."""
+    complaint = await file_complaint(client, callers.resident)
+    other = await file_complaint(client, callers.resident)
+    detail = f"/api/v1/complaints/{complaint['id']}"
+    readers = [callers.resident, callers.road_officer]
+    for headers in readers:
+        await _read_twice(client, app, detail, headers)
+
+    assert (await act(client, other, "verify", callers.road_officer)).status_code == 200
+    comment = {"text": "Lubangnya makin lebar."}
+    path = f"/api/v1/complaints/{other['id']}"
+    assert (
+        await client.post(f"{path}/comments", json=comment, headers=callers.resident)
+    ).is_success
+    photo = [("files", ("p.jpg", jpeg_bytes(), "image/jpeg"))]
+    assert (await client.post(f"{path}/photos", files=photo, headers=callers.resident)).is_success
+    assert (await client.put(f"{path}/support", headers=callers.other_resident)).is_success
+
+    for headers in readers:
+        assert await _sent_again(client, app, detail, headers)
+
+
+async def test_each_write_to_a_complaint_shows_in_its_kept_detail_at_once(client, app, callers):
+    complaint = await file_complaint(client, callers.resident)
+    detail = f"/api/v1/complaints/{complaint['id']}"
+    readers = [callers.resident, callers.road_officer]
+
+    async def shown_after(write: Awaitable[httpx.Response]) -> list[dict]:
+        """Each reader's detail, kept before `write` runs and read right after it."""
+        for headers in readers:
+            await _read_twice(client, app, detail, headers)
+        response = await write
+        assert response.is_success, response.text
+        return [(await client.get(detail, headers=headers)).json() for headers in readers]
+
+    for seen in await shown_after(act(client, complaint, "verify", callers.road_officer)):
+        assert seen["status"] == "verified"  # the complaint's own row
+        assert seen["timeline"][-1]["action"] == "verify"  # its timeline
+    photo = [("files", ("p.jpg", jpeg_bytes(), "image/jpeg"))]
+    upload = client.post(f"{detail}/photos", files=photo, headers=callers.resident)
+    for seen in await shown_after(upload):
+        assert len(seen["photos"]) == 1
+    for seen in await shown_after(client.put(f"{detail}/support", headers=callers.other_resident)):
+        assert seen["supporter_count"] == 1
+    ask = act(client, complaint, "request-info", callers.road_officer, note="Di mana?")
+    for seen in await shown_after(ask):
+        assert seen["deadline"]["clock_paused"] is True
+        assert len(seen["deadline"]["pauses"]) == 1  # its pauses
+
+
+def _row_of(model, complaint_id: int, person_id: int):
+    """One row of a complaint's child table, as a script writing through the ORM would add."""
+    now = utcnow()
+    fields = {
+        ComplaintEvent: {"actor_role": "system", "action": "note", "details": {}},
+        ComplaintPause: {"started_at": now},
+        ComplaintPhoto: {"uploaded_by_id": person_id, "file_key": "k", "thumbnail_key": "k"},
+        ComplaintSupporter: {"user_id": person_id},
+    }[model]
+    if model is ComplaintPhoto:
+        fields |= {"width": 1, "height": 1}
+    return model(complaint_id=complaint_id, **fields)
+
+
+@pytest.mark.parametrize(
+    "model", [ComplaintEvent, ComplaintPause, ComplaintPhoto, ComplaintSupporter]
+)
+async def test_a_row_added_to_a_complaint_drops_its_kept_detail_only(
+    client, app, callers, session, model
+):
+    """Each table a detail shows rows of is scoped by complaint: a row for another complaint
+    leaves the kept detail in place, a row for this one drops it."""
+    complaint = await file_complaint(client, callers.resident)
+    other = await file_complaint(client, callers.resident)
+    detail = f"/api/v1/complaints/{complaint['id']}"
+    await _read_twice(client, app, detail, callers.resident)
+    person = complaint["reporter"]["id"]
+
+    session.add(_row_of(model, other["id"], person))
+    session.commit()
+    assert await _sent_again(client, app, detail, callers.resident)
+
+    session.add(_row_of(model, complaint["id"], person))
+    session.commit()
+    assert not await _sent_again(client, app, detail, callers.resident)
+
+
+async def test_a_change_to_a_complaints_own_row_drops_its_kept_detail_only(
+    client, app, callers, session
+):
+    """A script changing a complaint through the ORM, with no timeline entry: a complaint of the
+    same reporter and agency leaves the kept detail in place, this one's change shows at once."""
+    complaint = await file_complaint(client, callers.resident)
+    other = await file_complaint(client, callers.resident)
+    detail = f"/api/v1/complaints/{complaint['id']}"
+    await _read_twice(client, app, detail, callers.resident)
+
+    theirs = session.get(Complaint, other["id"])
+    theirs.title = "Jalan berlubang dalam"
+    session.commit()
+    assert await _sent_again(client, app, detail, callers.resident)
+    mine = session.get(Complaint, complaint["id"])
+    mine.title = "Jalan berlubang dalam"
+    session.commit()
+    assert (await client.get(detail, headers=callers.resident)).json()["title"] == mine.title
 
 
 async def test_a_write_that_names_no_rows_drops_every_kept_list(client, app, callers, session):
