@@ -10,7 +10,7 @@ middleware. What a hot read costs beyond it is Warga's; up to it, the framework'
 the writes any filing needs, in one transaction through the raw driver: the idempotency and
 rate-limit reads, the complaint and its tracking number, the timeline entry, the inbox entries of
 the reporter and the agency's staff, the idempotency record, the two limit counters and three
-Life Room tally rows (13 statements; Warga's filing makes 16). It applies no rule: no
+Life Room tally rows (13 statements, against Warga's 15). It applies no rule: no
 authentication, no routing, no deadline, no answer validation, no hooks.
 """
 
@@ -42,7 +42,8 @@ async def hello() -> dict[str, str]:
     return {"message": "hello"}
 
 
-# A filing's writes, in Warga's tables, with `:name` parameters (rewritten for psycopg).
+# A filing's statements in the order it runs them, in Warga's tables, with `:name` parameters
+# (rewritten for psycopg).
 _FILING_SQL = {
     "remembered": "SELECT status_code, response_body FROM idempotency_record"
     " WHERE user_id = :reporter AND scope = 'complaints.file' AND key = :key",
@@ -174,7 +175,7 @@ class _Floor:
             await run(_FILING_SQL["limits"], values)
             [(values["complaint"],)] = await run(_FILING_SQL["complaint"], values)
             values["tracking"] = f"ADU-{now.year}-{values['complaint']:06d}"
-            for name in list(_FILING_SQL)[3:]:
+            for name in list(_FILING_SQL)[3:]:  # the other writes, in their order above
                 await run(_FILING_SQL[name], values)
         return {
             "id": values["complaint"],

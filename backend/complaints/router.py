@@ -146,8 +146,8 @@ async def list_my_complaints(
         )
         clock = service.clock_for(session, now=now)
         answer = views.summary_page(session, complaints, next_cursor, clock=clock, now=now)
-        mine = (views.COMPLAINTS, "reporter_id", user.id)
-        shown = rows_of(mine, not_shown=views.NOT_IN_SUMMARIES)
+        scope = (views.COMPLAINTS, "reporter_id", user.id)
+        shown = rows_of(scope, not_shown=views.NOT_IN_SUMMARIES)
         return keep(answer, until=clock.holds_until(complaints, now), tables=shown)
 
     return await reads.run(page)
@@ -182,8 +182,8 @@ async def list_agency_queue(
             # Which complaints read as resolved or closed turns with any reopen window of the
             # agency, not only the shown ones': read afresh each time.
             return answer
-        agencys = (views.COMPLAINTS, "agency_id", user.agency_id)
-        shown = rows_of(agencys, not_shown=views.NOT_IN_SUMMARIES)
+        scope = (views.COMPLAINTS, "agency_id", user.agency_id)
+        shown = rows_of(scope, not_shown=views.NOT_IN_SUMMARIES)
         return keep(answer, until=clock.holds_until(complaints, now), tables=shown)
 
     return await reads.run(page)
