@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -335,14 +335,28 @@ class ApiClient:
         return session
 
     async def logout(self) -> None:
-        """End the session on the server if it can be reached; locally in every case."""
-        try:
-            if self.tokens.session:
-                await self.request("POST", "/auth/logout")
-        except (ApiError, Offline):
-            pass  # the tokens are dropped below; an unreachable server lets them expire
-        finally:
-            self.forget_session()
+        """End the session here at once, then on the server if it can be reached.
+
+        Dropped here first: someone who signs in while the server is still being told (a slow
+        network, the next person on a shared phone) keeps their own new session."""
+        ended = self.tokens.session
+        self.forget_session()
+        if ended is None:
+            return
+        with suppress(Offline):  # an unreachable server lets the session expire
+            await self._end_on_server(ended)
+
+    async def _end_on_server(self, ended: Session) -> None:
+        """Log `ended` out with its own tokens (the store holds them no longer): its access
+        token, or a fresh one from its refresh token if that has expired."""
+        response = await self._send("POST", "/auth/logout", token=ended.access_token)
+        if response.status_code != 401 or _problem_code(response) != ErrorCode.TOKEN_EXPIRED:
+            return
+        refresh = {"refresh_token": ended.refresh_token}
+        refreshed = await self._send("POST", "/auth/refresh", token=None, json=refresh)
+        if refreshed.is_success:
+            token = refreshed.json()["access_token"]
+            await self._send("POST", "/auth/logout", token=token)
 
     def forget_session(self) -> None:
         self.tokens.clear()

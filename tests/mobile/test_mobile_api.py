@@ -45,6 +45,49 @@ async def test_login_keeps_the_session_across_restarts_and_logout_clears_it(
     assert client.tokens.session is None and TokenStore(tmp_path / "tokens").session is None
 
 
+async def test_a_login_while_the_logout_is_on_its_way_keeps_its_own_session(client, api_server):
+    """Sign-out sends its logout in the background: the next person on the phone may sign in
+    before the server has answered it. The old session still ends on the server; the new one
+    is not dropped when the old logout's answer arrives."""
+    resident, neighbour = [a for a in api_server.accounts if a.role == "resident"][:2]
+    leaving = await client.login(resident.username, resident.password)
+    logout_arrived, login_done = asyncio.Event(), asyncio.Event()
+    send = client.transport.handle_async_request
+
+    async def held_logout(request):
+        if request.url.path == "/api/v1/auth/logout":
+            logout_arrived.set()
+            await login_done.wait()  # answered only once the next person has signed in
+        return await send(request)
+
+    client.transport.handle_async_request = held_logout
+    logout = asyncio.create_task(client.logout())
+    await logout_arrived.wait()
+    arriving = await client.login(neighbour.username, neighbour.password)
+    login_done.set()
+    await logout
+
+    assert client.tokens.session == arriving
+    assert (await client.me()).data["email"] == neighbour.username
+    client.tokens.save(leaving)  # the old session's token is refused: it did end
+    with pytest.raises(ApiError) as refused:
+        await client.me()
+    assert refused.value.status == 401
+
+
+async def test_logout_with_an_expired_access_token_still_ends_the_session(client, api_server):
+    refresh_token = await login_with_expired_access(client, api_server)
+
+    await client.logout()
+
+    assert client.tokens.session is None
+    assert client.transport.count("/api/v1/auth/logout") == 2  # refused as expired, then ended
+    refused = await client._send(
+        "POST", "/auth/refresh", token=None, json={"refresh_token": refresh_token}
+    )
+    assert refused.status_code == 401
+
+
 async def test_expired_access_token_is_refreshed_once_and_the_request_retried(client, api_server):
     old_refresh = await login_with_expired_access(client, api_server)
 
