@@ -267,7 +267,8 @@ class ApiClient:
         response = await self._send(
             "POST", "/auth/refresh", token=None, json={"refresh_token": refresh_token}
         )
-        if response.status_code == 401:
+        signed_in = self.tokens.session
+        if response.status_code == 401 and signed_in and signed_in.refresh_token == refresh_token:
             self.forget_session()  # revoked or reused: only a new login helps
         if not response.is_success:
             raise ApiError.from_response(response)

@@ -76,6 +76,8 @@ class TokenStore:
 
         A caller that arrives after another caller already refreshed gets the new session
         without a second round trip. If the refresh fails, the error propagates to every waiter.
+        A session signed out (and perhaps another signed in) while its refresh was on its way is
+        not brought back: the refreshed pair is dropped.
         """
         async with self._lock:
             current = self.session
@@ -84,5 +86,7 @@ class TokenStore:
             if current.access_token != expired_access_token:
                 return current
             session = await refresher(current.refresh_token)
+            if self.session is not current:
+                raise LookupError("signed out while refreshing")
             self.save(session)
             return session

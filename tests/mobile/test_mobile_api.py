@@ -75,6 +75,44 @@ async def test_a_login_while_the_logout_is_on_its_way_keeps_its_own_session(clie
     assert refused.value.status == 401
 
 
+@pytest.mark.parametrize("server_saw_it_first", [True, False])
+async def test_a_refresh_answered_after_a_sign_out_leaves_the_next_session_alone(
+    client, api_server, server_saw_it_first
+):
+    """A request found its token expired and is refreshing it when the person signs out and
+    the next one signs in. Whether that refresh reached the server before the sign-out (it
+    succeeds, late) or after (the sign-out rotated the refresh token, so it is refused as
+    reused), its answer neither brings the old session back nor drops the new one."""
+    await login_with_expired_access(client, api_server)
+    neighbour = [a for a in api_server.accounts if a.role == "resident"][1]
+    refresh_sent, signed_in_again = asyncio.Event(), asyncio.Event()
+    send = client.transport.handle_async_request
+
+    async def held_first_refresh(request):
+        if request.url.path != "/api/v1/auth/refresh" or refresh_sent.is_set():
+            return await send(request)
+        refresh_sent.set()
+        if server_saw_it_first:
+            response = await send(request)
+            await signed_in_again.wait()
+            return response
+        await signed_in_again.wait()
+        return await send(request)
+
+    client.transport.handle_async_request = held_first_refresh
+    reading = asyncio.create_task(client.me())
+    await refresh_sent.wait()
+    await client.logout()
+    arriving = await client.login(neighbour.username, neighbour.password)
+    signed_in_again.set()
+
+    with pytest.raises(ApiError) as refused:
+        await reading
+    assert refused.value.status == 401
+    assert client.tokens.session == arriving
+    assert (await client.me()).data["email"] == neighbour.username
+
+
 async def test_logout_with_an_expired_access_token_still_ends_the_session(client, api_server):
     refresh_token = await login_with_expired_access(client, api_server)
 
