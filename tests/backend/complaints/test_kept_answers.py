@@ -276,15 +276,13 @@ async def test_each_write_to_a_complaint_shows_in_its_kept_detail_at_once(client
 
 def _row_of(model, complaint_id: int, person_id: int):
     """One row of a complaint's child table, as a script writing through the ORM would add."""
-    now = utcnow()
+    photo = {"uploaded_by_id": person_id, "file_key": "k", "thumbnail_key": "k"}
     fields = {
         ComplaintEvent: {"actor_role": "system", "action": "note", "details": {}},
-        ComplaintPause: {"started_at": now},
-        ComplaintPhoto: {"uploaded_by_id": person_id, "file_key": "k", "thumbnail_key": "k"},
+        ComplaintPause: {"started_at": utcnow()},
+        ComplaintPhoto: {**photo, "width": 1, "height": 1},
         ComplaintSupporter: {"user_id": person_id},
     }[model]
-    if model is ComplaintPhoto:
-        fields |= {"width": 1, "height": 1}
     return model(complaint_id=complaint_id, **fields)
 
 
