@@ -22,12 +22,13 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import cached_property
 from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Header
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 app = FastAPI()
 
@@ -100,14 +101,18 @@ class _Floor:
             await self.postgres.get_nowait().close()
         self.sqlite = self.postgres = self.filer = None
 
+    @cached_property
+    def url(self) -> URL:
+        """Read once: every request asks which database it is."""
+        return make_url(os.environ["WARGA_DATABASE_URL"])
+
     @property
     def on_sqlite(self) -> bool:
-        return make_url(os.environ["WARGA_DATABASE_URL"]).get_backend_name() == "sqlite"
+        return self.url.get_backend_name() == "sqlite"
 
     async def _postgres(self) -> asyncio.Queue[psycopg.AsyncConnection[Any]]:
         if self.postgres is None:
-            url = make_url(os.environ["WARGA_DATABASE_URL"])
-            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            conninfo = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self.postgres = asyncio.Queue()
             for _ in range(FLOOR_CONNECTIONS):
                 self.postgres.put_nowait(await psycopg.AsyncConnection.connect(conninfo))
@@ -115,7 +120,7 @@ class _Floor:
 
     def _sqlite(self) -> sqlite3.Connection:
         if self.sqlite is None:
-            database = make_url(os.environ["WARGA_DATABASE_URL"]).database or ""
+            database = self.url.database or ""
             self.sqlite = sqlite3.connect(database, check_same_thread=False)
             self.sqlite.execute("PRAGMA journal_mode=WAL")
             self.sqlite.execute("PRAGMA synchronous=NORMAL")  # as Warga's engine sets it

@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, and_, false, true
 from sqlmodel import col
 
 from backend.callers import Caller, caller_agency_id, caller_id
+from backend.db import table_of
+from backend.microcache import Scope
 from backend.permits.models import PermitApplication, PermitEvent
 from shared.permits import PermitStatus
 from shared.roles import STAFF_ROLES, Role
@@ -36,14 +38,15 @@ def readable_by(caller: Caller | None) -> ColumnElement[bool]:
     return false()
 
 
-def readable_rows(caller: Caller) -> tuple[str, int | None] | None:
-    """The one column, and its value, that bounds what `readable_by(caller)` lets through: what
-    a kept list of theirs depends on (``backend.kept_answers.rows_of``). None: no one column
-    (admins read every agency's)."""
+def readable_rows(caller: Caller) -> Scope | None:
+    """The applications' rows that bound what `readable_by(caller)` lets through: what a kept
+    list of theirs depends on (``backend.kept_answers.rows_of``). None: no one column bounds
+    them (admins read every agency's)."""
+    applications = table_of(PermitApplication).name
     if caller.role == Role.RESIDENT:
-        return "applicant_id", caller.id
+        return applications, "applicant_id", caller.id
     if caller.role in STAFF_ROLES:
-        return "agency_id", caller.agency_id
+        return applications, "agency_id", caller.agency_id
     return None
 
 

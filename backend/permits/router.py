@@ -58,12 +58,7 @@ from backend.permits.schemas import (
     VerificationView,
 )
 from backend.permits.verification import PAGE_POLICY, render_page, verify
-from backend.permits.views import (
-    APPLICATIONS,
-    NOT_IN_SUMMARIES,
-    ApplicationViews,
-    document_view,
-)
+from backend.permits.views import NOT_IN_SUMMARIES, ApplicationViews, document_view
 from backend.ratelimit import limit_writes
 from backend.reads import ReadsDep
 from backend.region.service import region_snapshot
@@ -187,7 +182,7 @@ async def list_applications(
     """Residents: their own applications. Staff: their agency's. Newest first."""
     base_url = public_origin(request)
     scope = access.readable_rows(user)
-    shown = None if scope is None else rows_of((APPLICATIONS, *scope), not_shown=NOT_IN_SUMMARIES)
+    shown = None if scope is None else rows_of(scope, not_shown=NOT_IN_SUMMARIES)
 
     def page(session: Session) -> Response:
         applications, next_cursor = queries.list_applications(

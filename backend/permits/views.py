@@ -87,7 +87,6 @@ def permit_types(session: Session) -> Mapping[int, TypeInfo]:
     return remember(session, "permits.types", read, tables={table_of(PermitType).name})
 
 
-APPLICATIONS = table_of(PermitApplication).name
 # Written beside applications, and never shown in a list's lines (`ApplicationViews.summary`):
 # a kept list is not dropped for them.
 NOT_IN_SUMMARIES = tuple(

@@ -353,11 +353,11 @@ class ApiClient:
         response = await self._send("POST", "/auth/logout", token=ended.access_token)
         if response.status_code != 401 or _problem_code(response) != ErrorCode.TOKEN_EXPIRED:
             return
-        refresh = {"refresh_token": ended.refresh_token}
-        refreshed = await self._send("POST", "/auth/refresh", token=None, json=refresh)
-        if refreshed.is_success:
-            token = refreshed.json()["access_token"]
-            await self._send("POST", "/auth/logout", token=token)
+        try:
+            refreshed = await self._refresh(ended.refresh_token)
+        except ApiError:
+            return  # revoked already
+        await self._send("POST", "/auth/logout", token=refreshed.access_token)
 
     def forget_session(self) -> None:
         self.tokens.clear()
